@@ -1,0 +1,48 @@
+package io.mr1.api.backend;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A policy backend: one engine (PyTorch through DJL, TensorFlow through TF Java ...)
+ * that can load, sample from, train and save a policy. Registered as an OSGi service by
+ * a backend adapter bundle; the native engine itself lives in a resident library bundle
+ * below it (see docs/ARCHITECTURE.md), so the adapter can be swapped at runtime.
+ */
+@ConsumerType
+public interface PolicyBackend {
+
+    /**
+     * The backend's name as users type it in configs and on the command line.
+     *
+     * @return a short lower-case name such as {@code pytorch}
+     */
+    String name();
+
+    /**
+     * What the backend runs on: engine and version, native flavour and visible devices.
+     *
+     * @return a description; never throws, reports problems in {@link BackendInfo#problem()}
+     */
+    BackendInfo info();
+
+    /**
+     * Loads a policy checkpoint folder ({@code config.json} + safetensors weights +
+     * tokenizer) onto a device. The loaded weights also become the frozen reference
+     * policy of the returned handle.
+     *
+     * @param checkpoint the checkpoint folder
+     * @param device {@code cpu} or {@code cuda:N}; an unavailable device falls back to cpu with a logged message
+     * @return the loaded policy; the caller closes it
+     * @throws IOException if the folder cannot be read or is not a valid checkpoint (the message names the file)
+     */
+    Policy load(Path checkpoint, String device) throws IOException;
+
+    /**
+     * Runs a one-step smoke test (forward, backward, update on a tiny model).
+     *
+     * @return null when it passed, otherwise a description of the failure
+     */
+    String smokeTest();
+}
