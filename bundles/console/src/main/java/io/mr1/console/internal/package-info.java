@@ -1,0 +1,5 @@
+/**
+ * Bridges mr1's launcher commands into the Gogo shell: each command service gets a Gogo
+ * function in scope {@code mr1}, registered and removed as the command comes and goes.
+ */
+package io.mr1.console.internal;
