@@ -78,10 +78,14 @@ public final class Mr1Runtime implements AutoCloseable {
         framework.init();
         Mr1Runtime runtime = new Mr1Runtime(home, framework, storage);
         try {
-            List<Bundle> resident = runtime.installResident(bundlesDir, console);
+            List<Bundle> resident = runtime.installResident(bundlesDir);
             framework.start();
             runtime.checkResident(resident);
             runtime.awaitPlugins(pluginsDir, 20_000);
+            if (console) {
+                // Last, so the shell's first line already sees every command and plugin.
+                runtime.startShell();
+            }
         } catch (IOException | BundleException | RuntimeException e) {
             runtime.close();
             throw e;
@@ -119,7 +123,7 @@ public final class Mr1Runtime implements AutoCloseable {
         return props;
     }
 
-    private List<Bundle> installResident(Path bundlesDir, boolean console) throws IOException, BundleException {
+    private List<Bundle> installResident(Path bundlesDir) throws IOException, BundleException {
         BundleContext context = framework.getBundleContext();
         List<Bundle> installed = new ArrayList<>();
         for (Path jar : jars(bundlesDir)) {
@@ -133,13 +137,23 @@ public final class Mr1Runtime implements AutoCloseable {
         for (Bundle bundle : installed) {
             boolean fragment = bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null;
             boolean shell = GOGO_SHELL.equals(bundle.getSymbolicName());
-            if (fragment || (shell && !console)) {
+            if (fragment || shell) {
                 continue;
             }
             bundle.start(); // marks it started; it starts when framework.start() raises the start level
             toStart.add(bundle);
         }
         return toStart;
+    }
+
+    private void startShell() throws BundleException {
+        for (Bundle b : framework.getBundleContext().getBundles()) {
+            if (GOGO_SHELL.equals(b.getSymbolicName())) {
+                b.start(Bundle.START_TRANSIENT);
+                return;
+            }
+        }
+        throw new BundleException("the Gogo shell bundle " + GOGO_SHELL + " is not in bundles/");
     }
 
     /** A resident bundle that did not start means a broken distribution: fail with the resolver's reason. */

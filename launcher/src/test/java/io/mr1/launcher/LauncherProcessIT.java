@@ -1,0 +1,100 @@
+package io.mr1.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the real {@code bin/mr1} script of the built distribution as a user would. */
+class LauncherProcessIT {
+
+    record Result(int status, String out, String err) {
+    }
+
+    static Result mr1(Path logDir, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(DistributionFixture.dist().resolve("bin/mr1").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("MR1_LOG_DIR", logDir.toString());
+        Path out = Files.createTempFile(logDir, "out", ".txt");
+        Path err = Files.createTempFile(logDir, "err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "mr1 " + String.join(" ", args) + " timed out");
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void pluginsJsonPrintsOnlyValidJsonAndExitsZero(@TempDir Path logs) throws Exception {
+        Result r = mr1(logs, "plugins", "--json");
+        assertEquals(0, r.status(), r.err());
+        // The whole of stdout must parse: no framework noise around the JSON.
+        var array = JsonParser.parseString(r.out()).getAsJsonArray();
+        assertTrue(DistributionFixture.pluginNames(r.out(), "reward").contains("format"), r.out());
+        array.forEach(e -> {
+            var o = e.getAsJsonObject();
+            assertTrue(o.has("kind") && o.has("name") && o.has("bundle") && o.has("version"), o.toString());
+        });
+        assertTrue(Files.size(logs.resolve("mr1.log")) > 0, "framework log written to MR1_LOG_DIR");
+    }
+
+    @Test
+    void unknownCommandOrFlagPrintsUsageToStderrAndFails(@TempDir Path logs) throws Exception {
+        Result unknownCommand = mr1(logs, "frobnicate");
+        assertEquals(2, unknownCommand.status());
+        assertTrue(unknownCommand.err().contains("unknown command 'frobnicate'"), unknownCommand.err());
+        assertTrue(unknownCommand.err().contains("Usage: mr1"), unknownCommand.err());
+        assertEquals("", unknownCommand.out());
+
+        Result unknownFlag = mr1(logs, "--frobnicate");
+        assertEquals(2, unknownFlag.status());
+        assertTrue(unknownFlag.err().contains("Usage: mr1"), unknownFlag.err());
+
+        Result badCommandFlag = mr1(logs, "plugins", "--yaml");
+        assertEquals(2, badCommandFlag.status());
+        assertTrue(badCommandFlag.err().contains("unknown option '--yaml'"), badCommandFlag.err());
+        assertTrue(badCommandFlag.err().contains("Usage: mr1 plugins"), badCommandFlag.err());
+
+        Result none = mr1(logs);
+        assertEquals(2, none.status());
+    }
+
+    @Test
+    void helpListsCommandsAndEachCommandHasItsOwnHelp(@TempDir Path logs) throws Exception {
+        Result help = mr1(logs, "--help");
+        assertEquals(0, help.status(), help.err());
+        assertTrue(help.out().contains("plugins") && help.out().contains("console"), help.out());
+        Result pluginsHelp = mr1(logs, "plugins", "--help");
+        assertEquals(0, pluginsHelp.status());
+        assertTrue(pluginsHelp.out().startsWith("Usage: mr1 plugins"), pluginsHelp.out());
+        Result consoleHelp = mr1(logs, "console", "--help");
+        assertEquals(0, consoleHelp.status());
+        assertTrue(consoleHelp.out().startsWith("Usage: mr1 console"), consoleHelp.out());
+    }
+
+    @Test
+    void consoleRunsMr1CommandsInGogo(@TempDir Path logs) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(DistributionFixture.dist().resolve("bin/mr1").toString(), "console");
+        pb.environment().put("MR1_LOG_DIR", logs.toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        p.getOutputStream().write("mr1:plugins\nexit 0\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().flush();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "console did not exit on 'exit 0'");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(out.contains("format") && out.contains("io.mr1.reward.format"), out);
+    }
+}
