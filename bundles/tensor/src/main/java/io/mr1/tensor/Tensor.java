@@ -1,0 +1,94 @@
+package io.mr1.tensor;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * An n-dimensional array of floating-point numbers in some engine.
+ *
+ * <p>Contract for implementations:
+ * <ul>
+ *   <li>Operations are pure: they return a new tensor and never modify their operands.</li>
+ *   <li>Binary operations broadcast with NumPy's rules (shapes aligned on the right; a
+ *       dimension of 1 stretches).</li>
+ *   <li>Gradients flow through every operation except {@link #detach()}, {@link #lt} and
+ *       {@link #gt} (masks) in engines that record them. In graph engines (TensorFlow Java),
+ *       operations add nodes to the graph being built; the backend builds one graph per
+ *       padded shape bucket and caches it, so code written on this interface must not branch
+ *       on tensor <em>values</em>, only on shapes and on plain Java parameters.</li>
+ *   <li>Intermediates belong to the engine's current scope (a DJL NDManager, a TF graph);
+ *       the backend closes the scope after a step, so callers need not close them.</li>
+ * </ul>
+ */
+@ConsumerType
+public interface Tensor {
+
+    /** @return the shape, outermost dimension first */
+    long[] shape();
+
+    /** @param other tensor @return this + other */
+    Tensor add(Tensor other);
+
+    /** @param other tensor @return this - other */
+    Tensor sub(Tensor other);
+
+    /** @param other tensor @return this * other, elementwise */
+    Tensor mul(Tensor other);
+
+    /** @param other tensor @return this / other, elementwise */
+    Tensor div(Tensor other);
+
+    /** @param value scalar @return this + value */
+    Tensor add(double value);
+
+    /** @param value scalar @return this * value */
+    Tensor mul(double value);
+
+    /** @return -this */
+    Tensor neg();
+
+    /** @return e^this, elementwise */
+    Tensor exp();
+
+    /** @return natural log, elementwise */
+    Tensor log();
+
+    /** @return this^2, elementwise */
+    Tensor square();
+
+    /** @param other tensor @return elementwise minimum (gradient to the smaller operand) */
+    Tensor minimum(Tensor other);
+
+    /** @param other tensor @return elementwise maximum (gradient to the larger operand) */
+    Tensor maximum(Tensor other);
+
+    /**
+     * @param min lower bound
+     * @param max upper bound
+     * @return values clamped into [min, max]; zero gradient where clamped
+     */
+    Tensor clip(double min, double max);
+
+    /** @param value threshold @return 1 where this &lt; value, else 0; no gradient */
+    Tensor lt(double value);
+
+    /** @param value threshold @return 1 where this &gt; value, else 0; no gradient */
+    Tensor gt(double value);
+
+    /** @return the sum of all elements, a scalar (shape []) */
+    Tensor sum();
+
+    /**
+     * @param axis the axis to reduce (negative counts from the end)
+     * @return the sum over one axis, which is removed from the shape
+     */
+    Tensor sum(int axis);
+
+    /** @return the same values without gradient (a constant) */
+    Tensor detach();
+
+    /** @return the value of a one-element tensor */
+    double toScalar();
+
+    /** @return all values in row-major order, as doubles */
+    double[] toDoubleArray();
+}

@@ -1,0 +1,32 @@
+package io.mr1.tensor;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/** Creates tensors in one engine; a backend supplies it alongside its {@link Tensor}s. */
+@ConsumerType
+public interface TensorFactory {
+
+    /**
+     * A constant (no gradient) tensor from row-major values.
+     *
+     * @param values the values; length must equal the product of the shape
+     * @param shape the shape
+     * @return the tensor
+     */
+    Tensor constant(double[] values, long... shape);
+
+    /**
+     * A constant tensor from float values (log-probs arrive as floats).
+     *
+     * @param values the values
+     * @param shape the shape
+     * @return the tensor
+     */
+    default Tensor constant(float[] values, long... shape) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = values[i];
+        }
+        return constant(d, shape);
+    }
+}
