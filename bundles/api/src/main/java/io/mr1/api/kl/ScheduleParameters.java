@@ -97,6 +97,22 @@ public final class ScheduleParameters {
         return v;
     }
 
+    /**
+     * Checks a step against the run's length; every schedule calls this in beta().
+     *
+     * @param step s
+     * @param totalSteps t
+     * @throws IllegalArgumentException when t &lt; 1 or s is outside [0, t]
+     */
+    public static void checkStep(long step, long totalSteps) {
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("totalSteps must be >= 1, got " + totalSteps);
+        }
+        if (step < 0 || step > totalSteps) {
+            throw new IllegalArgumentException("step " + step + " is outside [0, totalSteps = " + totalSteps + "]");
+        }
+    }
+
     private static double number(String schedule, String key, String text) {
         try {
             return Double.parseDouble(text.trim());

@@ -25,6 +25,7 @@ import java.util.logging.Logger;
 public final class RewardAggregator {
 
     private static final Logger LOG = Logger.getLogger(RewardAggregator.class.getName());
+    private static final RewardScore ZERO = RewardScore.of(0);
 
     /**
      * Scores one sample's completions.
@@ -38,31 +39,38 @@ public final class RewardAggregator {
         int n = completions.size();
         List<Map<String, Double>> scores = new ArrayList<>(n);
         List<Set<String>> faults = new ArrayList<>(n);
+        List<Map<String, Map<String, String>>> diagnostics = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             scores.add(new LinkedHashMap<>());
             faults.add(new HashSet<>());
+            diagnostics.add(new LinkedHashMap<>());
         }
         List<String> texts = completions.stream().map(Completion::text).toList();
         Map<String, Double> weights = new LinkedHashMap<>();
         for (WeightedReward reward : rewards) {
             weights.put(reward.name(), reward.weight());
-            double[] values = scoreAll(reward, sample, completions, texts, faults);
+            RewardScore[] values = scoreAll(reward, sample, completions, texts, faults);
             for (int i = 0; i < n; i++) {
-                scores.get(i).put(reward.name(), values[i]);
+                scores.get(i).put(reward.name(), values[i].value());
+                if (!values[i].diagnostics().isEmpty()) {
+                    diagnostics.get(i).put(reward.name(), values[i].diagnostics());
+                }
             }
         }
         List<RewardBreakdown> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(new RewardBreakdown(completions.get(i).id(), scores.get(i), weights, faults.get(i)));
+            out.add(new RewardBreakdown(completions.get(i).id(), scores.get(i), weights, faults.get(i),
+                    diagnostics.get(i)));
         }
         return out;
     }
 
     /** One reward over all completions, falling back to one call per completion on a fault. */
-    private double[] scoreAll(WeightedReward reward, Sample sample, List<Completion> completions, List<String> texts,
-                              List<Set<String>> faults) {
+    private RewardScore[] scoreAll(WeightedReward reward, Sample sample, List<Completion> completions,
+                                   List<String> texts, List<Set<String>> faults) {
         int n = texts.size();
-        double[] values = new double[n];
+        RewardScore[] values = new RewardScore[n];
+        java.util.Arrays.fill(values, ZERO);
         List<RewardScore> batch = null;
         try {
             batch = reward.function().score(sample, texts);
@@ -95,17 +103,18 @@ public final class RewardAggregator {
         return values;
     }
 
-    private static double checked(WeightedReward reward, Completion completion, RewardScore score, Set<String> faults) {
+    private static RewardScore checked(WeightedReward reward, Completion completion, RewardScore score,
+                                       Set<String> faults) {
         if (score == null) {
             fault(reward, completion, faults, "returned a null score");
-            return 0;
+            return ZERO;
         }
         double v = score.value();
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             fault(reward, completion, faults, "returned " + v);
-            return 0;
+            return ZERO;
         }
-        return v;
+        return score;
     }
 
     private static void fault(WeightedReward reward, Completion completion, Set<String> faults, String what) {
