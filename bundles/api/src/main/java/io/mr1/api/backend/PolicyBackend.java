@@ -37,7 +37,22 @@ public interface PolicyBackend {
      * @return the loaded policy; the caller closes it
      * @throws IOException if the folder cannot be read or is not a valid checkpoint (the message names the file)
      */
-    Policy load(Path checkpoint, String device) throws IOException;
+    default Policy load(Path checkpoint, String device) throws IOException {
+        return load(checkpoint, checkpoint, device);
+    }
+
+    /**
+     * Loads a policy to continue training: trainable weights (and optimiser state, when the
+     * folder has it) from one checkpoint, the frozen reference from another — on resume the
+     * reference must stay the model the run started from.
+     *
+     * @param checkpoint the folder with the weights to train on
+     * @param reference the folder with the reference weights (the run's initial model)
+     * @param device {@code cpu} or {@code cuda:N}
+     * @return the loaded policy; the caller closes it
+     * @throws IOException if a folder cannot be read or is not a valid checkpoint (the message names the file)
+     */
+    Policy load(Path checkpoint, Path reference, String device) throws IOException;
 
     /**
      * Runs a one-step smoke test (forward, backward, update on a tiny model).

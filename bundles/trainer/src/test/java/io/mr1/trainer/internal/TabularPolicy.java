@@ -30,10 +30,47 @@ final class TabularPolicy implements Policy {
     private final double[][] reference;
 
     TabularPolicy(int vocab, int length) {
-        this.vocab = vocab;
-        this.length = length;
-        this.logits = new double[length][vocab];
-        this.reference = new double[length][vocab];
+        this(new double[length][vocab], new double[length][vocab]);
+    }
+
+    TabularPolicy(double[][] logits, double[][] reference) {
+        this.vocab = logits[0].length;
+        this.length = logits.length;
+        this.logits = logits;
+        this.reference = reference;
+    }
+
+    /** A backend over folders holding {@code logits.json}. */
+    static final class Backend implements io.mr1.api.backend.PolicyBackend {
+        @Override
+        public String name() {
+            return "tabular";
+        }
+
+        @Override
+        public io.mr1.api.backend.BackendInfo info() {
+            return new io.mr1.api.backend.BackendInfo("none", "0", "java", List.of("cpu"), null);
+        }
+
+        @Override
+        public Policy load(Path checkpoint, Path reference, String device) throws java.io.IOException {
+            return new TabularPolicy(read(checkpoint), read(reference));
+        }
+
+        @Override
+        public String smokeTest() {
+            return null;
+        }
+
+        static double[][] read(Path dir) throws java.io.IOException {
+            return new com.google.gson.Gson().fromJson(java.nio.file.Files.readString(dir.resolve("logits.json")),
+                    double[][].class);
+        }
+
+        static void write(Path dir, double[][] logits) throws java.io.IOException {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.writeString(dir.resolve("logits.json"), new com.google.gson.Gson().toJson(logits));
+        }
     }
 
     private static double[] logSoftmax(double[] row) {
@@ -172,8 +209,8 @@ final class TabularPolicy implements Policy {
     }
 
     @Override
-    public void save(Path dir, boolean withOptimizerState) {
-        throw new UnsupportedOperationException("not needed by these tests");
+    public void save(Path dir, boolean withOptimizerState) throws java.io.IOException {
+        Backend.write(dir, logits);
     }
 
     @Override
