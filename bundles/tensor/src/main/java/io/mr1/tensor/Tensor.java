@@ -83,6 +83,90 @@ public interface Tensor {
      */
     Tensor sum(int axis);
 
+    /** @return square root, elementwise */
+    Tensor sqrt();
+
+    /** @return 1 / sqrt(this), elementwise (RMSNorm) */
+    Tensor rsqrt();
+
+    /** @return the logistic sigmoid, elementwise (SiLU = x * sigmoid(x)) */
+    Tensor sigmoid();
+
+    /** @return tanh, elementwise */
+    Tensor tanh();
+
+    /**
+     * Matrix product over the last two dimensions, broadcasting the leading (batch)
+     * dimensions: [..., n, k] x [..., k, m] -> [..., n, m].
+     *
+     * @param other right operand
+     * @return the product
+     */
+    Tensor matmul(Tensor other);
+
+    /**
+     * @param axis axis (negative counts from the end)
+     * @return softmax along the axis
+     */
+    Tensor softmax(int axis);
+
+    /**
+     * @param axis axis (negative counts from the end)
+     * @return log-softmax along the axis, computed stably
+     */
+    Tensor logSoftmax(int axis);
+
+    /**
+     * @param axis the axis to reduce
+     * @param keepDims keep the reduced axis with size 1
+     * @return the sum over one axis
+     */
+    Tensor sum(int axis, boolean keepDims);
+
+    /**
+     * @param axis the axis to reduce
+     * @param keepDims keep the reduced axis with size 1
+     * @return the mean over one axis
+     */
+    Tensor mean(int axis, boolean keepDims);
+
+    /**
+     * @param shape the new shape, same element count; one dimension may be -1 (inferred)
+     * @return the values in row-major order under a new shape
+     */
+    Tensor reshape(long... shape);
+
+    /**
+     * @param axes a permutation of the axes
+     * @return the tensor with its axes permuted
+     */
+    Tensor transpose(int... axes);
+
+    /**
+     * @param axis the axis
+     * @param start first index, inclusive
+     * @param end last index, exclusive
+     * @return the slice [start, end) along the axis
+     */
+    Tensor slice(int axis, long start, long end);
+
+    /**
+     * Picks one element along the last axis for every position: out[..., 0] = this[..., index[...]].
+     * Used to read each token's log-prob from [B, T, V] log-softmax with [B, T] ids.
+     *
+     * @param indices integer-valued tensor with this tensor's shape minus the last axis
+     * @return the picked values, shape of indices
+     */
+    Tensor gatherLast(Tensor indices);
+
+    /**
+     * Looks up rows of this [N, D] table: out[..., :] = this[indices[...], :] (embeddings).
+     *
+     * @param indices integer-valued tensor of any shape
+     * @return shape indices.shape + [D]
+     */
+    Tensor rows(Tensor indices);
+
     /** @return the same values without gradient (a constant) */
     Tensor detach();
 

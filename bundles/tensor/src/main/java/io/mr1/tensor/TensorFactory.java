@@ -16,6 +16,30 @@ public interface TensorFactory {
     Tensor constant(double[] values, long... shape);
 
     /**
+     * Concatenates tensors along an axis (all other dimensions equal).
+     *
+     * @param parts the tensors, in order
+     * @param axis the axis
+     * @return the concatenation
+     */
+    Tensor concat(java.util.List<Tensor> parts, int axis);
+
+    /**
+     * A constant tensor of integer values (token ids, positions), stored as the engine prefers.
+     *
+     * @param values the values
+     * @param shape the shape
+     * @return the tensor
+     */
+    default Tensor indices(long[] values, long... shape) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = values[i];
+        }
+        return constant(d, shape);
+    }
+
+    /**
      * A constant tensor from float values (log-probs arrive as floats).
      *
      * @param values the values
