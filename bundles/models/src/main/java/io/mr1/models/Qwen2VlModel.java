@@ -1,0 +1,363 @@
+package io.mr1.models;
+
+import io.mr1.tensor.Parameters;
+import io.mr1.tensor.Tensor;
+import io.mr1.tensor.TensorFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Qwen2-VL architecture on the tensor layer, one definition for every engine and size.
+ *
+ * <p>Vision: patches (flattened RGB, window-major order so each 2x2 merge window is four
+ * consecutive patches) -> linear patch embedding -> blocks of LayerNorm, full attention
+ * with 2-D rotary embeddings and a QuickGELU MLP -> patch merger (LayerNorm, 2x2 concat,
+ * MLP) into the decoder width. The merged features replace the image placeholder tokens.
+ *
+ * <p>Decoder (Qwen2): embeddings -> layers of RMSNorm, grouped-query causal attention with
+ * q/k/v biases and rotary embeddings, RMSNorm, SwiGLU MLP -> RMSNorm -> logits (tied head).
+ *
+ * <p>Differences from the published model, to be closed when real checkpoints load: the
+ * decoder uses 1-D rotary positions (Qwen2-VL uses M-RoPE, which equals 1-D RoPE on text),
+ * the patch embedding is a linear layer over one frame (Qwen2-VL's Conv3d over two frames
+ * is the same map with a reshaped kernel), and the merger's GELU is the tanh approximation.
+ *
+ * <p>Nothing here branches on tensor values, only on shapes and on ids known in Java, so
+ * a graph engine can build each shape bucket once.
+ */
+public final class Qwen2VlModel {
+
+    private static final double VISION_LN_EPS = 1e-6;
+    private static final double NEG_INF = -1e9;
+
+    private final ModelConfig config;
+
+    /**
+     * Creates the model for a config.
+     *
+     * @param config sizes
+     */
+    public Qwen2VlModel(ModelConfig config) {
+        this.config = config;
+    }
+
+    /** @return the config */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** @return every parameter with its shape and initialisation, in a stable order */
+    public Map<String, ParamSpec> parameters() {
+        Map<String, ParamSpec> p = new LinkedHashMap<>();
+        int h = config.hiddenSize();
+        int kv = config.numKeyValueHeads() * config.headDim();
+        p.put("model.embed_tokens.weight", normal(config.vocabSize(), h));
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String l = "model.layers." + i + ".";
+            p.put(l + "input_layernorm.weight", ones(h));
+            p.put(l + "self_attn.q_proj.weight", normal(h, h));
+            p.put(l + "self_attn.q_proj.bias", zeros(h));
+            p.put(l + "self_attn.k_proj.weight", normal(kv, h));
+            p.put(l + "self_attn.k_proj.bias", zeros(kv));
+            p.put(l + "self_attn.v_proj.weight", normal(kv, h));
+            p.put(l + "self_attn.v_proj.bias", zeros(kv));
+            p.put(l + "self_attn.o_proj.weight", normal(h, h));
+            p.put(l + "post_attention_layernorm.weight", ones(h));
+            p.put(l + "mlp.gate_proj.weight", normal(config.intermediateSize(), h));
+            p.put(l + "mlp.up_proj.weight", normal(config.intermediateSize(), h));
+            p.put(l + "mlp.down_proj.weight", normal(h, config.intermediateSize()));
+        }
+        p.put("model.norm.weight", ones(h));
+        if (!config.tieWordEmbeddings()) {
+            p.put("lm_head.weight", normal(config.vocabSize(), h));
+        }
+        ModelConfig.VisionConfig v = config.visionConfig();
+        if (v != null) {
+            int e = v.embedDim();
+            int patch = 3 * v.patchSize() * v.patchSize();
+            int merged = e * v.spatialMergeSize() * v.spatialMergeSize();
+            p.put("visual.patch_embed.proj.weight", normal(e, patch));
+            for (int i = 0; i < v.depth(); i++) {
+                String b = "visual.blocks." + i + ".";
+                p.put(b + "norm1.weight", ones(e));
+                p.put(b + "norm1.bias", zeros(e));
+                p.put(b + "attn.qkv.weight", normal(3L * e, e));
+                p.put(b + "attn.qkv.bias", zeros(3L * e));
+                p.put(b + "attn.proj.weight", normal(e, e));
+                p.put(b + "attn.proj.bias", zeros(e));
+                p.put(b + "norm2.weight", ones(e));
+                p.put(b + "norm2.bias", zeros(e));
+                p.put(b + "mlp.fc1.weight", normal((long) e * v.mlpRatio(), e));
+                p.put(b + "mlp.fc1.bias", zeros((long) e * v.mlpRatio()));
+                p.put(b + "mlp.fc2.weight", normal(e, (long) e * v.mlpRatio()));
+                p.put(b + "mlp.fc2.bias", zeros(e));
+            }
+            p.put("visual.merger.ln_q.weight", ones(e));
+            p.put("visual.merger.ln_q.bias", zeros(e));
+            p.put("visual.merger.mlp.0.weight", normal(merged, merged));
+            p.put("visual.merger.mlp.0.bias", zeros(merged));
+            p.put("visual.merger.mlp.2.weight", normal(h, merged));
+            p.put("visual.merger.mlp.2.bias", zeros(h));
+        }
+        return p;
+    }
+
+    private static ParamSpec normal(long... shape) {
+        return new ParamSpec(shape, ParamSpec.Init.NORMAL);
+    }
+
+    private static ParamSpec ones(long... shape) {
+        return new ParamSpec(shape, ParamSpec.Init.ONES);
+    }
+
+    private static ParamSpec zeros(long... shape) {
+        return new ParamSpec(shape, ParamSpec.Init.ZEROS);
+    }
+
+    // ---- building blocks ----
+
+    /** y = x W^T (+ b) with W in [out, in] layout. */
+    private static Tensor linear(Parameters p, String name, Tensor x, boolean bias) {
+        Tensor y = x.matmul(p.get(name + ".weight").transpose(1, 0));
+        return bias ? y.add(p.get(name + ".bias")) : y;
+    }
+
+    private static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        return x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(weight);
+    }
+
+    private static Tensor layerNorm(Parameters p, String name, Tensor x) {
+        Tensor centred = x.sub(x.mean(-1, true));
+        Tensor normed = centred.mul(centred.square().mean(-1, true).add(VISION_LN_EPS).rsqrt());
+        return normed.mul(p.get(name + ".weight")).add(p.get(name + ".bias"));
+    }
+
+    /** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] over the last axis halves. */
+    private static Tensor rotate(TensorFactory f, Tensor x, Tensor cos, Tensor sin) {
+        long d = x.shape()[x.shape().length - 1];
+        Tensor x1 = x.slice(-1, 0, d / 2);
+        Tensor x2 = x.slice(-1, d / 2, d);
+        return x.mul(cos).add(f.concat(List.of(x2.neg(), x1), -1).mul(sin));
+    }
+
+    /**
+     * Rotary tables [B, 1, 1, T, d] for the decoder: inv_freq_i = theta^(-2i/d), angles repeated over both halves.
+     */
+    private Tensor[] decoderRope(TensorFactory f, long[][] positions) {
+        int d = config.headDim();
+        int b = positions.length;
+        int t = positions[0].length;
+        double[] cos = new double[b * t * d];
+        double[] sin = new double[b * t * d];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < t; j++) {
+                for (int i = 0; i < d / 2; i++) {
+                    double angle = positions[r][j] * Math.pow(config.ropeTheta(), -2.0 * i / d);
+                    int o = (r * t + j) * d;
+                    cos[o + i] = cos[o + i + d / 2] = Math.cos(angle);
+                    sin[o + i] = sin[o + i + d / 2] = Math.sin(angle);
+                }
+            }
+        }
+        return new Tensor[] {f.constant(cos, b, 1, 1, t, d), f.constant(sin, b, 1, 1, t, d)};
+    }
+
+    /** Rotary tables [1, N, d] for vision patches: half the frequencies for the row, half for the column. */
+    private Tensor[] visionRope(TensorFactory f, int[][] patchRowCol) {
+        ModelConfig.VisionConfig v = config.visionConfig();
+        int d = v.embedDim() / v.numHeads();
+        int n = patchRowCol.length;
+        int quarter = d / 4;
+        double[] cos = new double[n * d];
+        double[] sin = new double[n * d];
+        for (int k = 0; k < n; k++) {
+            for (int i = 0; i < quarter; i++) {
+                double inv = Math.pow(10000.0, -2.0 * i / (d / 2.0));
+                double[] angles = {patchRowCol[k][0] * inv, patchRowCol[k][1] * inv};
+                for (int half = 0; half < 2; half++) {
+                    for (int axis = 0; axis < 2; axis++) {
+                        int idx = k * d + half * (d / 2) + axis * quarter + i;
+                        cos[idx] = Math.cos(angles[axis]);
+                        sin[idx] = Math.sin(angles[axis]);
+                    }
+                }
+            }
+        }
+        return new Tensor[] {f.constant(cos, 1, 1, n, d), f.constant(sin, 1, 1, n, d)};
+    }
+
+    // ---- vision ----
+
+    /**
+     * Encodes images into decoder-width tokens.
+     *
+     * @param p parameters
+     * @param f tensor factory of the same engine
+     * @param patches [images, patchesPerImage, 3 * patch^2] pixel patches in window-major order
+     * @param patchRowCol (row, column) of each patch in the grid, same order, shared by all images
+     * @return [images, tokensPerImage, hiddenSize]
+     */
+    public Tensor encodeImages(Parameters p, TensorFactory f, Tensor patches, int[][] patchRowCol) {
+        ModelConfig.VisionConfig v = config.visionConfig();
+        long images = patches.shape()[0];
+        long n = patches.shape()[1];
+        int e = v.embedDim();
+        int heads = v.numHeads();
+        int d = e / heads;
+        Tensor x = linear(p, "visual.patch_embed.proj", patches, false); // [I, N, E]
+        Tensor[] rope = visionRope(f, patchRowCol);
+        for (int i = 0; i < v.depth(); i++) {
+            String b = "visual.blocks." + i + ".";
+            Tensor qkv = linear(p, b + "attn.qkv", layerNorm(p, b + "norm1", x), true)
+                    .reshape(images, n, 3, heads, d).transpose(2, 0, 3, 1, 4); // [3, I, heads, N, d]
+            Tensor q = rotate(f, qkv.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
+            Tensor k = rotate(f, qkv.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
+            Tensor val = qkv.slice(0, 2, 3).reshape(images, heads, n, d);
+            Tensor attn = q.matmul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).softmax(-1).matmul(val);
+            Tensor merged = attn.transpose(0, 2, 1, 3).reshape(images, n, e);
+            x = x.add(linear(p, b + "attn.proj", merged, true));
+            Tensor hidden = linear(p, b + "mlp.fc1", layerNorm(p, b + "norm2", x), true);
+            hidden = hidden.mul(hidden.mul(1.702).sigmoid()); // QuickGELU
+            x = x.add(linear(p, b + "mlp.fc2", hidden, true));
+        }
+        int window = v.spatialMergeSize() * v.spatialMergeSize();
+        Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(images, n / window, (long) e * window);
+        Tensor hidden = linear(p, "visual.merger.mlp.0", grouped, true);
+        // tanh-approximated GELU
+        Tensor cubic = hidden.mul(hidden).mul(hidden).mul(0.044715).add(hidden);
+        hidden = hidden.mul(cubic.mul(Math.sqrt(2 / Math.PI)).tanh().add(1.0)).mul(0.5);
+        return linear(p, "visual.merger.mlp.2", hidden, true);
+    }
+
+    // ---- decoder ----
+
+    /**
+     * Token embeddings with image placeholder runs replaced by image features, row by row.
+     * Every run of {@code image_token_id} must be exactly one image's tokens long; images
+     * are consumed in order across the batch.
+     */
+    private Tensor embed(Parameters p, TensorFactory f, long[][] ids, Tensor imageFeatures) {
+        int b = ids.length;
+        int t = ids[0].length;
+        long[] flat = new long[b * t];
+        for (int r = 0; r < b; r++) {
+            System.arraycopy(ids[r], 0, flat, r * t, t);
+        }
+        Tensor tokens = p.get("model.embed_tokens.weight").rows(f.indices(flat, b, t)); // [B, T, H]
+        if (imageFeatures == null) {
+            return tokens;
+        }
+        int perImage = config.visionConfig().tokensPerImage();
+        int image = 0;
+        List<Tensor> rows = new ArrayList<>(b);
+        for (int r = 0; r < b; r++) {
+            Tensor row = tokens.slice(0, r, r + 1);
+            List<Tensor> parts = new ArrayList<>();
+            int start = 0;
+            int j = 0;
+            while (j < t) {
+                if (ids[r][j] != config.imageTokenId()) {
+                    j++;
+                    continue;
+                }
+                int end = j;
+                while (end < t && ids[r][end] == config.imageTokenId()) {
+                    end++;
+                }
+                if (end - j != perImage) {
+                    throw new IllegalArgumentException("row " + r + " has a run of " + (end - j)
+                            + " image tokens; one image is " + perImage + " tokens");
+                }
+                if (j > start) {
+                    parts.add(row.slice(1, start, j));
+                }
+                parts.add(imageFeatures.slice(0, image, image + 1));
+                image++;
+                start = end;
+                j = end;
+            }
+            if (start < t) {
+                parts.add(row.slice(1, start, t));
+            }
+            rows.add(parts.size() == 1 ? parts.get(0) : f.concat(parts, 1));
+        }
+        if (image != imageFeatures.shape()[0]) {
+            throw new IllegalArgumentException(imageFeatures.shape()[0] + " images given but " + image
+                    + " placeholders found");
+        }
+        return rows.size() == 1 ? rows.get(0) : f.concat(rows, 0);
+    }
+
+    /**
+     * Runs the decoder over new tokens.
+     *
+     * @param p parameters
+     * @param f tensor factory of the same engine
+     * @param ids [B][T] token ids of the new tokens
+     * @param positions [B][T] rotary positions of the new tokens
+     * @param keyMask [B][S] 1 for real and 0 for padded key positions over everything the
+     *     attention sees (cached tokens then new tokens, S = cache length + T)
+     * @param imageFeatures [images, tokensPerImage, H] for placeholder runs in ids, or null
+     * @param cache the KV cache to extend (may be null: no caching)
+     * @return logits [B, T, vocab]
+     */
+    public Tensor forward(Parameters p, TensorFactory f, long[][] ids, long[][] positions, int[][] keyMask,
+                          Tensor imageFeatures, KvCache cache) {
+        int b = ids.length;
+        int t = ids[0].length;
+        long past = cache == null ? 0 : cache.length();
+        int s = (int) past + t;
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int rep = heads / kvHeads;
+        int d = config.headDim();
+        // Additive bias [B, 1, 1, T, S]: causal over absolute positions plus key padding.
+        double[] bias = new double[b * t * s];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < s; j++) {
+                    boolean visible = j <= past + i && keyMask[r][j] != 0;
+                    bias[(r * t + i) * s + j] = visible ? 0 : NEG_INF;
+                }
+            }
+        }
+        Tensor attnBias = f.constant(bias, b, 1, 1, t, s);
+        Tensor[] rope = decoderRope(f, positions);
+        Tensor x = embed(p, f, ids, imageFeatures);
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String l = "model.layers." + i + ".";
+            Tensor normed = rmsNorm(x, p.get(l + "input_layernorm.weight"), config.rmsNormEps());
+            Tensor q = linear(p, l + "self_attn.q_proj", normed, true)
+                    .reshape(b, t, kvHeads, rep, d).transpose(0, 2, 3, 1, 4); // [B, kvH, rep, T, d]
+            Tensor k = linear(p, l + "self_attn.k_proj", normed, true)
+                    .reshape(b, t, kvHeads, 1, d).transpose(0, 2, 3, 1, 4); // [B, kvH, 1, T, d]
+            Tensor v = linear(p, l + "self_attn.v_proj", normed, true)
+                    .reshape(b, t, kvHeads, 1, d).transpose(0, 2, 3, 1, 4);
+            q = rotate(f, q, rope[0], rope[1]);
+            k = rotate(f, k, rope[0], rope[1]);
+            if (cache != null) {
+                if (past > 0) {
+                    k = f.concat(List.of(cache.keys(i), k), 3);
+                    v = f.concat(List.of(cache.values(i), v), 3);
+                }
+                cache.put(i, k, v);
+            }
+            Tensor scores = q.matmul(k.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(d)).add(attnBias);
+            Tensor attn = scores.softmax(-1).matmul(v) // [B, kvH, rep, T, d]
+                    .transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
+            x = x.add(linear(p, l + "self_attn.o_proj", attn, false));
+            Tensor normed2 = rmsNorm(x, p.get(l + "post_attention_layernorm.weight"), config.rmsNormEps());
+            Tensor gate = linear(p, l + "mlp.gate_proj", normed2, false);
+            Tensor up = linear(p, l + "mlp.up_proj", normed2, false);
+            x = x.add(linear(p, l + "mlp.down_proj", gate.mul(gate.sigmoid()).mul(up), false));
+        }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        Tensor out = rmsNorm(x, p.get("model.norm.weight"), config.rmsNormEps());
+        Tensor head = p.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        return out.matmul(head.transpose(1, 0));
+    }
+}
