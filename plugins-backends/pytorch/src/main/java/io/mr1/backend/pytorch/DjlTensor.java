@@ -1,0 +1,262 @@
+package io.mr1.backend.pytorch;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.mr1.tensor.Tensor;
+import io.mr1.tensor.TensorFactory;
+import java.util.List;
+
+/**
+ * mr1's tensor layer over a DJL NDArray. Operations are eager; gradients are recorded by
+ * DJL's GradientCollector for arrays that require them. Values are float32 (the engine's
+ * training type); indices are int64.
+ */
+final class DjlTensor implements Tensor {
+
+    final NDArray array;
+
+    DjlTensor(NDArray array) {
+        this.array = array;
+    }
+
+    private static NDArray of(Tensor t) {
+        if (t instanceof DjlTensor d) {
+            return d.array;
+        }
+        throw new IllegalArgumentException("cannot mix engines: " + t.getClass().getName());
+    }
+
+    private static Tensor wrap(NDArray a) {
+        return new DjlTensor(a);
+    }
+
+    /** A factory creating constants in a manager. */
+    static TensorFactory factory(NDManager manager) {
+        return new TensorFactory() {
+            @Override
+            public Tensor constant(double[] values, long... shape) {
+                float[] f = new float[values.length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) values[i];
+                }
+                return wrap(manager.create(f, new Shape(shape)));
+            }
+
+            @Override
+            public Tensor constant(float[] values, long... shape) {
+                return wrap(manager.create(values, new Shape(shape)));
+            }
+
+            @Override
+            public Tensor indices(long[] values, long... shape) {
+                return wrap(manager.create(values, new Shape(shape)));
+            }
+
+            @Override
+            public Tensor concat(List<Tensor> parts, int axis) {
+                NDList list = new NDList();
+                parts.forEach(p -> list.add(of(p)));
+                return wrap(NDArrays.concat(list, axis));
+            }
+        };
+    }
+
+    private static int axis(NDArray a, int axis) {
+        return axis < 0 ? axis + a.getShape().dimension() : axis;
+    }
+
+    @Override
+    public long[] shape() {
+        return array.getShape().getShape();
+    }
+
+    @Override
+    public Tensor add(Tensor other) {
+        return wrap(array.add(of(other)));
+    }
+
+    @Override
+    public Tensor sub(Tensor other) {
+        return wrap(array.sub(of(other)));
+    }
+
+    @Override
+    public Tensor mul(Tensor other) {
+        return wrap(array.mul(of(other)));
+    }
+
+    @Override
+    public Tensor div(Tensor other) {
+        return wrap(array.div(of(other)));
+    }
+
+    @Override
+    public Tensor add(double value) {
+        return wrap(array.add(value));
+    }
+
+    @Override
+    public Tensor mul(double value) {
+        return wrap(array.mul(value));
+    }
+
+    @Override
+    public Tensor neg() {
+        return wrap(array.neg());
+    }
+
+    @Override
+    public Tensor exp() {
+        return wrap(array.exp());
+    }
+
+    @Override
+    public Tensor log() {
+        return wrap(array.log());
+    }
+
+    @Override
+    public Tensor square() {
+        return wrap(array.square());
+    }
+
+    @Override
+    public Tensor minimum(Tensor other) {
+        return wrap(NDArrays.minimum(array, of(other)));
+    }
+
+    @Override
+    public Tensor maximum(Tensor other) {
+        return wrap(NDArrays.maximum(array, of(other)));
+    }
+
+    @Override
+    public Tensor clip(double min, double max) {
+        // float32: clamp the bounds to the representable range so MAX_VALUE means "no bound"
+        return wrap(array.clip((float) Math.max(min, -Float.MAX_VALUE), (float) Math.min(max, Float.MAX_VALUE)));
+    }
+
+    @Override
+    public Tensor lt(double value) {
+        return wrap(array.stopGradient().lt(value).toType(DataType.FLOAT32, false));
+    }
+
+    @Override
+    public Tensor gt(double value) {
+        return wrap(array.stopGradient().gt(value).toType(DataType.FLOAT32, false));
+    }
+
+    @Override
+    public Tensor sum() {
+        return wrap(array.sum());
+    }
+
+    @Override
+    public Tensor sum(int axis) {
+        return sum(axis, false);
+    }
+
+    @Override
+    public Tensor sqrt() {
+        return wrap(array.sqrt());
+    }
+
+    @Override
+    public Tensor rsqrt() {
+        return wrap(array.pow(-0.5));
+    }
+
+    @Override
+    public Tensor sigmoid() {
+        return wrap(ai.djl.nn.Activation.sigmoid(array));
+    }
+
+    @Override
+    public Tensor tanh() {
+        return wrap(array.tanh());
+    }
+
+    @Override
+    public Tensor matmul(Tensor other) {
+        return wrap(array.matMul(of(other)));
+    }
+
+    @Override
+    public Tensor softmax(int axis) {
+        return wrap(array.softmax(axis(array, axis)));
+    }
+
+    @Override
+    public Tensor logSoftmax(int axis) {
+        return wrap(array.logSoftmax(axis(array, axis)));
+    }
+
+    @Override
+    public Tensor sum(int axis, boolean keepDims) {
+        return wrap(array.sum(new int[] {axis(array, axis)}, keepDims));
+    }
+
+    @Override
+    public Tensor mean(int axis, boolean keepDims) {
+        return wrap(array.mean(new int[] {axis(array, axis)}, keepDims));
+    }
+
+    @Override
+    public Tensor reshape(long... shape) {
+        return wrap(array.reshape(shape));
+    }
+
+    @Override
+    public Tensor transpose(int... axes) {
+        return wrap(array.transpose(axes));
+    }
+
+    @Override
+    public Tensor slice(int axis, long start, long end) {
+        NDIndex index = new NDIndex();
+        int a = axis(array, axis);
+        for (int i = 0; i < a; i++) {
+            index.addAllDim();
+        }
+        index.addSliceDim(start, end);
+        return wrap(array.get(index));
+    }
+
+    @Override
+    public Tensor gatherLast(Tensor indices) {
+        NDArray idx = of(indices).toType(DataType.INT64, false).expandDims(-1);
+        return wrap(array.gather(idx, array.getShape().dimension() - 1).squeeze(-1));
+    }
+
+    @Override
+    public Tensor rows(Tensor indices) {
+        NDArray idx = of(indices).toType(DataType.INT64, false);
+        long[] shape = idx.getShape().getShape();
+        NDArray flat = idx.reshape(-1);
+        NDArray picked = array.get(new NDIndex("{}", flat));
+        long[] out = new long[shape.length + 1];
+        System.arraycopy(shape, 0, out, 0, shape.length);
+        out[shape.length] = array.getShape().get(1);
+        return wrap(picked.reshape(out));
+    }
+
+    @Override
+    public Tensor detach() {
+        return wrap(array.stopGradient());
+    }
+
+    @Override
+    public double toScalar() {
+        return array.toType(DataType.FLOAT64, false).toDoubleArray()[0];
+    }
+
+    @Override
+    public double[] toDoubleArray() {
+        return array.toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+}

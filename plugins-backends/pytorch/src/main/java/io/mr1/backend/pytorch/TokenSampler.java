@@ -1,0 +1,71 @@
+package io.mr1.backend.pytorch;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Picks the next token from one row of logits on the Java side: greedy at temperature 0,
+ * otherwise softmax(logits / temperature) truncated by top-k then top-p (the smallest set
+ * of most likely tokens whose mass reaches p), drawn from a seeded stream.
+ */
+final class TokenSampler {
+
+    private TokenSampler() {
+    }
+
+    /** log-softmax of a row in double precision. */
+    static double[] logSoftmax(float[] logits, int offset, int vocab, double temperature) {
+        double t = temperature > 0 ? temperature : 1;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[offset + i] / t);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            sum += Math.exp(logits[offset + i] / t - max);
+        }
+        double log = max + Math.log(sum);
+        double[] out = new double[vocab];
+        for (int i = 0; i < vocab; i++) {
+            out[i] = logits[offset + i] / t - log;
+        }
+        return out;
+    }
+
+    static int sample(float[] logits, int offset, int vocab, double temperature, int topK, double topP, Random random) {
+        if (temperature == 0) {
+            int best = 0;
+            for (int i = 1; i < vocab; i++) {
+                if (logits[offset + i] > logits[offset + best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        double[] logp = logSoftmax(logits, offset, vocab, temperature);
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(logp[b], logp[a]));
+        int keep = topK > 0 ? Math.min(topK, vocab) : vocab;
+        double mass = 0;
+        int n = 0;
+        while (n < keep) {
+            mass += Math.exp(logp[order[n]]);
+            n++;
+            if (mass >= topP) {
+                break;
+            }
+        }
+        double u = random.nextDouble() * mass;
+        double acc = 0;
+        for (int i = 0; i < n; i++) {
+            acc += Math.exp(logp[order[i]]);
+            if (u < acc) {
+                return order[i];
+            }
+        }
+        return order[n - 1];
+    }
+}

@@ -1,0 +1,48 @@
+package io.mr1.backend.pytorch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.SamplingParams;
+import io.mr1.api.types.Completion;
+import io.mr1.api.types.Prompt;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TorchPolicyTest {
+
+    @Test
+    void smokeTestAndInfoReportTheEngine() {
+        TorchBackend backend = new TorchBackend();
+        assertNull(backend.smokeTest());
+        assertEquals("2.7.1", backend.info().engineVersion());
+        assertTrue(backend.info().devices().contains("cpu"));
+    }
+
+    @Test
+    void samplesScoresAndReproduces(@TempDir Path tmp) throws Exception {
+        Path model = TinyFixture.create(tmp.resolve("m"), 1);
+        try (Policy policy = new TorchBackend().load(model, "cpu")) {
+            List<Prompt> prompts = List.of(Prompt.text("a", "how many items are there ?"),
+                    Prompt.text("b", "count the objects"));
+            SamplingParams params = new SamplingParams(3, 1.0, 1.0, 0, 8, 42);
+            List<List<Completion>> first = policy.sample(prompts, params);
+            List<List<Completion>> again = policy.sample(prompts, params);
+            assertEquals(2, first.size());
+            assertEquals(3, first.get(0).size());
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 3; j++) {
+                    assertArrayEquals(first.get(i).get(j).tokenIds(), again.get(i).get(j).tokenIds());
+                }
+            }
+            Completion c = first.get(1).get(2);
+            List<float[]> lp = policy.logProbs(List.of(prompts.get(1)), List.of(c));
+            assertArrayEquals(c.logProbs(), lp.get(0), 1e-4f, "sampling log-probs equal a scoring pass");
+        }
+    }
+}
