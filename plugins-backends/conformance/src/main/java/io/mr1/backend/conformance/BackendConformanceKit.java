@@ -1,0 +1,309 @@
+package io.mr1.backend.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.PolicyBackend;
+import io.mr1.api.backend.PolicyLoss;
+import io.mr1.api.backend.SamplingParams;
+import io.mr1.api.types.Completion;
+import io.mr1.api.types.Prompt;
+import io.mr1.models.Checkpoints;
+import io.mr1.models.ModelConfig;
+import io.mr1.models.Qwen2VlModel;
+import io.mr1.models.SafeTensors;
+import io.mr1.models.WordLevelTokenizerJson;
+import io.mr1.tensor.Parameters;
+import io.mr1.tensor.Tensor;
+import io.mr1.tensor.TensorFactory;
+import io.mr1.trainer.objective.GrpoLoss;
+import io.mr1.trainer.objective.GrpoReferenceObjective;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The checks every backend must pass. A backend's test class extends this and implements
+ * the hooks; the kit builds its own tiny model, so no files are needed.
+ */
+public abstract class BackendConformanceKit {
+
+    /** @return the backend under test */
+    protected abstract PolicyBackend backend();
+
+    /**
+     * Runs code with a tensor factory of the backend's engine, releasing what it created afterwards.
+     *
+     * @param work the code
+     * @param <T> its result
+     * @return the result (plain Java values only)
+     */
+    protected abstract <T> T withTensors(Function<TensorFactory, T> work);
+
+    /**
+     * The engine's gradient of a scalar function at a point.
+     *
+     * @param tensors the factory the function's constants come from
+     * @param x the point (row-major)
+     * @param shape its shape
+     * @param f the function, returning a scalar tensor
+     * @return df/dx, row-major
+     */
+    protected abstract double[] gradient(TensorFactory tensors, double[] x, long[] shape, Function<Tensor, Tensor> f);
+
+    /**
+     * Samples recomputing the whole sequence for every token (no KV cache).
+     *
+     * @param policy a policy of this backend
+     * @param prompts prompts
+     * @param params sampling settings
+     * @return completions, as {@link Policy#sample} returns them
+     */
+    protected abstract List<List<Completion>> sampleWithoutCache(Policy policy, List<Prompt> prompts,
+                                                                 SamplingParams params);
+
+    /** Relative tolerance of the loss against the double-precision reference. */
+    protected double lossTolerance() {
+        return 1e-5;
+    }
+
+    static final List<Prompt> PROMPTS = List.of(Prompt.text("a", "how many items are there ?"),
+            Prompt.text("b", "count the objects in the image"));
+
+    /** A tiny model folder with seeded random weights. */
+    protected static Path tinyModel(Path dir, long seed) throws Exception {
+        List<String> words = new ArrayList<>(List.of("user", "assistant", "how", "many", "items", "are", "there",
+                "in", "the", "image", "?", ".", "count", "objects", "answer", "is"));
+        for (int i = 0; i <= 10; i++) {
+            words.add(Integer.toString(i));
+        }
+        Map<String, Integer> vocab = WordLevelTokenizerJson.vocabulary(words);
+        ModelConfig config = new ModelConfig("mr1-qwen2-vl", vocab.size(), 32, 64, 2, 4, 2, 1e-6, 10000, 256, true,
+                vocab.get(WordLevelTokenizerJson.IMAGE), vocab.get(WordLevelTokenizerJson.EOS),
+                vocab.get(WordLevelTokenizerJson.PAD), new ModelConfig.VisionConfig(1, 16, 2, 2, 4, 2, 16));
+        Checkpoints.createRandom(dir, config, vocab, seed);
+        return dir;
+    }
+
+    @Test
+    void logProbsOfAFixedCheckpointAreStableAcrossRunsAndLoads(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp.resolve("m"), 11);
+        List<Completion> completions;
+        List<float[]> first;
+        List<float[]> second;
+        try (Policy policy = backend().load(model, "cpu")) {
+            completions = policy.sample(PROMPTS, new SamplingParams(2, 1.0, 1.0, 0, 6, 5)).stream()
+                    .flatMap(List::stream).toList();
+            List<Prompt> prompts = completions.stream().map(c -> c.promptId().equals("a") ? PROMPTS.get(0)
+                    : PROMPTS.get(1)).toList();
+            first = policy.logProbs(prompts, completions);
+            second = policy.logProbs(prompts, completions);
+            try (Policy again = backend().load(model, "cpu")) {
+                List<float[]> third = again.logProbs(prompts, completions);
+                for (int i = 0; i < first.size(); i++) {
+                    assertArrayEquals(first.get(i), second.get(i), 0f, "same policy, two calls");
+                    assertArrayEquals(first.get(i), third.get(i), 0f, "two loads of one checkpoint");
+                    assertArrayEquals(completions.get(i).logProbs(), first.get(i), 1e-4f,
+                            "sampling log-probs equal a scoring pass");
+                }
+            }
+        }
+    }
+
+    @Test
+    void lossEqualsTheDoublePrecisionReferenceAndSoDoesItsGradient() {
+        Random random = new Random(3);
+        int batch = 3;
+        int width = 5;
+        int[] lens = {5, 2, 4};
+        double[][] logp = new double[batch][];
+        double[][] old = new double[batch][];
+        double[][] ref = new double[batch][];
+        double[] flatLogp = new double[batch * width];
+        double[] flatOld = new double[batch * width];
+        double[] flatRef = new double[batch * width];
+        double[] mask = new double[batch * width];
+        double[] adv = {0.8, -1.1, 0.3};
+        for (int i = 0; i < batch; i++) {
+            logp[i] = new double[lens[i]];
+            old[i] = new double[lens[i]];
+            ref[i] = new double[lens[i]];
+            for (int t = 0; t < lens[i]; t++) {
+                old[i][t] = -0.3 - random.nextDouble() * 2;
+                double ratio;
+                do { // stay off the clip kinks
+                    logp[i][t] = old[i][t] + random.nextGaussian() * 0.3;
+                    ratio = Math.exp(logp[i][t] - old[i][t]);
+                } while (Math.abs(ratio - 0.8) < 1e-2 || Math.abs(ratio - 1.28) < 1e-2);
+                ref[i][t] = old[i][t] + random.nextGaussian() * 0.3;
+                // round to float so both sides see the same inputs
+                logp[i][t] = (float) logp[i][t];
+                old[i][t] = (float) old[i][t];
+                ref[i][t] = (float) ref[i][t];
+                flatLogp[i * width + t] = logp[i][t];
+                flatOld[i * width + t] = old[i][t];
+                flatRef[i * width + t] = ref[i][t];
+                mask[i * width + t] = 1;
+            }
+        }
+        for (PolicyLoss.KlEstimator k : PolicyLoss.KlEstimator.values()) {
+            for (PolicyLoss.Aggregation agg : PolicyLoss.Aggregation.values()) {
+                PolicyLoss.Grpo spec = new PolicyLoss.Grpo(0.04, 0.2, 0.28, k, agg, 6);
+                GrpoReferenceObjective.Result expected = GrpoReferenceObjective.evaluate(spec, logp, old, ref, adv);
+                double[] result = withTensors(f -> {
+                    Tensor tOld = f.constant(flatOld, batch, width);
+                    Tensor tRef = f.constant(flatRef, batch, width);
+                    Tensor tAdv = f.constant(adv, batch, 1);
+                    Tensor tMask = f.constant(mask, batch, width);
+                    Function<Tensor, Tensor> loss = x -> GrpoLoss.compute(spec, x, tOld, tRef, tAdv, tMask).loss();
+                    double value = loss.apply(f.constant(flatLogp, batch, width)).toScalar();
+                    double[] grad = gradient(f, flatLogp, new long[] {batch, width}, loss);
+                    double[] out = new double[grad.length + 1];
+                    out[0] = value;
+                    System.arraycopy(grad, 0, out, 1, grad.length);
+                    return out;
+                });
+                double rel = Math.abs(result[0] - expected.loss()) / Math.max(1e-8, Math.abs(expected.loss()));
+                assertTrue(rel < lossTolerance(), k + "/" + agg + ": loss " + result[0] + " vs " + expected.loss());
+                double num = 0;
+                double den = 0;
+                for (int i = 0; i < batch; i++) {
+                    for (int t = 0; t < width; t++) {
+                        double want = t < lens[i] ? expected.gradient()[i][t] : 0;
+                        double got = result[1 + i * width + t];
+                        num += (got - want) * (got - want);
+                        den += want * want;
+                    }
+                }
+                assertTrue(Math.sqrt(num / den) < 1e-4, k + "/" + agg + ": gradient error " + Math.sqrt(num / den));
+            }
+        }
+    }
+
+    @Test
+    void modelGradientMatchesFiniteDifferences(@TempDir Path tmp) throws Exception {
+        Path dir = tinyModel(tmp.resolve("m"), 13);
+        ModelConfig config = ModelConfig.read(dir.resolve(Checkpoints.CONFIG));
+        Qwen2VlModel model = new Qwen2VlModel(config);
+        Map<String, SafeTensors.Entry> weights = SafeTensors.read(dir.resolve(Checkpoints.WEIGHTS));
+        String probe = "model.layers.1.mlp.up_proj.weight";
+        SafeTensors.Entry w = weights.get(probe);
+        double[] x0 = new double[w.data().length];
+        Random random = new Random(17);
+        double[] direction = new double[x0.length];
+        for (int i = 0; i < x0.length; i++) {
+            x0[i] = w.data()[i];
+            direction[i] = random.nextGaussian();
+        }
+        long[][] ids = {{2, 20, 21, 22, 23, 24, 25}};
+        long[][] pos = {{0, 1, 2, 3, 4, 5, 6}};
+        int[][] keyMask = {{1, 1, 1, 1, 1, 1, 1}};
+        long[] targets = {21, 22, 23, 24, 25, 26};
+        PolicyLoss.Grpo spec = new PolicyLoss.Grpo(0.0, 0.2, 0.2, PolicyLoss.KlEstimator.K3,
+                PolicyLoss.Aggregation.SEQUENCE_MEAN, 6);
+        double[] result = withTensors(f -> {
+            Function<Tensor, Tensor> loss = x -> {
+                Parameters p = name -> name.equals(probe) ? x
+                        : f.constant(weights.get(name).data(), weights.get(name).shape());
+                Tensor logp = model.forward(p, f, ids, pos, keyMask, null, null).slice(1, 0, 6).logSoftmax(-1)
+                        .gatherLast(f.indices(targets, 1, 6));
+                return GrpoLoss.compute(spec, logp, logp.detach(), null, f.constant(new double[] {1.0}, 1, 1),
+                        f.constant(new double[] {1, 1, 1, 1, 1, 1}, 1, 6)).loss();
+            };
+            double[] g = gradient(f, x0, w.shape(), loss);
+            double analytic = 0;
+            for (int i = 0; i < g.length; i++) {
+                analytic += g[i] * direction[i];
+            }
+            double h = 1e-2;
+            double[] plus = new double[x0.length];
+            double[] minus = new double[x0.length];
+            for (int i = 0; i < x0.length; i++) {
+                plus[i] = x0[i] + h * direction[i];
+                minus[i] = x0[i] - h * direction[i];
+            }
+            // At mu = 1 the ratio is exactly 1: the loss value is -mean(A) whatever x is, so finite
+            // differences use the policy-gradient surrogate's value, the mean log-prob times -A.
+            Function<Tensor, Double> surrogate = x -> {
+                Parameters p = name -> name.equals(probe) ? x
+                        : f.constant(weights.get(name).data(), weights.get(name).shape());
+                return -model.forward(p, f, ids, pos, keyMask, null, null).slice(1, 0, 6).logSoftmax(-1)
+                        .gatherLast(f.indices(targets, 1, 6)).sum().toScalar() / 6;
+            };
+            double numeric = (surrogate.apply(f.constant(plus, w.shape()))
+                    - surrogate.apply(f.constant(minus, w.shape()))) / (2 * h);
+            return new double[] {analytic, numeric};
+        });
+        double rel = Math.abs(result[0] - result[1]) / Math.max(1e-9, Math.abs(result[1]));
+        assertTrue(rel < 2e-2, "directional derivative: autograd " + result[0] + " vs finite differences "
+                + result[1]);
+    }
+
+    @Test
+    void saveThenLoadIsBitExact(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp.resolve("m"), 19);
+        Path saved = tmp.resolve("saved");
+        try (Policy policy = backend().load(model, "cpu")) {
+            policy.save(saved, false);
+        }
+        assertArrayEquals(Files.readAllBytes(model.resolve(Checkpoints.WEIGHTS)),
+                Files.readAllBytes(saved.resolve(Checkpoints.WEIGHTS)));
+        try (Policy reloaded = backend().load(saved, "cpu")) {
+            Path again = tmp.resolve("again");
+            reloaded.save(again, false);
+            assertArrayEquals(Files.readAllBytes(saved.resolve(Checkpoints.WEIGHTS)),
+                    Files.readAllBytes(again.resolve(Checkpoints.WEIGHTS)));
+        }
+    }
+
+    @Test
+    void temperatureZeroIsGreedy(@TempDir Path tmp) throws Exception {
+        Path dir = tinyModel(tmp.resolve("m"), 23);
+        List<Completion> greedy;
+        try (Policy policy = backend().load(dir, "cpu")) {
+            greedy = policy.sample(PROMPTS.subList(0, 1), new SamplingParams(2, 0.0, 1.0, 0, 6, 1)).get(0);
+            List<Completion> otherSeed = policy.sample(PROMPTS.subList(0, 1),
+                    new SamplingParams(1, 0.0, 1.0, 0, 6, 999)).get(0);
+            assertArrayEquals(greedy.get(0).tokenIds(), greedy.get(1).tokenIds());
+            assertArrayEquals(greedy.get(0).tokenIds(), otherSeed.get(0).tokenIds());
+            // Each greedy token must be the most likely one: none of its alternatives scores higher.
+            int[] tokens = greedy.get(0).tokenIds();
+            ModelConfig config = ModelConfig.read(dir.resolve(Checkpoints.CONFIG));
+            for (int k = 0; k < tokens.length; k++) {
+                float chosen = greedy.get(0).logProbs()[k];
+                for (int alt = 0; alt < config.vocabSize(); alt++) {
+                    int[] swapped = java.util.Arrays.copyOf(tokens, k + 1);
+                    swapped[k] = alt;
+                    Completion c = new Completion("a", 0, "", swapped, new float[k + 1], false);
+                    float altLogp = policy.logProbs(PROMPTS.subList(0, 1), List.of(c)).get(0)[k];
+                    assertTrue(altLogp <= chosen + 1e-5f, "step " + k + ": token " + alt + " beats the greedy one");
+                }
+            }
+        }
+    }
+
+    @Test
+    void kvCacheSamplingEqualsRecomputingFromScratch(@TempDir Path tmp) throws Exception {
+        Path dir = tinyModel(tmp.resolve("m"), 29);
+        try (Policy policy = backend().load(dir, "cpu")) {
+            SamplingParams params = new SamplingParams(3, 1.0, 0.9, 20, 8, 77);
+            List<List<Completion>> cached = policy.sample(PROMPTS, params);
+            List<List<Completion>> scratch = sampleWithoutCache(policy, PROMPTS, params);
+            for (int i = 0; i < cached.size(); i++) {
+                for (int j = 0; j < cached.get(i).size(); j++) {
+                    assertArrayEquals(scratch.get(i).get(j).tokenIds(), cached.get(i).get(j).tokenIds(),
+                            "prompt " + i + " sample " + j);
+                    assertEquals(scratch.get(i).get(j).text(), cached.get(i).get(j).text());
+                }
+            }
+        }
+    }
+}
