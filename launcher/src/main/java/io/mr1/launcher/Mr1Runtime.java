@@ -25,6 +25,7 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
@@ -101,6 +102,8 @@ public final class Mr1Runtime implements AutoCloseable {
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // Felix and SCR print to stdout/stderr; the launcher routes those to the log file.
         props.put("felix.log.level", "1");
+        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "2");
+        props.put("felix.startlevel.bundle", "2"); // FileInstall's plugins start with the rest
         props.put("ds.loglevel", "warn");
         props.put("felix.fileinstall.dir", plugins.toAbsolutePath().toString());
         props.put("felix.fileinstall.poll", "500");
@@ -128,13 +131,16 @@ public final class Mr1Runtime implements AutoCloseable {
         List<Bundle> installed = new ArrayList<>();
         for (Path jar : jars(bundlesDir)) {
             try {
-                installed.add(context.installBundle(jar.toUri().toString()));
+                // reference: the framework reads the jar in place instead of copying it into its
+                // cache; the native engine bundle alone is over 100 MB.
+                installed.add(context.installBundle("reference:" + jar.toUri()));
             } catch (BundleException e) {
                 throw new BundleException("cannot install resident bundle " + jar + ": " + e.getMessage(), e);
             }
         }
         List<Bundle> toStart = new ArrayList<>();
         for (Bundle bundle : installed) {
+            bundle.adapt(BundleStartLevel.class).setStartLevel(startLevel(bundle.getSymbolicName()));
             boolean fragment = bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null;
             boolean shell = GOGO_SHELL.equals(bundle.getSymbolicName());
             if (fragment || shell) {
@@ -154,6 +160,16 @@ public final class Mr1Runtime implements AutoCloseable {
             }
         }
         throw new BundleException("the Gogo shell bundle " + GOGO_SHELL + " is not in bundles/");
+    }
+
+    /**
+     * Logging and the ServiceLoader mediator start first (level 1), everything else at level 2:
+     * a bundle that logs while slf4j has no provider yet would leave slf4j failed for the JVM.
+     */
+    private static int startLevel(String symbolicName) {
+        String n = symbolicName == null ? "" : symbolicName;
+        return n.startsWith("slf4j.") || n.startsWith("org.apache.aries.spifly") || n.startsWith("org.objectweb.asm")
+                ? 1 : 2;
     }
 
     /** A resident bundle that did not start means a broken distribution: fail with the resolver's reason. */
