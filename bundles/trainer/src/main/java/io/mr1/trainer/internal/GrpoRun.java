@@ -28,6 +28,32 @@ public final class GrpoRun {
     private final GrpoAlgorithm algorithm;
     private final CheckpointStore checkpoints;
 
+    /** One optimisation step of some algorithm (GRPO-D, SFT) over a batch of samples. */
+    public interface StepFunction {
+        /**
+         * Runs the step.
+         *
+         * @param policy the policy being trained
+         * @param batch the step's samples
+         * @param step s
+         * @param totalSteps t
+         * @return what the step produced
+         */
+        GrpoAlgorithm.Outcome step(Policy policy, List<Sample> batch, long step, long totalSteps);
+    }
+
+    /** Called after every step (samples, periodic evaluation ...). */
+    public interface StepHook {
+        /**
+         * After a step.
+         *
+         * @param policy the policy (after the update)
+         * @param outcome what the step produced
+         * @throws IOException if the hook cannot write
+         */
+        void afterStep(Policy policy, GrpoAlgorithm.Outcome outcome) throws IOException;
+    }
+
     /**
      * Creates the run driver.
      *
@@ -110,6 +136,27 @@ public final class GrpoRun {
      */
     public Optional<StepStats> run(PolicyBackend backend, KlSchedule schedule, Spec spec, List<MetricsSink> sinks,
                                    java.util.function.BooleanSupplier stop) throws IOException {
+        StepFunction grpo = (policy, batch, step, total) -> algorithm.step(policy, batch, spec.rewards(), schedule,
+                step, total, spec.settings());
+        return run(backend, schedule, spec, grpo, sinks, (policy, outcome) -> { }, stop);
+    }
+
+    /**
+     * Runs (or resumes) training with any step function.
+     *
+     * @param backend the policy backend
+     * @param schedule state to checkpoint and restore with the run (a no-op schedule for SFT)
+     * @param spec what to train
+     * @param stepFunction the algorithm's step
+     * @param sinks where metrics go
+     * @param hook called after each step
+     * @param stop checked between steps; true writes a checkpoint and returns early
+     * @return the last step's metrics, or empty when there was nothing left to run
+     * @throws IOException if loading, saving, a sink or the hook fails
+     */
+    public Optional<StepStats> run(PolicyBackend backend, KlSchedule schedule, Spec spec, StepFunction stepFunction,
+                                   List<MetricsSink> sinks, StepHook hook, java.util.function.BooleanSupplier stop)
+            throws IOException {
         Optional<CheckpointStore.Checkpoint> resume = checkpoints.latest(spec.runDir());
         long seed = spec.settings().sampling().seed();
         long start = 0;
@@ -132,11 +179,12 @@ public final class GrpoRun {
         try {
             for (long step = start; step < spec.totalSteps(); step++) {
                 List<Sample> batch = batch(spec.data(), spec.batchSize(), seed, step);
-                StepStats stats = algorithm.step(policy, batch, spec.rewards(), schedule, step, spec.totalSteps(),
-                        spec.settings()).stats();
+                GrpoAlgorithm.Outcome outcome = stepFunction.step(policy, batch, step, spec.totalSteps());
+                StepStats stats = outcome.stats();
                 for (MetricsSink sink : sinks) {
                     sink.accept(stats);
                 }
+                hook.afterStep(policy, outcome);
                 last = Optional.of(stats);
                 long done = step + 1;
                 boolean due = spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0;

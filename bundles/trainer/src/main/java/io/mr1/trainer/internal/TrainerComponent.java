@@ -42,7 +42,9 @@ public final class TrainerComponent {
                 bind(PluginRegistry.class).toInstance(registry);
             }
         });
-        for (Class<? extends CliCommand> type : List.of(ScheduleCommand.class, RewardsCommand.class)) {
+        for (Class<? extends CliCommand> type : List.of(ScheduleCommand.class, RewardsCommand.class,
+                io.mr1.trainer.run.TrainCommand.class, io.mr1.trainer.run.EvalCommand.class,
+                io.mr1.trainer.run.DemoCommand.class)) {
             CliCommand command = injector.getInstance(type);
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(CliCommand.NAME_PROPERTY, command.name());

@@ -1,0 +1,166 @@
+package io.mr1.trainer.run;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads one level of a configuration map, remembering which keys were read, so that a
+ * misspelt key is an error that names its full path and lists the valid keys.
+ */
+final class ConfigSection {
+
+    /** Bad configuration: the message names the file and the key. */
+    static final class ConfigException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    private final String source;
+    private final String path;
+    private final Map<String, Object> values;
+    private final Set<String> known = new LinkedHashSet<>();
+
+    ConfigSection(String source, String path, Map<String, Object> values) {
+        this.source = source;
+        this.path = path;
+        this.values = values == null ? Map.of() : values;
+    }
+
+    private String key(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    ConfigException error(String name, String message) {
+        return new ConfigException(source + ": " + key(name) + ": " + message);
+    }
+
+    boolean has(String name) {
+        known.add(name);
+        return values.containsKey(name) && values.get(name) != null;
+    }
+
+    Object raw(String name) {
+        known.add(name);
+        return values.get(name);
+    }
+
+    String string(String name, String fallback) throws ConfigException {
+        Object v = raw(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Map || v instanceof List) {
+            throw error(name, "must be a string");
+        }
+        return v.toString();
+    }
+
+    String require(String name) throws ConfigException {
+        String v = string(name, null);
+        if (v == null || v.isBlank()) {
+            throw error(name, "is required");
+        }
+        return v;
+    }
+
+    String choice(String name, String fallback, List<String> valid) throws ConfigException {
+        String v = string(name, fallback);
+        if (v != null && !valid.contains(v)) {
+            throw error(name, "'" + v + "' is not one of " + String.join(", ", valid));
+        }
+        return v;
+    }
+
+    double number(String name, double fallback) throws ConfigException {
+        Object v = raw(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        try {
+            return Double.parseDouble(v.toString().trim());
+        } catch (NumberFormatException e) {
+            throw error(name, "must be a number, got '" + v + "'");
+        }
+    }
+
+    double number(String name, double fallback, double min, double max) throws ConfigException {
+        double v = number(name, fallback);
+        if (!(v >= min && v <= max)) {
+            throw error(name, "must be in [" + min + ", " + max + "], got " + v);
+        }
+        return v;
+    }
+
+    long integer(String name, long fallback, long min) throws ConfigException {
+        double v = number(name, fallback);
+        if (v != Math.rint(v) || v < min) {
+            throw error(name, "must be a whole number >= " + min + ", got " + v);
+        }
+        return (long) v;
+    }
+
+    boolean bool(String name, boolean fallback) throws ConfigException {
+        Object v = raw(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        String s = v.toString().trim().toLowerCase(java.util.Locale.ROOT);
+        if (s.equals("true") || s.equals("false")) {
+            return Boolean.parseBoolean(s);
+        }
+        throw error(name, "must be true or false, got '" + v + "'");
+    }
+
+    @SuppressWarnings("unchecked")
+    ConfigSection section(String name) throws ConfigException {
+        Object v = raw(name);
+        if (v != null && !(v instanceof Map)) {
+            throw error(name, "must be a section (a map of keys)");
+        }
+        return new ConfigSection(source, key(name), (Map<String, Object>) v);
+    }
+
+    /** The section's own key/value pairs as strings (for plugin parameters checked by the plugin). */
+    Map<String, String> strings() {
+        Map<String, String> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            known.add(k);
+            if (v != null) {
+                out.put(k, v instanceof Double d && d == Math.rint(d) && !d.isInfinite() ? v.toString() : v.toString());
+            }
+        });
+        return out;
+    }
+
+    Map<String, Object> values() {
+        return values;
+    }
+
+    /** Fails on any key that was never read. */
+    void finish() throws ConfigException {
+        List<String> unknown = new ArrayList<>();
+        for (String k : values.keySet()) {
+            if (!known.contains(k)) {
+                unknown.add(k);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new ConfigException(source + ": unknown key" + (unknown.size() > 1 ? "s " : " ")
+                    + unknown.stream().map(this::key).toList() + "; valid keys" + (path.isEmpty() ? "" : " in " + path)
+                    + ": " + String.join(", ", known));
+        }
+    }
+}
