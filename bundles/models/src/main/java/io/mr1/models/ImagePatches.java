@@ -1,7 +1,5 @@
 package io.mr1.models;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +8,7 @@ import javax.imageio.ImageIO;
 
 /**
  * Image preprocessing for the vision encoder, as Qwen2-VL's processor does it at a fixed
- * size: resize to image_size x image_size (bicubic), scale to [0, 1], normalise with the
+ * size: resize to image_size x image_size (bilinear), scale to [0, 1], normalise with the
  * OpenAI-CLIP mean and std, cut into patch_size squares, and order the patches
  * window-major so each spatial-merge window's patches are consecutive.
  */
@@ -55,27 +53,57 @@ public final class ImagePatches {
      */
     public static float[][] patches(BufferedImage image, ModelConfig.VisionConfig vision) {
         int size = vision.imageSize();
-        BufferedImage resized = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = resized.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-            g.drawImage(image, 0, 0, size, size, null);
-        } finally {
-            g.dispose();
-        }
+        float[][] rgb = resize(image, size);
         int p = vision.patchSize();
         int[][] order = order(vision);
         float[][] out = new float[order.length][3 * p * p];
         for (int k = 0; k < order.length; k++) {
             int y0 = order[k][0] * p;
             int x0 = order[k][1] * p;
-            for (int y = 0; y < p; y++) {
-                for (int x = 0; x < p; x++) {
-                    int rgb = resized.getRGB(x0 + x, y0 + y);
-                    int[] channels = {(rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff};
-                    for (int c = 0; c < 3; c++) {
-                        out[k][(c * p + y) * p + x] = (float) ((channels[c] / 255.0 - MEAN[c]) / STD[c]);
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < p; y++) {
+                    for (int x = 0; x < p; x++) {
+                        double v = rgb[c][(y0 + y) * size + x0 + x] / 255.0;
+                        out[k][(c * p + y) * p + x] = (float) ((v - MEAN[c]) / STD[c]);
                     }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Bilinear resize to size x size in plain Java (pixel centres aligned, as PIL does without
+     * antialiasing). Java2D's scaled drawImage may go through native imaging code whose
+     * results are not guaranteed identical from run to run; training must see the same pixels
+     * every time, so the arithmetic is done here.
+     */
+    static float[][] resize(BufferedImage image, int size) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] src = image.getRGB(0, 0, w, h, null, 0, w);
+        float[][] out = new float[3][size * size];
+        double sx = (double) w / size;
+        double sy = (double) h / size;
+        for (int y = 0; y < size; y++) {
+            double fy = Math.max(0, Math.min(h - 1, (y + 0.5) * sy - 0.5));
+            int y1 = (int) fy;
+            int y2 = Math.min(h - 1, y1 + 1);
+            double ty = fy - y1;
+            for (int x = 0; x < size; x++) {
+                double fx = Math.max(0, Math.min(w - 1, (x + 0.5) * sx - 0.5));
+                int x1 = (int) fx;
+                int x2 = Math.min(w - 1, x1 + 1);
+                double tx = fx - x1;
+                int a = src[y1 * w + x1];
+                int b = src[y1 * w + x2];
+                int c = src[y2 * w + x1];
+                int d = src[y2 * w + x2];
+                for (int ch = 0; ch < 3; ch++) {
+                    int shift = 16 - 8 * ch;
+                    double top = ((a >> shift) & 0xff) * (1 - tx) + ((b >> shift) & 0xff) * tx;
+                    double bottom = ((c >> shift) & 0xff) * (1 - tx) + ((d >> shift) & 0xff) * tx;
+                    out[ch][y * size + x] = (float) (top * (1 - ty) + bottom * ty);
                 }
             }
         }

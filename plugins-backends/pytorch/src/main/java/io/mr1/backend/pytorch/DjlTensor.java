@@ -35,6 +35,21 @@ final class DjlTensor implements Tensor {
         return new DjlTensor(a);
     }
 
+    /**
+     * Copies a Java-buffer-backed array into memory that libtorch allocates. Arrays made from
+     * Java data wrap a direct ByteBuffer whose alignment varies from run to run, and libtorch's
+     * vectorised reductions round differently with the alignment: owned copies keep training
+     * bit-reproducible.
+     *
+     * @param fromJava an array just created from Java data
+     * @return an equal array in libtorch's (64-byte aligned) memory
+     */
+    static NDArray owned(NDArray fromJava) {
+        NDArray copy = fromJava.duplicate();
+        fromJava.close();
+        return copy;
+    }
+
     /** A factory creating constants in a manager. */
     static TensorFactory factory(NDManager manager) {
         return new TensorFactory() {
@@ -44,17 +59,17 @@ final class DjlTensor implements Tensor {
                 for (int i = 0; i < f.length; i++) {
                     f[i] = (float) values[i];
                 }
-                return wrap(manager.create(f, new Shape(shape)));
+                return wrap(owned(manager.create(f, new Shape(shape))));
             }
 
             @Override
             public Tensor constant(float[] values, long... shape) {
-                return wrap(manager.create(values, new Shape(shape)));
+                return wrap(owned(manager.create(values, new Shape(shape))));
             }
 
             @Override
             public Tensor indices(long[] values, long... shape) {
-                return wrap(manager.create(values, new Shape(shape)));
+                return wrap(owned(manager.create(values, new Shape(shape))));
             }
 
             @Override
@@ -95,14 +110,25 @@ final class DjlTensor implements Tensor {
         return wrap(array.div(of(other)));
     }
 
+    /**
+     * A scalar tensor in libtorch's memory. DJL's {@code mul(Number)}-style overloads wrap the
+     * scalar in a Java-buffer-backed array and close it right after the op; autograd keeps that
+     * array for the backward pass, and once the garbage collector frees the buffer the
+     * gradient reads freed memory (seen as run-to-run noise and NaN). So every scalar that
+     * can reach autograd is made here instead.
+     */
+    private NDArray scalar(double value) {
+        return owned(array.getManager().create(new float[] {(float) value}, new Shape()));
+    }
+
     @Override
     public Tensor add(double value) {
-        return wrap(array.add(value));
+        return wrap(array.add(scalar(value)));
     }
 
     @Override
     public Tensor mul(double value) {
-        return wrap(array.mul(value));
+        return wrap(array.mul(scalar(value)));
     }
 
     @Override
@@ -137,8 +163,16 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor clip(double min, double max) {
-        // float32: clamp the bounds to the representable range so MAX_VALUE means "no bound"
-        return wrap(array.clip((float) Math.max(min, -Float.MAX_VALUE), (float) Math.min(max, Float.MAX_VALUE)));
+        // Not DJL's clip(Number, Number): it makes Java-backed bound arrays (see scalar()).
+        // float32: bounds beyond the representable range mean "no bound".
+        NDArray out = array;
+        if (max < Float.MAX_VALUE) {
+            out = NDArrays.minimum(out, scalar(max));
+        }
+        if (min > -Float.MAX_VALUE) {
+            out = NDArrays.maximum(out, scalar(min));
+        }
+        return wrap(out);
     }
 
     @Override
@@ -168,7 +202,7 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor rsqrt() {
-        return wrap(array.pow(-0.5));
+        return wrap(array.pow(scalar(-0.5)));
     }
 
     @Override

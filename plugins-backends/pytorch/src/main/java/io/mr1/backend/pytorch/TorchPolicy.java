@@ -59,7 +59,17 @@ final class TorchPolicy implements Policy {
     private final Map<String, NDArray> reference = new LinkedHashMap<>();
     private final Map<String, NDArray> adamM = new LinkedHashMap<>();
     private final Map<String, NDArray> adamV = new LinkedHashMap<>();
+    private final Map<String, NDArray> gradients = new LinkedHashMap<>();
     private long adamSteps;
+    /** Preprocessed images by path: training revisits the same images every epoch. */
+    private final Map<Path, float[][]> imageCache = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, float[][]> eldest) {
+            return size() > 4096;
+        }
+    };
     private final int eosId;
     private final int padId;
 
@@ -85,10 +95,11 @@ final class TorchPolicy implements Policy {
                 : SafeTensors.read(referenceDir.resolve(Checkpoints.WEIGHTS));
         Checkpoints.validate(referenceDir.resolve(Checkpoints.WEIGHTS), model, refWeights);
         for (String name : model.parameters().keySet()) {
-            NDArray p = manager.create(weights.get(name).data(), new Shape(weights.get(name).shape()));
+            NDArray p = DjlTensor.owned(manager.create(weights.get(name).data(), new Shape(weights.get(name).shape())));
             p.setRequiresGradient(true);
             params.put(name, p);
-            reference.put(name, manager.create(refWeights.get(name).data(), new Shape(refWeights.get(name).shape())));
+            reference.put(name, DjlTensor.owned(manager.create(refWeights.get(name).data(),
+                    new Shape(refWeights.get(name).shape()))));
         }
         Path optimizer = checkpoint.resolve(Checkpoints.OPTIMIZER);
         if (Files.isRegularFile(optimizer)) {
@@ -96,11 +107,14 @@ final class TorchPolicy implements Policy {
             for (String name : model.parameters().keySet()) {
                 SafeTensors.Entry m = moments.get("m." + name);
                 SafeTensors.Entry v = moments.get("v." + name);
-                if (m == null || v == null) {
-                    throw new IOException(optimizer + ": missing moments of " + name);
+                if (m == null && v == null) {
+                    continue; // the parameter has not been updated yet (it took part in no step)
                 }
-                adamM.put(name, manager.create(m.data(), new Shape(m.shape())));
-                adamV.put(name, manager.create(v.data(), new Shape(v.shape())));
+                if (m == null || v == null) {
+                    throw new IOException(optimizer + ": only one of the two moments of " + name);
+                }
+                adamM.put(name, DjlTensor.owned(manager.create(m.data(), new Shape(m.shape()))));
+                adamV.put(name, DjlTensor.owned(manager.create(v.data(), new Shape(v.shape()))));
             }
             JsonObject state = JsonParser.parseString(Files.readString(checkpoint.resolve(Checkpoints.OPTIMIZER_STATE),
                     StandardCharsets.UTF_8)).getAsJsonObject();
@@ -136,7 +150,13 @@ final class TorchPolicy implements Policy {
         List<float[][]> images = new ArrayList<>();
         for (ImageRef ref : prompt.images()) {
             try {
-                images.add(ImagePatches.read(ref.path(), config.visionConfig()));
+                Path path = ref.path().toAbsolutePath();
+                float[][] patches = imageCache.get(path);
+                if (patches == null) {
+                    patches = ImagePatches.read(path, config.visionConfig());
+                    imageCache.put(path, patches);
+                }
+                images.add(patches);
             } catch (IOException e) {
                 throw new UncheckedIOException("prompt " + prompt.id() + ": " + e.getMessage(), e);
             }
@@ -449,9 +469,11 @@ final class TorchPolicy implements Policy {
         Map<String, NDArray> grads = new LinkedHashMap<>();
         double squares = 0;
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray g = e.getValue().getGradient();
-            grads.put(e.getKey(), g);
-            squares += g.square().sum().getFloat();
+            NDArray g = gradient(e.getKey(), e.getValue());
+            if (g != null) { // null: the parameter took no part in this step (PyTorch optimisers skip it too)
+                grads.put(e.getKey(), g);
+                squares += g.square().sum().getFloat();
+            }
         }
         double norm = Math.sqrt(squares);
         double scale = o.maxGradNorm() > 0 && norm > o.maxGradNorm() ? o.maxGradNorm() / (norm + 1e-6) : 1.0;
@@ -462,6 +484,9 @@ final class TorchPolicy implements Policy {
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             String name = e.getKey();
             NDArray p = e.getValue();
+            if (!grads.containsKey(name)) {
+                continue;
+            }
             NDArray g = grads.get(name).mul(scale);
             NDArray m = adamM.computeIfAbsent(name, k -> {
                 NDArray z = manager.zeros(p.getShape());
@@ -480,10 +505,33 @@ final class TorchPolicy implements Policy {
                 p.muli(1 - lr * o.weightDecay());
             }
             p.subi(update.mul(lr));
-            grads.get(name).muli(0); // gradients accumulate in DJL: reset for the next step
+            grads.get(name).muli(0); // backward accumulates into .grad: reset it in place
         }
         return norm;
     }
+
+    /**
+     * The parameter's gradient buffer, fetched once and kept. DJL's wrapper of {@code .grad}
+     * aliases the tensor the parameter owns: closing it (as an NDScope would) frees memory
+     * that later backward passes write into. So the wrapper is taken out of every scope and
+     * manager and never closed; the parameter frees the buffer itself.
+     *
+     * @return the gradient, or null while the parameter has none (it took no part yet)
+     */
+    private NDArray gradient(String name, NDArray parameter) {
+        NDArray g = gradients.get(name);
+        if (g == null) {
+            g = ai.djl.pytorch.jni.JniUtils.getGradient((ai.djl.pytorch.engine.PtNDArray) parameter);
+            if (g == null) {
+                return null;
+            }
+            NDScope.unregister(g);
+            g.detach();
+            gradients.put(name, g);
+        }
+        return g;
+    }
+
 
     // ---- saving ----
 
