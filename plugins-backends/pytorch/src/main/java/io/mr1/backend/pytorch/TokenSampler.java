@@ -32,6 +32,16 @@ final class TokenSampler {
         return out;
     }
 
+    /**
+     * Removes tokens a completion may never contain (the vision placeholders) from a row of
+     * logits, in place.
+     */
+    static void ban(float[] logits, int offset, int[] banned) {
+        for (int id : banned) {
+            logits[offset + id] = Float.NEGATIVE_INFINITY;
+        }
+    }
+
     static int sample(float[] logits, int offset, int vocab, double temperature, int topK, double topP, Random random) {
         if (temperature == 0) {
             int best = 0;

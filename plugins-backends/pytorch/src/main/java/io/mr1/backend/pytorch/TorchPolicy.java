@@ -72,6 +72,8 @@ final class TorchPolicy implements Policy {
     };
     private final int eosId;
     private final int padId;
+    /** Vision placeholder ids: a completion never contains them, so sampling never picks them. */
+    private final int[] banned;
 
     TorchPolicy(NDManager manager, Path checkpoint, Path referenceDir) throws IOException {
         this.manager = manager;
@@ -88,6 +90,7 @@ final class TorchPolicy implements Policy {
         this.tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of("addSpecialTokens", "false"));
         this.eosId = config.eosTokenId();
         this.padId = config.padTokenId();
+        this.banned = visionTokenIds();
         Map<String, SafeTensors.Entry> weights = SafeTensors.read(checkpoint.resolve(Checkpoints.WEIGHTS));
         Checkpoints.validate(checkpoint.resolve(Checkpoints.WEIGHTS), model, weights);
         Map<String, SafeTensors.Entry> refWeights = referenceDir.toAbsolutePath().normalize()
@@ -124,6 +127,19 @@ final class TorchPolicy implements Policy {
 
     ModelConfig config() {
         return config;
+    }
+
+    private int[] visionTokenIds() {
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        ids.add(config.imageTokenId());
+        long unknown = tokenizer.encode("<unk>", false, false).getIds()[0];
+        for (String marker : List.of("<|vision_start|>", "<|vision_end|>", "<|image_pad|>")) {
+            long[] found = tokenizer.encode(marker, false, false).getIds();
+            if (found.length == 1 && found[0] != unknown && found[0] != eosId) {
+                ids.add((int) found[0]);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static Parameters view(Map<String, NDArray> arrays) {
@@ -220,7 +236,14 @@ final class TorchPolicy implements Policy {
             }
         }
         Tensor logits = model.forward(p, f, ids, positions, mask, imageFeatures(p, f, prompts), null);
-        return logits.slice(1, promptLen - 1, promptLen - 1 + width).logSoftmax(-1)
+        // The policy puts no mass on vision placeholders (sampling bans them), so scoring
+        // renormalises over the same tokens and pi_old and pi_theta agree.
+        float[] ban = new float[config.vocabSize()];
+        for (int id : banned) {
+            ban[id] = -1e9f;
+        }
+        return logits.slice(1, promptLen - 1, promptLen - 1 + width).add(f.constant(ban, 1, 1, config.vocabSize()))
+                .logSoftmax(-1)
                 .gatherLast(f.indices(targets, n, width));
     }
 
@@ -323,6 +346,7 @@ final class TorchPolicy implements Policy {
             for (int step = 0; step < sampling.maxNewTokens(); step++) {
                 float[] last = lastLogits(logits);
                 for (int r = 0; r < n; r++) {
+                    TokenSampler.ban(last, r * vocab, banned);
                     int token;
                     if (done[r]) {
                         token = padId;
