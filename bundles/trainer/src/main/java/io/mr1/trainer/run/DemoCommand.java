@@ -27,9 +27,9 @@ import java.util.Set;
 public final class DemoCommand extends BaseCommand {
 
     /** Demo sizes, chosen to finish in about ten minutes on two CPU cores. */
-    static final int TRAIN_ITEMS = 800;
-    static final int EVAL_ITEMS = 100;
-    static final int SFT_STEPS = 300;
+    static final int TRAIN_ITEMS = 2000;
+    static final int EVAL_ITEMS = 200;
+    static final int SFT_STEPS = 80;
     static final int GRPO_STEPS = 100;
 
     /**
@@ -118,7 +118,7 @@ public final class DemoCommand extends BaseCommand {
         c.put("grpo", Map.of("num_generations", 8, "max_completion_length", 24, "temperature", 1.0));
         c.put("batch_size", 8);
         c.put("steps", grpoSteps);
-        c.put("optimizer", Map.of("learning_rate", 1e-3, "max_grad_norm", 1.0));
+        c.put("optimizer", Map.of("learning_rate", 1e-4, "max_grad_norm", 1.0));
         c.put("samples_every", 10);
         c.put("checkpoint_every", 50);
         return c;
