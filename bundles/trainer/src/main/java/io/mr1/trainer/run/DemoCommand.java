@@ -27,9 +27,9 @@ import java.util.Set;
 public final class DemoCommand extends BaseCommand {
 
     /** Demo sizes, chosen to finish in about ten minutes on two CPU cores. */
-    static final int TRAIN_ITEMS = 2000;
+    static final int TRAIN_ITEMS = 5000;
     static final int EVAL_ITEMS = 200;
-    static final int SFT_STEPS = 80;
+    static final int SFT_STEPS = 1200;
     static final int GRPO_STEPS = 100;
 
     /**
@@ -115,10 +115,10 @@ public final class DemoCommand extends BaseCommand {
                 "eval", sftRun.resolve("data/eval/data.jsonl").toString(), "eval_max_new_tokens", 24));
         c.put("rewards", Map.of("accuracy", 1.0, "format", 1.0));
         c.put("kl_schedule", Map.of("name", "grpo-d", "preset", "counting"));
-        c.put("grpo", Map.of("num_generations", 8, "max_completion_length", 24, "temperature", 1.0));
+        c.put("grpo", Map.of("num_generations", 8, "max_completion_length", 16, "temperature", 1.0));
         c.put("batch_size", 8);
         c.put("steps", grpoSteps);
-        c.put("optimizer", Map.of("learning_rate", 1e-4, "max_grad_norm", 1.0));
+        c.put("optimizer", Map.of("learning_rate", 3e-4, "max_grad_norm", 1.0));
         c.put("samples_every", 10);
         c.put("checkpoint_every", 50);
         return c;
