@@ -1,0 +1,43 @@
+package io.mr1.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness works end to end on a very small model, in seconds (the real run is by hand). */
+class BackendBenchmarkSmokeTest {
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everySectionRunsOnAMicroModelAndTheReportIsWritten(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("report.json");
+        // the memory limit is off: surefire's JVM does not pin the heap, so its RSS is not meaningful here
+        Map<String, Object> report = BackendBenchmark.run(BackendBenchmark.Options.parse("--quick", "--models",
+                "micro", "--memory-model", "micro", "--memory-steps", "4", "--memory-every", "2",
+                "--max-rss-growth", "1e9", "--out", out.toString()));
+        assertEquals(Boolean.TRUE, report.get("passed"));
+        Map<String, Object> overhead = (Map<String, Object>) ((Map<String, Object>) report.get("overhead")).get("micro");
+        assertTrue((Double) overhead.get("ratioOfMedians") > 0);
+        Map<String, Object> check = (Map<String, Object>) overhead.get("check");
+        assertTrue((Double) check.get("lossRelDiff") <= BackendBenchmark.LOSS_TOLERANCE);
+        Map<String, Object> sampling = (Map<String, Object>) ((Map<String, Object>) report.get("sampling")).get("micro");
+        assertTrue((Double) sampling.get("tokensPerSecond") > 0);
+        String json = Files.readString(out);
+        assertTrue(json.contains("\"tokensPerSecond\"") && json.contains("\"mfuVsCeiling\"")
+                && json.contains("\"rssEndMiB\""), json);
+    }
+
+    @Test
+    void argumentsParse() {
+        BackendBenchmark.Options o = BackendBenchmark.Options.parse("--quick --models tiny", "");
+        assertTrue(o.quick());
+        assertEquals(300, o.memorySteps());
+        assertEquals(1000, BackendBenchmark.Options.parse().memorySteps());
+        assertEquals(java.util.List.of("tiny"), o.models());
+    }
+}
