@@ -170,7 +170,11 @@ public final class TrainCommand extends BaseCommand {
                 err.println("mr1 train: stopped; continue with: mr1 train --resume " + runDir);
                 return 130;
             }
-            outcome.evaluation();
+            if (outcome.evaluation() != null) {
+                err.printf(java.util.Locale.ROOT, "held-out accuracy %.1f%% (lenient %.1f%%), format %.1f%%%n",
+                        100 * outcome.evaluation().accuracy(), 100 * outcome.evaluation().lenientAccuracy(),
+                        100 * outcome.evaluation().formatRate());
+            }
             err.println("report: " + runDir.resolve("report.html"));
             return 0;
         } finally {
