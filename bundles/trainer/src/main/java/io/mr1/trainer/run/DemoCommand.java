@@ -29,7 +29,7 @@ public final class DemoCommand extends BaseCommand {
     /** Demo sizes, chosen to finish in about ten minutes on two CPU cores. */
     static final int TRAIN_ITEMS = 5000;
     static final int EVAL_ITEMS = 200;
-    static final int SFT_STEPS = 1200;
+    static final int SFT_STEPS = 1000;
     static final int GRPO_STEPS = 100;
 
     /**
@@ -96,10 +96,10 @@ public final class DemoCommand extends BaseCommand {
         c.put("model", Map.of("hidden_size", 128, "layers", 4, "image_size", 112));
         c.put("data", Map.of("train_generate", TRAIN_ITEMS, "eval_generate", EVAL_ITEMS, "generate_seed", 2025,
                 "eval_max_new_tokens", 24));
-        c.put("batch_size", 8);
+        c.put("batch_size", 16);
         c.put("steps", sftSteps);
-        c.put("optimizer", Map.of("learning_rate", 2e-3, "weight_decay", 0.0, "max_grad_norm", 1.0,
-                "warmup_steps", 10, "lr_decay", "cosine"));
+        c.put("optimizer", Map.of("learning_rate", 1e-3, "weight_decay", 0.0, "max_grad_norm", 1.0,
+                "warmup_steps", 20, "lr_decay", "cosine"));
         c.put("samples_every", 0);
         return c;
     }
@@ -118,7 +118,7 @@ public final class DemoCommand extends BaseCommand {
         c.put("grpo", Map.of("num_generations", 8, "max_completion_length", 16, "temperature", 1.0));
         c.put("batch_size", 8);
         c.put("steps", grpoSteps);
-        c.put("optimizer", Map.of("learning_rate", 3e-4, "max_grad_norm", 1.0));
+        c.put("optimizer", Map.of("learning_rate", 1e-4, "max_grad_norm", 1.0));
         c.put("samples_every", 10);
         c.put("checkpoint_every", 50);
         return c;
