@@ -53,6 +53,23 @@ final class TokenSampler {
             return best;
         }
         double[] logp = logSoftmax(logits, offset, vocab, temperature);
+        if (topK == 0 && topP >= 1) {
+            // No truncation (the paper's setting): draw from the whole distribution, no sort.
+            double u = random.nextDouble();
+            double acc = 0;
+            int last = 0;
+            for (int i = 0; i < vocab; i++) {
+                double p = Math.exp(logp[i]);
+                if (p > 0) {
+                    last = i; // rounding can leave u just above the total: fall back to a possible token
+                }
+                acc += p;
+                if (u < acc) {
+                    return i;
+                }
+            }
+            return last;
+        }
         Integer[] order = new Integer[vocab];
         for (int i = 0; i < vocab; i++) {
             order[i] = i;
