@@ -1,9 +1,8 @@
 package io.mr1.klschedule.constant;
 
 import io.mr1.api.kl.KlSchedule;
-import io.mr1.api.kl.KlScheduleProvider;
 import io.mr1.api.kl.ScheduleParameters;
-import java.util.Collections;
+import io.mr1.api.kl.SimpleScheduleProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
@@ -13,9 +12,9 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 /**
  * The KL weight of plain GRPO: beta(s) = {@code beta} at every step s of t.
  */
-@Component(service = KlScheduleProvider.class, configurationPid = ConstantSchedule.PID,
+@Component(service = io.mr1.api.kl.KlScheduleProvider.class, configurationPid = ConstantSchedule.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
-public final class ConstantSchedule implements KlScheduleProvider {
+public final class ConstantSchedule extends SimpleScheduleProvider {
 
     /** ConfigAdmin PID ({@code plugins/io.mr1.klschedule.constant.cfg}). */
     public static final String PID = "io.mr1.klschedule.constant";
@@ -26,8 +25,6 @@ public final class ConstantSchedule implements KlScheduleProvider {
     /** Parameter: the KL weight (paper: 0.04, the default GRPO). */
     public static final String BETA = "beta";
 
-    private final Map<String, Double> defaults;
-
     /**
      * Creates the provider with ConfigAdmin configuration.
      *
@@ -36,11 +33,7 @@ public final class ConstantSchedule implements KlScheduleProvider {
      */
     @Activate
     public ConstantSchedule(Map<String, Object> properties) {
-        Map<String, Double> builtIn = new LinkedHashMap<>();
-        builtIn.put(BETA, 0.04);
-        defaults = Collections.unmodifiableMap(ScheduleParameters.configured(builtIn, properties));
-        // Validate now, so that a bad configuration file fails activation and SCR logs why.
-        build(defaults);
+        super(NAME, builtIn(), properties);
     }
 
     /** Creates the provider with the built-in default beta = 0.04 (for tests and tools). */
@@ -48,27 +41,15 @@ public final class ConstantSchedule implements KlScheduleProvider {
         this(Map.of());
     }
 
-    @Override
-    public String name() {
-        return NAME;
+    private static Map<String, Double> builtIn() {
+        Map<String, Double> builtIn = new LinkedHashMap<>();
+        builtIn.put(BETA, 0.04);
+        return builtIn;
     }
 
     @Override
-    public Map<String, Double> parameters() {
-        return defaults;
-    }
-
-    @Override
-    public KlSchedule create(Map<String, String> overrides) {
-        return build(ScheduleParameters.resolve(NAME, defaults, presets(), overrides));
-    }
-
-    private static KlSchedule build(Map<String, Double> params) {
+    protected KlSchedule curve(Map<String, Double> params) {
         double beta = ScheduleParameters.requireNonNegative(NAME, params, BETA);
-        return (step, totalSteps) -> {
-            ScheduleParameters.checkStep(step, totalSteps);
-            return beta;
-        };
+        return (step, totalSteps) -> beta;
     }
-
 }

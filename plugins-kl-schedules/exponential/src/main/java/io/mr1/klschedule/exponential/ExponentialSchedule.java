@@ -1,9 +1,8 @@
 package io.mr1.klschedule.exponential;
 
 import io.mr1.api.kl.KlSchedule;
-import io.mr1.api.kl.KlScheduleProvider;
 import io.mr1.api.kl.ScheduleParameters;
-import java.util.Collections;
+import io.mr1.api.kl.SimpleScheduleProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
@@ -14,9 +13,9 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
  * A geometric curve from {@code start} at s = 0 to {@code end} at s = t, the same factor
  * every step: beta(s) = start * (end / start)^(s / t). Both ends must be &gt; 0.
  */
-@Component(service = KlScheduleProvider.class, configurationPid = ExponentialSchedule.PID,
+@Component(service = io.mr1.api.kl.KlScheduleProvider.class, configurationPid = ExponentialSchedule.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
-public final class ExponentialSchedule implements KlScheduleProvider {
+public final class ExponentialSchedule extends SimpleScheduleProvider {
 
     /** ConfigAdmin PID ({@code plugins/io.mr1.klschedule.exponential.cfg}). */
     public static final String PID = "io.mr1.klschedule.exponential";
@@ -30,8 +29,6 @@ public final class ExponentialSchedule implements KlScheduleProvider {
     /** Parameter: the weight at s = t, &gt; 0 (default 0.01). */
     public static final String END = "end";
 
-    private final Map<String, Double> defaults;
-
     /**
      * Creates the provider with ConfigAdmin configuration.
      *
@@ -40,12 +37,7 @@ public final class ExponentialSchedule implements KlScheduleProvider {
      */
     @Activate
     public ExponentialSchedule(Map<String, Object> properties) {
-        Map<String, Double> builtIn = new LinkedHashMap<>();
-        builtIn.put(START, 0.1);
-        builtIn.put(END, 0.01);
-        defaults = Collections.unmodifiableMap(ScheduleParameters.configured(builtIn, properties));
-        // Validate now, so that a bad configuration file fails activation and SCR logs why.
-        build(defaults);
+        super(NAME, builtIn(), properties);
     }
 
     /** Creates the provider with the built-in defaults start = 0.1, end = 0.01 (for tests and tools). */
@@ -53,28 +45,18 @@ public final class ExponentialSchedule implements KlScheduleProvider {
         this(Map.of());
     }
 
-    @Override
-    public String name() {
-        return NAME;
+    private static Map<String, Double> builtIn() {
+        Map<String, Double> builtIn = new LinkedHashMap<>();
+        builtIn.put(START, 0.1);
+        builtIn.put(END, 0.01);
+        return builtIn;
     }
 
     @Override
-    public Map<String, Double> parameters() {
-        return defaults;
-    }
-
-    @Override
-    public KlSchedule create(Map<String, String> overrides) {
-        return build(ScheduleParameters.resolve(NAME, defaults, presets(), overrides));
-    }
-
-    private static KlSchedule build(Map<String, Double> params) {
+    protected KlSchedule curve(Map<String, Double> params) {
         double start = positive(params, START);
         double end = positive(params, END);
-        return (step, totalSteps) -> {
-            ScheduleParameters.checkStep(step, totalSteps);
-            return start * Math.pow(end / start, (double) step / totalSteps);
-        };
+        return (step, totalSteps) -> start * Math.pow(end / start, (double) step / totalSteps);
     }
 
     private static double positive(Map<String, Double> params, String key) {
@@ -86,5 +68,4 @@ public final class ExponentialSchedule implements KlScheduleProvider {
         }
         return value;
     }
-
 }

@@ -1,9 +1,8 @@
 package io.mr1.klschedule.linear;
 
 import io.mr1.api.kl.KlSchedule;
-import io.mr1.api.kl.KlScheduleProvider;
 import io.mr1.api.kl.ScheduleParameters;
-import java.util.Collections;
+import io.mr1.api.kl.SimpleScheduleProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
@@ -14,9 +13,9 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
  * A straight line from {@code start} at s = 0 to {@code end} at s = t:
  * beta(s) = start + (end - start) * s / t.
  */
-@Component(service = KlScheduleProvider.class, configurationPid = LinearSchedule.PID,
+@Component(service = io.mr1.api.kl.KlScheduleProvider.class, configurationPid = LinearSchedule.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
-public final class LinearSchedule implements KlScheduleProvider {
+public final class LinearSchedule extends SimpleScheduleProvider {
 
     /** ConfigAdmin PID ({@code plugins/io.mr1.klschedule.linear.cfg}). */
     public static final String PID = "io.mr1.klschedule.linear";
@@ -30,8 +29,6 @@ public final class LinearSchedule implements KlScheduleProvider {
     /** Parameter: the weight at s = t (default 0.01). */
     public static final String END = "end";
 
-    private final Map<String, Double> defaults;
-
     /**
      * Creates the provider with ConfigAdmin configuration.
      *
@@ -40,12 +37,7 @@ public final class LinearSchedule implements KlScheduleProvider {
      */
     @Activate
     public LinearSchedule(Map<String, Object> properties) {
-        Map<String, Double> builtIn = new LinkedHashMap<>();
-        builtIn.put(START, 0.1);
-        builtIn.put(END, 0.01);
-        defaults = Collections.unmodifiableMap(ScheduleParameters.configured(builtIn, properties));
-        // Validate now, so that a bad configuration file fails activation and SCR logs why.
-        build(defaults);
+        super(NAME, builtIn(), properties);
     }
 
     /** Creates the provider with the built-in defaults start = 0.1, end = 0.01 (for tests and tools). */
@@ -53,28 +45,17 @@ public final class LinearSchedule implements KlScheduleProvider {
         this(Map.of());
     }
 
-    @Override
-    public String name() {
-        return NAME;
+    private static Map<String, Double> builtIn() {
+        Map<String, Double> builtIn = new LinkedHashMap<>();
+        builtIn.put(START, 0.1);
+        builtIn.put(END, 0.01);
+        return builtIn;
     }
 
     @Override
-    public Map<String, Double> parameters() {
-        return defaults;
-    }
-
-    @Override
-    public KlSchedule create(Map<String, String> overrides) {
-        return build(ScheduleParameters.resolve(NAME, defaults, presets(), overrides));
-    }
-
-    private static KlSchedule build(Map<String, Double> params) {
+    protected KlSchedule curve(Map<String, Double> params) {
         double start = ScheduleParameters.requireNonNegative(NAME, params, START);
         double end = ScheduleParameters.requireNonNegative(NAME, params, END);
-        return (step, totalSteps) -> {
-            ScheduleParameters.checkStep(step, totalSteps);
-            return start + (end - start) * step / totalSteps;
-        };
+        return (step, totalSteps) -> start + (end - start) * step / totalSteps;
     }
-
 }
