@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,18 +44,33 @@ public final class DatasetWriter implements Closeable {
     }
 
     /**
-     * Writes one item: its PNG, its scene file (with the image path, question and answer
-     * added) and its JSONL line.
+     * One item ready to be written: encoding (PNG compression, JSON) is the expensive part
+     * and needs no shared state, so generation can run it on several threads and still
+     * write the files in index order.
+     *
+     * @param stem the file name stem, the zero-padded index
+     * @param png the image's PNG bytes
+     * @param sceneJson the scene file's text
+     * @param line the JSONL line, without its line end
+     */
+    public record EncodedItem(String stem, byte[] png, String sceneJson, String line) {
+    }
+
+    /**
+     * Encodes one item: its PNG, its scene file (with the image path, question and answer
+     * added) and its JSONL line. Thread-safe.
      *
      * @param index the item's 0-based index, which names its files
      * @param item the item
-     * @throws IOException if writing fails
+     * @return the encoded item
+     * @throws IOException if PNG encoding fails
      */
-    public void write(int index, GeneratedItem item) throws IOException {
+    public static EncodedItem encode(int index, GeneratedItem item) throws IOException {
         String stem = String.format(Locale.ROOT, "%06d", index);
         String image = "images/" + stem + ".png";
+        ByteArrayOutputStream png = new ByteArrayOutputStream(32 * 1024);
         // ImageIO's PNG writer adds no time chunk, so equal pixels give equal bytes.
-        if (!ImageIO.write(item.image(), "png", dir.resolve(image).toFile())) {
+        if (!ImageIO.write(item.image(), "png", png)) {
             throw new IOException("no PNG writer available in this Java runtime");
         }
         JsonObject scene = new JsonObject();
@@ -62,13 +78,35 @@ public final class DatasetWriter implements Closeable {
         scene.addProperty("question", item.question());
         scene.addProperty("answer", item.answer());
         item.scene().entrySet().forEach(e -> scene.add(e.getKey(), e.getValue()));
-        Files.writeString(dir.resolve("scenes/" + stem + ".json"), PRETTY.toJson(scene) + "\n", StandardCharsets.UTF_8);
         JsonObject line = new JsonObject();
         line.addProperty("image", image);
         line.addProperty("problem", item.question());
         line.addProperty("solution", "<answer> " + item.answer() + " </answer>");
-        jsonl.write(LINE.toJson(line));
+        return new EncodedItem(stem, png.toByteArray(), PRETTY.toJson(scene) + "\n", LINE.toJson(line));
+    }
+
+    /**
+     * Writes one item's files and its JSONL line; items must come in index order.
+     *
+     * @param item the encoded item
+     * @throws IOException if writing fails
+     */
+    public void write(EncodedItem item) throws IOException {
+        Files.write(dir.resolve("images/" + item.stem() + ".png"), item.png());
+        Files.writeString(dir.resolve("scenes/" + item.stem() + ".json"), item.sceneJson(), StandardCharsets.UTF_8);
+        jsonl.write(item.line());
         jsonl.write('\n');
+    }
+
+    /**
+     * Encodes and writes one item.
+     *
+     * @param index the item's 0-based index, which names its files
+     * @param item the item
+     * @throws IOException if writing fails
+     */
+    public void write(int index, GeneratedItem item) throws IOException {
+        write(encode(index, item));
     }
 
     /** @return the JSONL file */

@@ -7,9 +7,16 @@ import io.mr1.api.task.Sample;
 import io.mr1.tasks.DatasetReport;
 import io.mr1.tasks.DatasetTask;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
 /**
@@ -22,6 +29,11 @@ import java.util.function.IntConsumer;
  * placements) never shift the items after it.
  */
 public abstract class R1vTask implements DatasetTask {
+
+    /** Most threads generation uses (image drawing and PNG encoding are CPU-bound). */
+    private static final int GENERATION_THREADS = 8;
+    /** Items drawn and encoded together before they are written. */
+    private static final int GENERATION_CHUNK = 64;
 
     private final String name;
     private final AnswerType answerType;
@@ -82,16 +94,72 @@ public abstract class R1vTask implements DatasetTask {
 
     @Override
     public Path generate(int count, long seed, Path outDir, IntConsumer progress) throws IOException {
+        return generate(count, seed, outDir, progress,
+                Math.min(GENERATION_THREADS, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Generates with a given number of threads; the output does not depend on it.
+     *
+     * @param count items
+     * @param seed the dataset's seed
+     * @param outDir the output folder
+     * @param progress told the number of items written so far
+     * @param threads threads drawing and encoding items (at least 1)
+     * @return the JSONL file
+     * @throws IOException if writing fails
+     */
+    public Path generate(int count, long seed, Path outDir, IntConsumer progress, int threads) throws IOException {
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0, got " + count);
         }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         SplittableRandom root = new SplittableRandom(seed);
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "mr1-generate-" + name);
+            t.setDaemon(true);
+            return t;
+        });
         try (DatasetWriter writer = new DatasetWriter(outDir)) {
-            for (int i = 0; i < count; i++) {
-                writer.write(i, generateItem(root.split()));
-                progress.accept(i + 1);
+            // Items are drawn and encoded in parallel a chunk at a time and written in index
+            // order; the generators are split in order first, so the bytes do not depend on
+            // the number of threads.
+            for (int start = 0; start < count; start += GENERATION_CHUNK) {
+                int end = Math.min(count, start + GENERATION_CHUNK);
+                List<Future<DatasetWriter.EncodedItem>> chunk = new ArrayList<>(end - start);
+                for (int i = start; i < end; i++) {
+                    int index = i;
+                    SplittableRandom random = root.split();
+                    chunk.add(pool.submit(() -> DatasetWriter.encode(index, generateItem(random))));
+                }
+                for (int i = start; i < end; i++) {
+                    writer.write(await(chunk.get(i - start)));
+                    progress.accept(i + 1);
+                }
             }
             return writer.jsonl();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static DatasetWriter.EncodedItem await(Future<DatasetWriter.EncodedItem> item) throws IOException {
+        try {
+            return item.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("generation interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException rt) {
+                throw rt;
+            }
+            throw new IOException(cause);
         }
     }
 }

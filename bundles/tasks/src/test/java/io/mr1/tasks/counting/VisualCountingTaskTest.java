@@ -48,6 +48,11 @@ class VisualCountingTaskTest {
     }
 
     @Test
+    void parallelGenerationWritesTheSameBytesAsOneThread() throws IOException {
+        SharedData.assertThreadCountDoesNotChangeBytes(task, tmp);
+    }
+
+    @Test
     void sameSeedSameBytesDifferentSeedDifferentData() throws IOException {
         SharedData.assertSameSeedSameBytes(task, 12, tmp);
     }

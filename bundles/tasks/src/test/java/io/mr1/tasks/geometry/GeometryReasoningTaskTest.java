@@ -46,6 +46,11 @@ class GeometryReasoningTaskTest {
     }
 
     @Test
+    void parallelGenerationWritesTheSameBytesAsOneThread() throws IOException {
+        SharedData.assertThreadCountDoesNotChangeBytes(task, tmp);
+    }
+
+    @Test
     void sameSeedSameBytesDifferentSeedDifferentData() throws IOException {
         SharedData.assertSameSeedSameBytes(task, 10, tmp);
     }

@@ -113,4 +113,20 @@ public final class SharedData {
         assertNotEquals(Files.readString(tmp.resolve("a/data.jsonl")), Files.readString(tmp.resolve("c/data.jsonl")));
         assertNotEquals(-1L, Files.mismatch(tmp.resolve("a/images/000000.png"), tmp.resolve("c/images/000000.png")));
     }
+
+    /**
+     * Generates more than one parallel chunk of items on one thread and on three: the
+     * datasets must be identical byte for byte.
+     *
+     * @param task the task
+     * @param tmp a scratch folder
+     * @throws IOException if generating fails
+     */
+    public static void assertThreadCountDoesNotChangeBytes(R1vTask task, Path tmp) throws IOException {
+        int count = 70;
+        task.generate(count, 5, tmp.resolve("one-thread"), done -> { }, 1);
+        task.generate(count, 5, tmp.resolve("three-threads"), done -> { }, 3);
+        assertEquals(1 + 2 * count, files(tmp.resolve("three-threads")).size());
+        assertNull(firstDifference(tmp.resolve("one-thread"), tmp.resolve("three-threads")));
+    }
 }
