@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mr1.api.backend.OptimizerSettings;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
 import io.mr1.api.backend.PolicyLoss;
 import io.mr1.api.backend.SamplingParams;
+import io.mr1.api.backend.StepResult;
+import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
+import io.mr1.api.types.ImageRef;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.Checkpoints;
 import io.mr1.models.ModelConfig;
@@ -20,6 +24,9 @@ import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import io.mr1.trainer.objective.GrpoLoss;
 import io.mr1.trainer.objective.GrpoReferenceObjective;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,6 +123,80 @@ public abstract class BackendConformanceKit {
                             "sampling log-probs equal a scoring pass");
                 }
             }
+        }
+    }
+
+    /** A small PNG with {@code objects} red dots on grey, for prompts with an image. */
+    protected static Path dotsImage(Path dir, String name, int objects) throws Exception {
+        BufferedImage img = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.GRAY);
+        g.fillRect(0, 0, 40, 30);
+        g.setColor(Color.RED);
+        for (int i = 0; i < objects; i++) {
+            g.fillOval(2 + i * 9, 6 + (i % 2) * 10, 7, 7);
+        }
+        g.dispose();
+        Path file = dir.resolve(name);
+        ImageIO.write(img, "png", file.toFile());
+        return file;
+    }
+
+    /**
+     * A backend may run a prompt shared by a group of completions once (GRPO's G rows per
+     * prompt); whatever it does, log-probs and the training step must be those of rows
+     * scored one by one: the same batch with every row's prompt made distinct (own id) is
+     * the comparison.
+     */
+    @Test
+    void rowsSharingAPromptScoreAndTrainLikeRowsWithTheirOwn(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp.resolve("m"), 19);
+        List<Prompt> unique = List.of(
+                new Prompt("p", "how many items are there ?", List.of(new ImageRef(dotsImage(tmp, "2.png", 2)))),
+                new Prompt("q", "count the objects in the image", List.of(new ImageRef(dotsImage(tmp, "3.png", 3)))));
+        int g = 3;
+        List<Completion> completions;
+        List<Prompt> shared = new ArrayList<>();
+        List<Prompt> distinct = new ArrayList<>();
+        try (Policy policy = backend().load(model, "cpu")) {
+            completions = policy.sample(unique, new SamplingParams(g, 1.0, 1.0, 0, 6, 7)).stream()
+                    .flatMap(List::stream).toList();
+            for (int r = 0; r < completions.size(); r++) {
+                Prompt prompt = unique.get(r / g);
+                shared.add(prompt);
+                distinct.add(new Prompt(prompt.id() + "#" + r, prompt.text(), prompt.images()));
+            }
+            List<float[]> together = policy.logProbs(shared, completions);
+            List<float[]> apart = policy.logProbs(distinct, completions);
+            for (int r = 0; r < completions.size(); r++) {
+                assertArrayEquals(apart.get(r), together.get(r), 1e-5f, "row " + r + ": shared prompt vs own prompt");
+                assertArrayEquals(completions.get(r).logProbs(), together.get(r), 1e-4f,
+                        "row " + r + ": sampling log-probs equal a scoring pass");
+            }
+        }
+        double[] advantages = new double[completions.size()];
+        for (int r = 0; r < advantages.length; r++) {
+            advantages[r] = (r % g) - 1.0;
+        }
+        PolicyLoss.Grpo loss = new PolicyLoss.Grpo(0.0, 0.2, 0.2, PolicyLoss.KlEstimator.K3,
+                PolicyLoss.Aggregation.SEQUENCE_MEAN, 6);
+        OptimizerSettings sgdLike = new OptimizerSettings(1e-3, 0, 0.9, 0.999, 1e-8, 0, 0, 1,
+                OptimizerSettings.Decay.CONSTANT);
+        StepResult[] results = new StepResult[2];
+        List<List<float[]>> after = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            try (Policy policy = backend().load(model, "cpu")) {
+                List<Prompt> rows = k == 0 ? shared : distinct;
+                results[k] = policy.step(new TrainingBatch(rows, completions, advantages, List.of(), List.of()), loss,
+                        sgdLike, 0);
+                after.add(policy.logProbs(distinct, completions));
+            }
+        }
+        assertEquals(results[1].loss(), results[0].loss(), 1e-6, "loss");
+        assertTrue(results[1].gradNorm() > 0, "the step has a gradient");
+        assertEquals(results[1].gradNorm(), results[0].gradNorm(), 1e-4 * results[1].gradNorm(), "gradient norm");
+        for (int r = 0; r < completions.size(); r++) {
+            assertArrayEquals(after.get(1).get(r), after.get(0).get(r), 1e-4f, "row " + r + " after one step");
         }
     }
 

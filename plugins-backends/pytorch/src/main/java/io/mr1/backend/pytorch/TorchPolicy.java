@@ -203,12 +203,82 @@ final class TorchPolicy implements Policy {
     }
 
     /**
-     * Per-token log-probs of completions: one forward pass over [left-padded prompt,
-     * right-padded completion]; logits at position j score the token at j + 1.
+     * Per-token log-probs of completions. Rows whose prompts are equal (a GRPO group: one
+     * prompt, G completions) share one forward pass over the prompt: the prompt minus its
+     * last token runs once per distinct prompt into a KV cache, the cache is repeated per
+     * row, and one pass over [last prompt token, right-padded completion] gives every
+     * completion token's logits. With G = 8 this runs the prompt (images included) 8 times
+     * less; gradients flow back through the repeated cache. The values equal
+     * {@link #completionLogProbsUnshared} up to float rounding (the conformance kit checks).
      *
      * @return [N, C] log-probs (with gradient when p requires it); rows past a completion's length are padding
      */
-    private Tensor completionLogProbs(Parameters p, TensorFactory f, List<Encoded> prompts, List<int[]> completions,
+    private Tensor completionLogProbs(Parameters p, TensorFactory f, List<Prompt> prompts, List<int[]> completions,
+                                      int width) {
+        Map<Prompt, Integer> firstRow = new LinkedHashMap<>();
+        int[] source = new int[prompts.size()];
+        List<Encoded> unique = new ArrayList<>();
+        for (int r = 0; r < prompts.size(); r++) {
+            Integer u = firstRow.get(prompts.get(r));
+            if (u == null) {
+                u = unique.size();
+                firstRow.put(prompts.get(r), u);
+                unique.add(encode(prompts.get(r)));
+            }
+            source[r] = u;
+        }
+        if (unique.size() == prompts.size() || unique.stream().anyMatch(e -> e.ids().length < 2)) {
+            List<Encoded> rows = new ArrayList<>();
+            for (int r = 0; r < prompts.size(); r++) {
+                rows.add(unique.get(source[r]));
+            }
+            return completionLogProbsUnshared(p, f, rows, completions, width);
+        }
+        int n = prompts.size();
+        int u = unique.size();
+        int prefixLen = unique.stream().mapToInt(e -> e.ids().length).max().orElse(0) - 1;
+        long[][] prefixIds = new long[u][prefixLen];
+        long[][] prefixPos = new long[u][prefixLen];
+        int[][] prefixMask = new int[u][prefixLen];
+        for (int i = 0; i < u; i++) {
+            long[] prompt = unique.get(i).ids();
+            int offset = prefixLen - (prompt.length - 1);
+            Arrays.fill(prefixIds[i], padId);
+            for (int j = 0; j < prompt.length - 1; j++) {
+                prefixIds[i][offset + j] = prompt[j];
+                prefixMask[i][offset + j] = 1;
+                prefixPos[i][offset + j] = j;
+            }
+        }
+        KvCache shared = new KvCache(config.numHiddenLayers());
+        model.forward(p, f, prefixIds, prefixPos, prefixMask, imageFeatures(p, f, unique), shared);
+        KvCache cache = shared.repeatRows(f, source);
+        int t = 1 + width;
+        long[][] ids = new long[n][t];
+        long[][] positions = new long[n][t];
+        int[][] mask = new int[n][prefixLen + t];
+        long[] targets = new long[n * width];
+        for (int r = 0; r < n; r++) {
+            long[] prompt = unique.get(source[r]).ids();
+            int[] completion = completions.get(r);
+            System.arraycopy(prefixMask[source[r]], 0, mask[r], 0, prefixLen);
+            Arrays.fill(ids[r], padId);
+            ids[r][0] = prompt[prompt.length - 1];
+            positions[r][0] = prompt.length - 1;
+            mask[r][prefixLen] = 1;
+            for (int j = 0; j < completion.length; j++) {
+                ids[r][1 + j] = completion[j];
+                positions[r][1 + j] = prompt.length + j;
+                mask[r][prefixLen + 1 + j] = 1;
+                targets[r * width + j] = completion[j];
+            }
+        }
+        Tensor logits = model.forward(p, f, ids, positions, mask, null, cache);
+        return scoreTokens(f, logits.slice(1, 0, width), targets, n, width);
+    }
+
+    /** Log-probs with one forward pass per row over [left-padded prompt, right-padded completion]. */
+    Tensor completionLogProbsUnshared(Parameters p, TensorFactory f, List<Encoded> prompts, List<int[]> completions,
                                       int width) {
         int n = prompts.size();
         int promptLen = prompts.stream().mapToInt(e -> e.ids().length).max().orElse(0);
@@ -236,14 +306,18 @@ final class TorchPolicy implements Policy {
             }
         }
         Tensor logits = model.forward(p, f, ids, positions, mask, imageFeatures(p, f, prompts), null);
+        return scoreTokens(f, logits.slice(1, promptLen - 1, promptLen - 1 + width), targets, n, width);
+    }
+
+    /** Log-softmax of [N, C, V] logits read at the target ids, with the vision placeholders banned. */
+    private Tensor scoreTokens(TensorFactory f, Tensor logits, long[] targets, int n, int width) {
         // The policy puts no mass on vision placeholders (sampling bans them), so scoring
         // renormalises over the same tokens and pi_old and pi_theta agree.
         float[] ban = new float[config.vocabSize()];
         for (int id : banned) {
             ban[id] = -1e9f;
         }
-        return logits.slice(1, promptLen - 1, promptLen - 1 + width).add(f.constant(ban, 1, 1, config.vocabSize()))
-                .logSoftmax(-1)
+        return logits.add(f.constant(ban, 1, 1, config.vocabSize())).logSoftmax(-1)
                 .gatherLast(f.indices(targets, n, width));
     }
 
@@ -265,9 +339,8 @@ final class TorchPolicy implements Policy {
             scope.suppressNotUsedWarning();
             TensorFactory f = DjlTensor.factory(manager);
             int width = width(completions);
-            List<Encoded> encoded = prompts.stream().map(this::encode).toList();
             List<int[]> ids = completions.stream().map(Completion::tokenIds).toList();
-            double[] values = completionLogProbs(view(weights), f, encoded, ids, width).detach().toDoubleArray();
+            double[] values = completionLogProbs(view(weights), f, prompts, ids, width).detach().toDoubleArray();
             List<float[]> out = new ArrayList<>();
             for (int r = 0; r < completions.size(); r++) {
                 float[] row = new float[completions.get(r).length()];
@@ -331,7 +404,6 @@ final class TorchPolicy implements Policy {
                 }
                 nextPos[r] = prompt.length;
             }
-            Tensor features = imageFeatures(p, f, rows);
             KvCache cache = useCache ? new KvCache(config.numHiddenLayers()) : null;
             int vocab = config.vocabSize();
             List<List<Integer>> tokens = new ArrayList<>();
@@ -342,9 +414,36 @@ final class TorchPolicy implements Policy {
                 logps.add(new ArrayList<>());
             }
             int length = promptLen;
-            Tensor logits = runPrefix(p, f, ids, mask, length, features, cache, useCache);
+            Tensor features = null;
+            Tensor logits = null;
+            float[] sharedLast = null;
+            if (useCache && g > 1) {
+                // The group's G rows share one prompt: run it once and repeat its cache.
+                int u = unique.size();
+                long[][] uniqueIds = new long[u][];
+                int[][] uniqueMask = new int[u][];
+                int[] source = new int[n];
+                for (int r = 0; r < n; r++) {
+                    source[r] = r / g;
+                }
+                for (int i = 0; i < u; i++) {
+                    uniqueIds[i] = ids[i * g];
+                    uniqueMask[i] = mask[i * g];
+                }
+                KvCache shared = new KvCache(config.numHiddenLayers());
+                float[] last = lastLogits(runPrefix(p, f, uniqueIds, uniqueMask, length, imageFeatures(p, f, unique),
+                        shared, true));
+                sharedLast = new float[n * vocab];
+                for (int r = 0; r < n; r++) {
+                    System.arraycopy(last, source[r] * vocab, sharedLast, r * vocab, vocab);
+                }
+                cache = shared.repeatRows(f, source);
+            } else {
+                features = imageFeatures(p, f, rows);
+                logits = runPrefix(p, f, ids, mask, length, features, cache, useCache);
+            }
             for (int step = 0; step < sampling.maxNewTokens(); step++) {
-                float[] last = lastLogits(logits);
+                float[] last = step == 0 && sharedLast != null ? sharedLast : lastLogits(logits);
                 for (int r = 0; r < n; r++) {
                     TokenSampler.ban(last, r * vocab, banned);
                     int token;
@@ -459,10 +558,9 @@ final class TorchPolicy implements Policy {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             TensorFactory f = DjlTensor.factory(manager);
-            List<Encoded> encoded = batch.prompts().stream().map(this::encode).toList();
             List<int[]> ids = completions.stream().map(Completion::tokenIds).toList();
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                Tensor logp = completionLogProbs(view(params), f, encoded, ids, width);
+                Tensor logp = completionLogProbs(view(params), f, batch.prompts(), ids, width);
                 Tensor mask = f.constant(maskValues, n, width);
                 Tensor lossTensor;
                 if (loss instanceof PolicyLoss.Grpo grpo) {
