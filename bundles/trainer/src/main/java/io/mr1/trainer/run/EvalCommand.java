@@ -58,11 +58,14 @@ public final class EvalCommand extends BaseCommand {
                 Usage: mr1 eval --checkpoint DIR --task T [--data FILE.jsonl] [--out FILE.json]
                                 [--backend pytorch] [--device cpu] [--max-new-tokens 32]
                                 [--limit N] [--generate N] [--seed S] [--skip-bad]
+                                [--samples K [--temperature T]]
 
                 Greedy decoding, one completion per item, judged by the task: accuracy (strict:
                 the answer inside <answer> tags equals the truth), lenient accuracy (the last
                 number anywhere in the output), and format rate. Without --data, evaluates on
                 --generate N (default 100) generated held-out items with --seed S (default 12345).
+                With --samples K, also the sampled pass@1: K completions per item at temperature
+                T (default 1, GRPO's sampling temperature), the fraction strictly correct.
                 DIR is a checkpoint folder (e.g. RUN/checkpoints/step-N/policy). Cross-task
                 evaluation: train on one task, evaluate here with the other --task.
                 """;
@@ -76,7 +79,7 @@ public final class EvalCommand extends BaseCommand {
     @Override
     protected Set<String> valuedOptions() {
         return Set.of("--checkpoint", "--task", "--data", "--out", "--backend", "--device", "--max-new-tokens",
-                "--limit", "--generate", "--seed");
+                "--limit", "--generate", "--seed", "--samples", "--temperature");
     }
 
     @Override
@@ -121,11 +124,22 @@ public final class EvalCommand extends BaseCommand {
         if (samples.size() > limit) {
             samples = samples.subList(0, (int) limit);
         }
+        Evaluator.SampledPass sampledPass = null;
+        if (line.has("--samples")) {
+            long k = line.longValue("--samples", 0);
+            double temperature = line.has("--temperature") ? parseTemperature(line.value("--temperature")) : 1.0;
+            if (k < 1 || k > 1024) {
+                throw new UsageException("--samples must be between 1 and 1024, got " + k);
+            }
+            sampledPass = new Evaluator.SampledPass((int) k, temperature, line.longValue("--seed", 12345));
+        } else if (line.has("--temperature")) {
+            throw new UsageException("--temperature needs --samples K");
+        }
         Evaluator.Result result;
         try (Policy policy = backend.load(checkpoint, line.value("--device") == null ? "cpu" : line.value("--device"))) {
             int total = samples.size();
             result = Evaluator.evaluate(policy, task, samples, (int) line.longValue("--max-new-tokens", 32),
-                    done -> err.printf("\reval %d/%d", done, total));
+                    sampledPass, done -> err.printf("\reval %d/%d", done, total));
             err.println();
         } finally {
             if (generated != null) {
@@ -134,6 +148,11 @@ public final class EvalCommand extends BaseCommand {
         }
         out.printf(Locale.ROOT, "%s on %d items: accuracy %.1f%% (lenient %.1f%%), format %.1f%%%n", task.name(),
                 result.items(), 100 * result.accuracy(), 100 * result.lenientAccuracy(), 100 * result.formatRate());
+        if (result.sampled() != null) {
+            out.printf(Locale.ROOT, "sampled pass@1: %.1f%% (%d per item, temperature %s), format %.1f%%%n",
+                    100 * result.sampled().accuracy(), result.sampled().samplesPerItem(),
+                    result.sampled().temperature(), 100 * result.sampled().formatRate());
+        }
         if (line.has("--out")) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("checkpoint", checkpoint.toString());
@@ -142,6 +161,7 @@ public final class EvalCommand extends BaseCommand {
             json.put("accuracy", result.accuracy());
             json.put("lenient_accuracy", result.lenientAccuracy());
             json.put("format_rate", result.formatRate());
+            TrainingSession.putSampled(json, result);
             json.put("outputs", result.outputs());
             Path target = Path.of(line.value("--out")).toAbsolutePath();
             Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
@@ -152,5 +172,17 @@ public final class EvalCommand extends BaseCommand {
             err.println("wrote " + target);
         }
         return 0;
+    }
+
+    private static double parseTemperature(String value) throws UsageException {
+        try {
+            double t = Double.parseDouble(value);
+            if (t > 0 && t <= 100) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--temperature must be a number in (0, 100], got '" + value + "'");
     }
 }

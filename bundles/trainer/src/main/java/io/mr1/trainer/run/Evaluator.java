@@ -13,9 +13,12 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * Greedy evaluation: one completion per item at temperature 0, judged by the task —
- * strict accuracy (answer inside the tags), lenient accuracy (last number anywhere) and
- * format rate — with every item's output kept.
+ * Evaluation: one greedy completion per item (temperature 0, as R1-V evaluates), judged by
+ * the task — strict accuracy (answer inside the tags), lenient accuracy (last number
+ * anywhere) and format rate — with every item's output kept. Optionally also the sampled
+ * pass@1: k completions per item at a temperature (the policy GRPO actually trains, at
+ * its sampling temperature), the fraction judged strictly correct averaged over items and
+ * samples, as DeepSeek-R1 reports pass@1.
  */
 public final class Evaluator {
 
@@ -29,9 +32,37 @@ public final class Evaluator {
      * @param lenientAccuracy lenient accuracy
      * @param formatRate fraction in the think/answer format
      * @param outputs per item: id, question, solution, output, extracted answer, judgements
+     * @param sampled the sampled pass@1, or null when not measured
      */
     public record Result(int items, double accuracy, double lenientAccuracy, double formatRate,
-                         List<Map<String, Object>> outputs) {
+                         List<Map<String, Object>> outputs, Sampled sampled) {
+    }
+
+    /**
+     * How to measure the sampled pass@1.
+     *
+     * @param samplesPerItem k completions per item (at least 1)
+     * @param temperature sampling temperature (greater than 0)
+     * @param seed seed of the sampling streams, so a measurement can be repeated
+     */
+    public record SampledPass(int samplesPerItem, double temperature, long seed) {
+        /** Validates the fields. */
+        public SampledPass {
+            if (samplesPerItem < 1 || !(temperature > 0)) {
+                throw new IllegalArgumentException("samples per item must be >= 1 and temperature > 0");
+            }
+        }
+    }
+
+    /**
+     * The sampled pass@1.
+     *
+     * @param samplesPerItem k completions per item
+     * @param temperature their sampling temperature
+     * @param accuracy fraction of all k x items completions judged strictly correct
+     * @param formatRate fraction of them in the think/answer format
+     */
+    public record Sampled(int samplesPerItem, double temperature, double accuracy, double formatRate) {
     }
 
     private Evaluator() {
@@ -49,6 +80,22 @@ public final class Evaluator {
      */
     public static Result evaluate(Policy policy, Task task, List<Sample> samples, int maxNewTokens,
                                   IntConsumer progress) {
+        return evaluate(policy, task, samples, maxNewTokens, null, progress);
+    }
+
+    /**
+     * Evaluates a policy, greedy and, when asked, sampled.
+     *
+     * @param policy the policy
+     * @param task the task that judges
+     * @param samples the items
+     * @param maxNewTokens completion length limit
+     * @param sampledPass how to measure the sampled pass@1, or null for greedy only
+     * @param progress told how many items are done (greedy pass, then sampled pass)
+     * @return the figures
+     */
+    public static Result evaluate(Policy policy, Task task, List<Sample> samples, int maxNewTokens,
+                                  SampledPass sampledPass, IntConsumer progress) {
         List<Map<String, Object>> outputs = new ArrayList<>();
         int strict = 0;
         int lenient = 0;
@@ -78,6 +125,32 @@ public final class Evaluator {
             progress.accept(Math.min(samples.size(), start + CHUNK));
         }
         int n = Math.max(1, samples.size());
-        return new Result(samples.size(), (double) strict / n, (double) lenient / n, (double) format / n, outputs);
+        Sampled sampled = sampledPass == null ? null : sampled(policy, task, samples, maxNewTokens, sampledPass, progress);
+        return new Result(samples.size(), (double) strict / n, (double) lenient / n, (double) format / n, outputs,
+                sampled);
+    }
+
+    private static Sampled sampled(Policy policy, Task task, List<Sample> samples, int maxNewTokens, SampledPass how,
+                                   IntConsumer progress) {
+        long correct = 0;
+        long formatted = 0;
+        for (int start = 0; start < samples.size(); start += CHUNK) {
+            List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
+            // One seed per chunk, derived from the item offset: the figure does not depend on
+            // what ran before, so before/after comparisons see the same sampling streams.
+            List<List<Completion>> groups = policy.sample(chunk.stream().map(Sample::prompt).toList(),
+                    new SamplingParams(how.samplesPerItem(), how.temperature(), 1.0, 0, maxNewTokens,
+                            how.seed() + start));
+            for (int i = 0; i < chunk.size(); i++) {
+                for (Completion c : groups.get(i)) {
+                    Judgement j = task.judge(chunk.get(i), c.text());
+                    correct += j.strictCorrect() ? 1 : 0;
+                    formatted += j.formatOk() ? 1 : 0;
+                }
+            }
+            progress.accept(Math.min(samples.size(), start + CHUNK));
+        }
+        double total = Math.max(1.0, (double) samples.size() * how.samplesPerItem());
+        return new Sampled(how.samplesPerItem(), how.temperature(), correct / total, formatted / total);
     }
 }

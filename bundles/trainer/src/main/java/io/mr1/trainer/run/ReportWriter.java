@@ -83,13 +83,21 @@ public final class ReportWriter {
                         + ".plots img{width:800px;max-width:100%}</style></head><body>\n");
         html.append("<h1>").append(escape(title)).append("</h1>\n");
         if (!evals.isEmpty()) {
-            html.append("<h2>Evaluation</h2>\n<table><tr><th>when</th><th>items</th><th>accuracy (strict)</th>"
-                    + "<th>accuracy (lenient)</th><th>format rate</th></tr>\n");
+            boolean sampled = evals.stream().anyMatch(e -> e.result().sampled() != null);
+            html.append("<h2>Evaluation</h2>\n<table><tr><th>when</th><th>items</th><th>accuracy (strict, greedy)</th>"
+                    + "<th>accuracy (lenient)</th><th>format rate</th>"
+                    + (sampled ? "<th>sampled pass@1 (strict)</th>" : "") + "</tr>\n");
             for (EvalRow e : evals) {
                 html.append("<tr><td>").append(escape(e.label())).append("</td><td>").append(e.result().items())
                         .append("</td><td>").append(pct(e.result().accuracy())).append("</td><td>")
                         .append(pct(e.result().lenientAccuracy())).append("</td><td>")
-                        .append(pct(e.result().formatRate())).append("</td></tr>\n");
+                        .append(pct(e.result().formatRate()));
+                if (sampled) {
+                    Evaluator.Sampled s = e.result().sampled();
+                    html.append("</td><td>").append(s == null ? "-" : pct(s.accuracy()) + " (" + s.samplesPerItem()
+                            + " per item, T=" + s.temperature() + ")");
+                }
+                html.append("</td></tr>\n");
             }
             html.append("</table>\n");
         }

@@ -66,9 +66,11 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @param generateSeed seed of generated data (eval uses seed + 1)
      * @param skipBad skip (and count) items with missing images instead of failing
      * @param evalMaxNewTokens completion length limit during evaluation
+     * @param evalSamples completions per item for the sampled pass@1 (0: greedy evaluation only)
+     * @param evalTemperature their sampling temperature
      */
     public record Data(Path train, int trainGenerate, Path eval, int evalGenerate, long generateSeed, boolean skipBad,
-                       int evalMaxNewTokens) {
+                       int evalMaxNewTokens, int evalSamples, double evalTemperature) {
     }
 
     /**
@@ -163,7 +165,8 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         Path eval = d.has("eval") ? base.resolve(d.require("eval")) : null;
         Data data = new Data(train, (int) d.integer("train_generate", 200, 1), eval,
                 (int) d.integer("eval_generate", 100, 0), d.integer("generate_seed", seed, 0),
-                d.bool("skip_bad", false), (int) d.integer("eval_max_new_tokens", 32, 1));
+                d.bool("skip_bad", false), (int) d.integer("eval_max_new_tokens", 32, 1),
+                (int) d.integer("eval_samples", 0, 0), d.number("eval_temperature", 1.0, 1e-3, 100));
         d.finish();
 
         Map<String, Double> rewards = new LinkedHashMap<>();

@@ -409,9 +409,17 @@ public final class TrainingSession {
 
     private Evaluator.Result evaluate(Policy policy, Prepared p, RunConfig c, Progress progress, String label) {
         progress.message("evaluating (" + label + ") on " + p.eval().size() + " held-out items ...");
-        Evaluator.Result r = Evaluator.evaluate(policy, p.task(), p.eval(), c.data().evalMaxNewTokens(), done -> { });
-        progress.message(String.format(java.util.Locale.ROOT, "eval %s: accuracy %.1f%% (lenient %.1f%%), format %.1f%%",
-                label, 100 * r.accuracy(), 100 * r.lenientAccuracy(), 100 * r.formatRate()));
+        Evaluator.SampledPass sampled = c.data().evalSamples() == 0 ? null
+                : new Evaluator.SampledPass(c.data().evalSamples(), c.data().evalTemperature(), c.seed());
+        Evaluator.Result r = Evaluator.evaluate(policy, p.task(), p.eval(), c.data().evalMaxNewTokens(), sampled,
+                done -> { });
+        String message = String.format(java.util.Locale.ROOT, "eval %s: accuracy %.1f%% (lenient %.1f%%), format %.1f%%",
+                label, 100 * r.accuracy(), 100 * r.lenientAccuracy(), 100 * r.formatRate());
+        if (r.sampled() != null) {
+            message += String.format(java.util.Locale.ROOT, "; sampled pass@1 %.1f%% (%d per item, T=%s)",
+                    100 * r.sampled().accuracy(), r.sampled().samplesPerItem(), r.sampled().temperature());
+        }
+        progress.message(message);
         return r;
     }
 
@@ -423,11 +431,22 @@ public final class TrainingSession {
         json.put("accuracy", r.accuracy());
         json.put("lenient_accuracy", r.lenientAccuracy());
         json.put("format_rate", r.formatRate());
+        putSampled(json, r);
         json.put("outputs", r.outputs());
         Path tmp = dir.resolve("." + name + ".json.tmp");
         Files.writeString(tmp, GSON.toJson(json), StandardCharsets.UTF_8);
         Files.move(tmp, dir.resolve(name + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Adds the sampled pass@1 keys when it was measured. */
+    static void putSampled(Map<String, Object> json, Evaluator.Result r) {
+        if (r.sampled() != null) {
+            json.put("sampled_accuracy", r.sampled().accuracy());
+            json.put("sampled_format_rate", r.sampled().formatRate());
+            json.put("samples_per_item", r.sampled().samplesPerItem());
+            json.put("sample_temperature", r.sampled().temperature());
+        }
     }
 
     private static final KlSchedule NO_SCHEDULE = (step, total) -> 0.0;
