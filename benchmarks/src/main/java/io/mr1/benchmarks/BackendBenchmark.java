@@ -421,7 +421,23 @@ public final class BackendBenchmark {
         return new TrainingBatch(b.prompts(), b.completions(), b.advantages(), List.of(), ref);
     }
 
+    /**
+     * The benchmark's GRPO batch with every row's prompt made distinct (its own id), so the
+     * backend runs each row's prompt in full: the FLOP count below and the plain-DJL
+     * comparison assume that. {@link #groupedBatch} keeps the groups for the shared-prompt timing.
+     */
     private Fixtures.GrpoBatch syntheticBatch(Fixtures.Model model) {
+        Fixtures.GrpoBatch grouped = groupedBatch(model);
+        List<Prompt> distinct = new ArrayList<>();
+        for (int r = 0; r < grouped.prompts().size(); r++) {
+            Prompt p = grouped.prompts().get(r);
+            distinct.add(new Prompt(p.id() + "#" + r, p.text(), p.images()));
+        }
+        return new Fixtures.GrpoBatch(distinct, grouped.completions(), grouped.advantages());
+    }
+
+    /** The batch as the trainer builds it: G rows per prompt, equal prompts. */
+    private Fixtures.GrpoBatch groupedBatch(Fixtures.Model model) {
         List<Prompt> prompts = Fixtures.prompts(PROMPTS, PROMPT_WORDS, model.config().vocabSize(), 5);
         return Fixtures.batch(prompts, GROUP, NEW_TOKENS, model.config().vocabSize(), 11);
     }
@@ -432,6 +448,7 @@ public final class BackendBenchmark {
         int n = b.completions().size();
         double refSeconds;
         Reps reps;
+        Reps shared;
         Reps oneThread = null;
         try (Policy policy = backend.load(model.dir(), reference.dir(), "cpu")) {
             long t0 = System.nanoTime();
@@ -448,6 +465,14 @@ public final class BackendBenchmark {
                     throw new IllegalStateException("step " + i + " is not finite: " + result);
                 }
                 return new double[] {dt, result.loss()};
+            });
+            // The trainer's batches repeat each prompt G times; the backend then runs the prompt once.
+            TrainingBatch groupedBatch = grpoBatch(policy, groupedBatch(model));
+            policy.step(groupedBatch, LOSS, ADAM, 500);
+            shared = repeat(plan.trainSteps(), i -> {
+                long start = System.nanoTime();
+                policy.step(groupedBatch, LOSS, ADAM, 501 + i);
+                return new double[] {(System.nanoTime() - start) / 1e9};
             });
             // The launcher runs libtorch on one thread by default (MR1_TORCH_THREADS): time that too.
             int configured = ai.djl.pytorch.jni.JniUtils.getNumThreads();
@@ -496,6 +521,9 @@ public final class BackendBenchmark {
         r.put("mfuVsCeiling", round(gflops / CEILING_GFLOPS, 4));
         r.put("lastLoss", lastLoss);
         r.put("torchThreads", threads);
+        double sharedMedian = median(shared.column(0));
+        r.put("sharedPrompt", Map.of("medianSecondsPerStep", round(sharedMedian, 4),
+                "speedupVsDistinctPrompts", round(median / sharedMedian, 3), "repetitions", shared.describe()));
         if (oneThread != null) {
             double one = median(oneThread.column(0));
             r.put("oneThread", Map.of("medianSecondsPerStep", round(one, 4), "stepsPerSecond", round(1 / one, 3),
@@ -506,6 +534,8 @@ public final class BackendBenchmark {
                         + "%.0f GFLOP/s (median of %d)", model.dir().getFileName(), n, promptLen, NEW_TOKENS, n,
                 promptLen + NEW_TOKENS, median, 1 / median, tokens / median, flops / 1e9, gflops,
                 100 * gflops / CEILING_GFLOPS, CEILING_GFLOPS, plan.trainSteps());
+        print("[training] %s: the same step with each prompt shared by its group of %d (as the trainer batches): "
+                + "%.3f s/step -> %.2fx faster", model.dir().getFileName(), GROUP, sharedMedian, median / sharedMedian);
         if (oneThread != null) {
             double one = median(oneThread.column(0));
             print("[training] %s: on 1 libtorch thread (the launcher's default) %.3f s/step -> %.2f steps/s, "

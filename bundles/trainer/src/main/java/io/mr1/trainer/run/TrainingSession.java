@@ -410,7 +410,7 @@ public final class TrainingSession {
     private Evaluator.Result evaluate(Policy policy, Prepared p, RunConfig c, Progress progress, String label) {
         progress.message("evaluating (" + label + ") on " + p.eval().size() + " held-out items ...");
         Evaluator.SampledPass sampled = c.data().evalSamples() == 0 ? null
-                : new Evaluator.SampledPass(c.data().evalSamples(), c.data().evalTemperature(), c.seed());
+                : new Evaluator.SampledPass(c.data().evalSamples(), c.data().evalTemperature(), SAMPLED_EVAL_SEED);
         Evaluator.Result r = Evaluator.evaluate(policy, p.task(), p.eval(), c.data().evalMaxNewTokens(), sampled,
                 done -> { });
         String message = String.format(java.util.Locale.ROOT, "eval %s: accuracy %.1f%% (lenient %.1f%%), format %.1f%%",
@@ -438,6 +438,12 @@ public final class TrainingSession {
         Files.move(tmp, dir.resolve(name + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
+
+    /**
+     * Seed of the sampled pass@1 streams: fixed, not the run's seed, so that evaluations of
+     * different runs on the same held-out file (before and after GRPO-D) are paired.
+     */
+    static final long SAMPLED_EVAL_SEED = 12345;
 
     /** Adds the sampled pass@1 keys when it was measured. */
     static void putSampled(Map<String, Object> json, Evaluator.Result r) {
