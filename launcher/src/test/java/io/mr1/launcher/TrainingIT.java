@@ -82,6 +82,14 @@ class TrainingIT {
         Files.writeString(data, "{\"image\": \"missing.png\", \"problem\": \"How many?\", \"solution\": \"<answer> 3 </answer>\"}\n");
         cases.add(new String[] {SMALL_GRPO.replace("data: {train_generate: 12, eval_generate: 0}",
                 "data: {train: " + data + ", eval_generate: 0}"), "bad.jsonl:1", "missing.png"});
+        cases.add(new String[] {"""
+                algorithm: sft
+                task: geometry-reasoning
+                model: {hidden_size: 64, layers: 2, image_size: 56}
+                data: {train_generate: 4, eval_generate: 0}
+                sft: {target_template: "<think> {thinking} </think> <answer> {answer} </answer>"}
+                steps: 1
+                """, "uses {thinking} but training item", "has no \"thinking\""});
         int i = 0;
         for (String[] c : cases) {
             Path config = tmp.resolve("bad-" + i + ".yaml");

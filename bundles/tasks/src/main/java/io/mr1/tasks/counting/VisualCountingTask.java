@@ -7,6 +7,7 @@ import io.mr1.api.task.Task;
 import io.mr1.tasks.internal.AnswerJudge;
 import io.mr1.tasks.internal.GeneratedItem;
 import io.mr1.tasks.internal.R1vTask;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -101,7 +102,29 @@ public final class VisualCountingTask extends R1vTask {
         Scene scene = generator.scene(random);
         CountingQuestion question = generator.question(scene, random);
         return new GeneratedItem(renderer.render(scene), question.text(), Integer.toString(question.answer()),
-                sceneJson(scene, question));
+                sceneJson(scene, question), thinking(scene, question));
+    }
+
+    /**
+     * The reference reasoning: the objects the question asks about, numbered from the back of
+     * the scene to the front ({@code 1 red cube , 2 blue sphere}), or {@code none}; the
+     * answer is the last number. SFT on it supervises every object, not just the count.
+     */
+    static String thinking(Scene scene, CountingQuestion question) {
+        List<SceneObject> matching = scene.objects().stream()
+                .filter(o -> SceneGenerator.matches(o, question.query())).toList();
+        if (matching.isEmpty()) {
+            return "none";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < matching.size(); i++) {
+            if (i > 0) {
+                sb.append(" , ");
+            }
+            sb.append(i + 1).append(' ').append(matching.get(i).colour().word()).append(' ')
+                    .append(matching.get(i).shape().word());
+        }
+        return sb.toString();
     }
 
     private static JsonObject sceneJson(Scene scene, CountingQuestion question) {

@@ -82,6 +82,9 @@ public final class DatasetWriter implements Closeable {
         line.addProperty("image", image);
         line.addProperty("problem", item.question());
         line.addProperty("solution", "<answer> " + item.answer() + " </answer>");
+        if (!item.thinking().isEmpty()) {
+            line.addProperty("thinking", item.thinking());
+        }
         return new EncodedItem(stem, png.toByteArray(), PRETTY.toJson(scene) + "\n", LINE.toJson(line));
     }
 

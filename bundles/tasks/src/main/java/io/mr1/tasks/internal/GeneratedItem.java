@@ -11,13 +11,28 @@ import java.util.Objects;
  * @param question the question text (before the prompt template)
  * @param answer the ground truth, e.g. {@code 7} or {@code 70°}
  * @param scene what was drawn, written beside the image so the answer can be checked
+ * @param thinking a reference reasoning that leads to the answer (written as the JSONL's
+ *     {@code thinking} key), or the empty string
  */
-public record GeneratedItem(BufferedImage image, String question, String answer, JsonObject scene) {
+public record GeneratedItem(BufferedImage image, String question, String answer, JsonObject scene, String thinking) {
     /** Validates the fields. */
     public GeneratedItem {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(answer, "answer");
         Objects.requireNonNull(scene, "scene");
+        Objects.requireNonNull(thinking, "thinking");
+    }
+
+    /**
+     * An item without a reference reasoning.
+     *
+     * @param image the rendered image
+     * @param question the question text
+     * @param answer the ground truth
+     * @param scene what was drawn
+     */
+    public GeneratedItem(BufferedImage image, String question, String answer, JsonObject scene) {
+        this(image, question, answer, scene, "");
     }
 }

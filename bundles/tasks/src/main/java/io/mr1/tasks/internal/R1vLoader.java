@@ -40,7 +40,9 @@ import javax.imageio.stream.ImageInputStream;
  *     folder (a leading {@code ./} is fine) or absolute;</li>
  * <li>the question under {@code problem} or {@code question};</li>
  * <li>the ground truth under {@code solution} (R1-V's {@code <answer> N </answer>}, the
- *     wrapping removed) or {@code ground_truth} (a number or a string).</li>
+ *     wrapping removed) or {@code ground_truth} (a number or a string);</li>
+ * <li>optionally a reference reasoning under {@code thinking} (as in R1-V's CoT-SFT data),
+ *     which SFT can train on through {@code {thinking}} in its target template.</li>
  * </ul>
  * Blank lines are skipped. A malformed line, a missing key or an image file that is not
  * a readable image fails the load with a {@link DataException} naming file and line. A
@@ -116,7 +118,7 @@ public final class R1vLoader {
                 }
                 Prompt prompt = new Prompt(fileName + ":" + number, template.replace("{question}", question),
                         List.of(new ImageRef(image)));
-                samples.add(new Sample(prompt, question, solution, answerType));
+                samples.add(new Sample(prompt, question, solution, answerType, thinking(item, file, number)));
             }
         } catch (NoSuchFileException e) {
             throw new DataException(file, 0, "file not found");
@@ -173,6 +175,17 @@ public final class R1vLoader {
             throw new DataException(file, line, "\"" + found + "\" is empty");
         }
         return value;
+    }
+
+    /** The optional reference reasoning (R1-V's {@code thinking} key); a non-string value is an error. */
+    private static String thinking(JsonObject item, Path file, long line) throws DataException {
+        if (!item.has("thinking") || item.get("thinking").isJsonNull()) {
+            return "";
+        }
+        if (!item.get("thinking").isJsonPrimitive() || !item.get("thinking").getAsJsonPrimitive().isString()) {
+            throw new DataException(file, line, "key \"thinking\" must be a string");
+        }
+        return item.get("thinking").getAsString().trim();
     }
 
     private static String solution(JsonObject item, Path file, long line) throws DataException {

@@ -88,6 +88,13 @@ class VisualCountingTaskTest {
             long expected = objects.stream().filter(o -> query.entrySet().stream()
                     .allMatch(q -> o.get(q.getKey()).getAsString().equals(q.getValue().getAsString()))).count();
             assertEquals(Long.toString(expected), s.solution(), "item " + i);
+            // The reference reasoning lists exactly the matching objects, numbered, back to front.
+            List<String> listed = new ArrayList<>();
+            objects.stream().filter(o -> query.entrySet().stream()
+                    .allMatch(q -> o.get(q.getKey()).getAsString().equals(q.getValue().getAsString())))
+                    .forEach(o -> listed.add((listed.size() + 1) + " " + o.get("color").getAsString() + " "
+                            + o.get("shape").getAsString()));
+            assertEquals(listed.isEmpty() ? "none" : String.join(" , ", listed), s.thinking(), "item " + i);
             assertEquals(scene.get("question").getAsString(), s.question());
             assertEquals(AnswerType.INTEGER, s.answerType());
             assertTrue(objects.size() >= 1 && objects.size() <= 10);

@@ -66,6 +66,21 @@ class R1vLoaderTest {
     }
 
     @Test
+    void readsTheOptionalThinkingAndRejectsANonStringOne() throws Exception {
+        Path file = jsonl(
+                "{\"image\": \"images/a.png\", \"problem\": \"How many?\", \"solution\": \"<answer> 2 </answer>\", "
+                        + "\"thinking\": \" 1 red cube , 2 red cube \"}",
+                "{\"image\": \"images/a.png\", \"problem\": \"How many?\", \"solution\": \"<answer> 0 </answer>\"}");
+        List<Sample> samples = loader.load(file, false).samples();
+        assertEquals("1 red cube , 2 red cube", samples.get(0).thinking());
+        assertEquals("", samples.get(1).thinking());
+        Path bad = jsonl("{\"image\": \"images/a.png\", \"problem\": \"How many?\", "
+                + "\"solution\": \"<answer> 2 </answer>\", \"thinking\": 7}");
+        DataException e = assertThrows(DataException.class, () -> loader.load(bad, false));
+        assertTrue(e.getMessage().contains("data.jsonl:1") && e.getMessage().contains("thinking"), e.getMessage());
+    }
+
+    @Test
     void malformedJsonNamesFileAndLine() throws Exception {
         Path file = jsonl("{\"image\": \"images/a.png\", \"problem\": \"q\", \"solution\": \"1\"}",
                 "{\"image\": \"images/a.png\", \"problem\": \"q\", \"solution\": \"1\"}",

@@ -31,7 +31,7 @@ import java.util.Map;
  * @param rewards reward name to weight (empty: the task's default rewards at their configured weights)
  * @param klSchedule schedule name ({@code name} key) and parameters
  * @param grpo GRPO-D settings
- * @param sftTemplate the SFT target, with {answer}
+ * @param sftTemplate the SFT target, with {answer} and optionally {thinking} (the item's reference reasoning)
  * @param optimizer AdamW settings (totalSteps filled in)
  * @param batchSize prompts per step
  * @param steps total optimisation steps

@@ -182,6 +182,9 @@ public final class TrainingSession {
             if (config.data().eval() != null) {
                 eval = task.load(config.data().eval(), config.data().skipBad());
             }
+            if (train != null) {
+                requireThinking(config, train);
+            }
         } catch (DataException e) {
             throw new SetupException(e.getMessage() + (config.data().skipBad() ? ""
                     : " (set data.skip_bad: true to skip such items)"));
@@ -230,6 +233,9 @@ public final class TrainingSession {
                 progress.println("generating " + c.data().evalGenerate() + " held-out evaluation items ...");
                 p.task().generate(c.data().evalGenerate(), c.data().generateSeed() + 1, staging.resolve("data/eval"));
             }
+            if (train == null) {
+                requireThinking(c, load(p.task(), staging.resolve("data/train/data.jsonl")));
+            }
             Map<String, Object> values = new LinkedHashMap<>(p.configValues());
             Map<String, Object> data = new LinkedHashMap<>(asMap(values.get("data")));
             if (train == null) {
@@ -274,6 +280,24 @@ public final class TrainingSession {
         }
     }
 
+    /** An SFT target that uses {thinking} needs a reference reasoning in every training item. */
+    static void requireThinking(RunConfig c, List<Sample> train) throws SetupException {
+        if (!c.algorithm().equals("sft") || !c.sftTemplate().contains("{thinking}")) {
+            return;
+        }
+        for (Sample s : train) {
+            if (s.thinking().isEmpty()) {
+                throw new SetupException(c.source() + ": sft.target_template uses {thinking} but training item "
+                        + s.id() + " has no \"thinking\" (the " + c.task() + " data provides none there)");
+            }
+        }
+    }
+
+    /** The SFT target of one item: the template with its answer and reference reasoning filled in. */
+    static String sftTarget(RunConfig c, Sample s) {
+        return c.sftTemplate().replace("{thinking}", s.thinking()).replace("{answer}", s.solution());
+    }
+
     /** A tiny model whose word-level vocabulary covers every word of the run's prompts and answers. */
     static void createTinyModel(Path dir, RunConfig c, List<Sample> samples) throws IOException {
         Set<String> words = new LinkedHashSet<>();
@@ -286,6 +310,7 @@ public final class TrainingSession {
         for (Sample s : samples) {
             addWords(words, s.prompt().text());
             addWords(words, s.solution());
+            addWords(words, s.thinking());
         }
         Map<String, Integer> vocab = WordLevelTokenizerJson.vocabulary(new ArrayList<>(words));
         ModelConfig tiny = ModelConfig.tiny(vocab.size(), vocab.get(WordLevelTokenizerJson.IMAGE),
@@ -457,12 +482,12 @@ public final class TrainingSession {
 
     private static final KlSchedule NO_SCHEDULE = (step, total) -> 0.0;
 
-    /** SFT: cross-entropy on the target "<think> ... </think> <answer> solution </answer>" of each sample. */
+    /** SFT: cross-entropy on each sample's target (sft.target_template with {answer} and {thinking} filled in). */
     private static GrpoRun.StepFunction sftStep(RunConfig c, GrpoSettings settings) {
         return (policy, batch, step, total) -> {
             List<io.mr1.api.types.Prompt> prompts = batch.stream().map(Sample::prompt).toList();
             List<Completion> targets = batch.stream().map(s -> policy.encodeTarget(s.id(),
-                    c.sftTemplate().replace("{answer}", s.solution()))).toList();
+                    sftTarget(c, s))).toList();
             StepResult r = policy.step(new TrainingBatch(prompts, targets, new double[batch.size()], List.of(),
                     List.of()), new PolicyLoss.Sft(), settings.optimizer(), step);
             Map<String, Double> values = new LinkedHashMap<>();
