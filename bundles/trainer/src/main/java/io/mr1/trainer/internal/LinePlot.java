@@ -81,22 +81,29 @@ public final class LinePlot {
             int plotW = WIDTH - LEFT - RIGHT;
             int plotH = HEIGHT - TOP - BOTTOM;
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            // Grid lines and labels at round values (1, 2 or 5 times a power of ten) inside the range.
+            double[] xTicks = ticks(xr[0], xr[1]);
+            double[] yTicks = ticks(yr[0], yr[1]);
             g.setColor(new Color(230, 230, 230));
-            for (int i = 0; i <= 5; i++) {
-                int py = TOP + plotH - i * plotH / 5;
-                int px = LEFT + i * plotW / 5;
+            for (double yv : yTicks) {
+                int py = (int) Math.round(TOP + plotH - (yv - yr[0]) / (yr[1] - yr[0]) * plotH);
                 g.drawLine(LEFT, py, LEFT + plotW, py);
+            }
+            for (double xv : xTicks) {
+                int px = (int) Math.round(LEFT + (xv - xr[0]) / (xr[1] - xr[0]) * plotW);
                 g.drawLine(px, TOP, px, TOP + plotH);
             }
             g.setColor(Color.DARK_GRAY);
             g.drawRect(LEFT, TOP, plotW, plotH);
-            for (int i = 0; i <= 5; i++) {
-                double yv = yr[0] + (yr[1] - yr[0]) * i / 5;
-                double xv = xr[0] + (xr[1] - xr[0]) * i / 5;
-                String yt = format(yv);
-                String xt = format(xv);
-                g.drawString(yt, LEFT - 8 - g.getFontMetrics().stringWidth(yt), TOP + plotH - i * plotH / 5 + 4);
-                g.drawString(xt, LEFT + i * plotW / 5 - g.getFontMetrics().stringWidth(xt) / 2, TOP + plotH + 18);
+            for (double yv : yTicks) {
+                String yt = tickLabel(yv, yTicks);
+                int py = (int) Math.round(TOP + plotH - (yv - yr[0]) / (yr[1] - yr[0]) * plotH);
+                g.drawString(yt, LEFT - 8 - g.getFontMetrics().stringWidth(yt), py + 4);
+            }
+            for (double xv : xTicks) {
+                String xt = tickLabel(xv, xTicks);
+                int px = (int) Math.round(LEFT + (xv - xr[0]) / (xr[1] - xr[0]) * plotW);
+                g.drawString(xt, px - g.getFontMetrics().stringWidth(xt) / 2, TOP + plotH + 18);
             }
             g.drawString(xLabel, LEFT + plotW / 2 - g.getFontMetrics().stringWidth(xLabel) / 2, HEIGHT - 20);
             Graphics2D rotated = (Graphics2D) g.create();
@@ -188,6 +195,37 @@ public final class LinePlot {
             return new double[] {min - pad, max + pad};
         }
         return new double[] {min, max};
+    }
+
+    /**
+     * About five round tick values within [min, max]: multiples of 1, 2 or 5 times a power of
+     * ten, so a step axis reads 0, 20, 40 ... and not 0, 19.8, 39.6.
+     */
+    static double[] ticks(double min, double max) {
+        double span = max - min;
+        if (!(span > 0) || !Double.isFinite(span)) {
+            return new double[] {min};
+        }
+        double raw = span / 5;
+        double power = Math.pow(10, Math.floor(Math.log10(raw)));
+        double step = power * (raw / power < 1.5 ? 1 : raw / power < 3.5 ? 2 : raw / power < 7.5 ? 5 : 10);
+        double first = Math.ceil(min / step - 1e-9) * step;
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (double v = first; v <= max + step * 1e-9 && out.size() < 20; v += step) {
+            out.add(Math.abs(v) < step * 1e-9 ? 0.0 : v);
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** A tick value with as many decimals as the tick spacing needs (20, 0.04, 2.5e-05). */
+    static String tickLabel(double v, double[] ticks) {
+        double step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(v);
+        double magnitude = Math.max(Math.abs(ticks[0]), Math.abs(ticks[ticks.length - 1]));
+        if (step == 0 || step < 1e-4 || magnitude >= 1e6) {
+            return format(v);
+        }
+        int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9));
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
     private static String format(double v) {
