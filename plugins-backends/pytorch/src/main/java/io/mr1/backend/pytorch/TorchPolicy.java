@@ -278,8 +278,8 @@ final class TorchPolicy implements Policy {
     }
 
     /** Log-probs with one forward pass per row over [left-padded prompt, right-padded completion]. */
-    Tensor completionLogProbsUnshared(Parameters p, TensorFactory f, List<Encoded> prompts, List<int[]> completions,
-                                      int width) {
+    private Tensor completionLogProbsUnshared(Parameters p, TensorFactory f, List<Encoded> prompts,
+                                              List<int[]> completions, int width) {
         int n = prompts.size();
         int promptLen = prompts.stream().mapToInt(e -> e.ids().length).max().orElse(0);
         int t = promptLen + width;
