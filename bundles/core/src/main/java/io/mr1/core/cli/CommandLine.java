@@ -147,6 +147,30 @@ public final class CommandLine {
         }
     }
 
+    /**
+     * A number-valued option.
+     *
+     * @param option the option
+     * @param fallback value when absent
+     * @return the parsed value
+     * @throws UsageException when the value is not a finite number
+     */
+    public double doubleValue(String option, double fallback) throws UsageException {
+        String v = value(option);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (Double.isFinite(d)) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("option " + option + " needs a number, got '" + v + "'");
+    }
+
     /** @return positional arguments in order */
     public List<String> positional() {
         return List.copyOf(positional);

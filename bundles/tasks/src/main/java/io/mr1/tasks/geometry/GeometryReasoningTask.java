@@ -85,7 +85,7 @@ public final class GeometryReasoningTask extends R1vTask {
     protected GeneratedItem generateItem(SplittableRandom random) {
         GeoProblem problem = generator.problem(random);
         return new GeneratedItem(renderer.render(problem.figure()), problem.question(), problem.answer(),
-                sceneJson(problem));
+                sceneJson(problem), "");
     }
 
     private static JsonObject sceneJson(GeoProblem p) {

@@ -101,17 +101,6 @@ public final class DatasetWriter implements Closeable {
         jsonl.write('\n');
     }
 
-    /**
-     * Encodes and writes one item.
-     *
-     * @param index the item's 0-based index, which names its files
-     * @param item the item
-     * @throws IOException if writing fails
-     */
-    public void write(int index, GeneratedItem item) throws IOException {
-        write(encode(index, item));
-    }
-
     /** @return the JSONL file */
     public Path jsonl() {
         return dir.resolve(JSONL);

@@ -23,16 +23,4 @@ public record GeneratedItem(BufferedImage image, String question, String answer,
         Objects.requireNonNull(scene, "scene");
         Objects.requireNonNull(thinking, "thinking");
     }
-
-    /**
-     * An item without a reference reasoning.
-     *
-     * @param image the rendered image
-     * @param question the question text
-     * @param answer the ground truth
-     * @param scene what was drawn
-     */
-    public GeneratedItem(BufferedImage image, String question, String answer, JsonObject scene) {
-        this(image, question, answer, scene, "");
-    }
 }

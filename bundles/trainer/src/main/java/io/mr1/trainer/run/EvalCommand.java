@@ -127,9 +127,12 @@ public final class EvalCommand extends BaseCommand {
         Evaluator.SampledPass sampledPass = null;
         if (line.has("--samples")) {
             long k = line.longValue("--samples", 0);
-            double temperature = line.has("--temperature") ? parseTemperature(line.value("--temperature")) : 1.0;
+            double temperature = line.doubleValue("--temperature", 1.0);
             if (k < 1 || k > 1024) {
                 throw new UsageException("--samples must be between 1 and 1024, got " + k);
+            }
+            if (!(temperature > 0 && temperature <= 100)) {
+                throw new UsageException("--temperature must be in (0, 100], got " + temperature);
             }
             sampledPass = new Evaluator.SampledPass((int) k, temperature, line.longValue("--seed", 12345));
         } else if (line.has("--temperature")) {
@@ -172,17 +175,5 @@ public final class EvalCommand extends BaseCommand {
             err.println("wrote " + target);
         }
         return 0;
-    }
-
-    private static double parseTemperature(String value) throws UsageException {
-        try {
-            double t = Double.parseDouble(value);
-            if (t > 0 && t <= 100) {
-                return t;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UsageException("--temperature must be a number in (0, 100], got '" + value + "'");
     }
 }

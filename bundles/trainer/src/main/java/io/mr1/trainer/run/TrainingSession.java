@@ -233,8 +233,12 @@ public final class TrainingSession {
                 progress.println("generating " + c.data().evalGenerate() + " held-out evaluation items ...");
                 p.task().generate(c.data().evalGenerate(), c.data().generateSeed() + 1, staging.resolve("data/eval"));
             }
-            if (train == null) {
-                requireThinking(c, load(p.task(), staging.resolve("data/train/data.jsonl")));
+            // Generated training items are read back once, and only when something needs them
+            // (items from a file were checked in prepare).
+            List<Sample> trainItems = train;
+            if (trainItems == null && (usesThinking(c) || c.model().checkpoint() == null)) {
+                trainItems = load(p.task(), staging.resolve("data/train/data.jsonl"));
+                requireThinking(c, trainItems);
             }
             Map<String, Object> values = new LinkedHashMap<>(p.configValues());
             Map<String, Object> data = new LinkedHashMap<>(asMap(values.get("data")));
@@ -246,8 +250,7 @@ public final class TrainingSession {
             }
             values.put("data", data);
             if (c.model().checkpoint() == null) {
-                List<Sample> all = new ArrayList<>(train == null
-                        ? load(p.task(), staging.resolve("data/train/data.jsonl")) : train);
+                List<Sample> all = new ArrayList<>(trainItems);
                 if (eval != null) {
                     all.addAll(eval);
                 } else if (c.data().evalGenerate() > 0) {
@@ -282,7 +285,7 @@ public final class TrainingSession {
 
     /** An SFT target that uses {thinking} needs a reference reasoning in every training item. */
     static void requireThinking(RunConfig c, List<Sample> train) throws SetupException {
-        if (!c.algorithm().equals("sft") || !c.sftTemplate().contains("{thinking}")) {
+        if (!usesThinking(c)) {
             return;
         }
         for (Sample s : train) {
@@ -291,6 +294,10 @@ public final class TrainingSession {
                         + s.id() + " has no \"thinking\" (the " + c.task() + " data provides none there)");
             }
         }
+    }
+
+    private static boolean usesThinking(RunConfig c) {
+        return c.algorithm().equals("sft") && c.sftTemplate().contains("{thinking}");
     }
 
     /** The SFT target of one item: the template with its answer and reference reasoning filled in. */

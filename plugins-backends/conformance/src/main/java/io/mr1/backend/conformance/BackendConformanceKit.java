@@ -126,8 +126,16 @@ public abstract class BackendConformanceKit {
         }
     }
 
-    /** A small PNG with {@code objects} red dots on grey, for prompts with an image. */
-    protected static Path dotsImage(Path dir, String name, int objects) throws Exception {
+    /**
+     * A small PNG with {@code objects} red dots on grey, for prompts with an image.
+     *
+     * @param dir the folder
+     * @param name the file name
+     * @param objects how many dots (up to 4 fit)
+     * @return the file
+     * @throws Exception if it cannot be written
+     */
+    public static Path dotsImage(Path dir, String name, int objects) throws Exception {
         BufferedImage img = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(Color.GRAY);

@@ -10,39 +10,21 @@ import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.ImageRef;
 import io.mr1.api.types.Prompt;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
+import io.mr1.backend.conformance.BackendConformanceKit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Training through the vision encoder: finite gradients on image prompts, left-padded in a batch. */
 class TorchImageTest {
 
-    static Path image(Path dir, String name, int objects) throws Exception {
-        BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(Color.GRAY);
-        g.fillRect(0, 0, 64, 48);
-        g.setColor(Color.RED);
-        for (int i = 0; i < objects; i++) {
-            g.fillOval(4 + i * 12, 10 + (i % 2) * 14, 10, 10);
-        }
-        g.dispose();
-        Path file = dir.resolve(name);
-        ImageIO.write(img, "png", file.toFile());
-        return file;
-    }
-
     static List<double[]> trainTwice(Path tmp, String name) throws Exception {
         Path model = TinyFixture.create(tmp.resolve(name), 6);
         List<Prompt> prompts = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
-            prompts.add(new Prompt("p" + i, "count the objects", List.of(new ImageRef(image(tmp, i + ".png", i)))));
+            prompts.add(new Prompt("p" + i, "count the objects", List.of(new ImageRef(BackendConformanceKit.dotsImage(tmp, i + ".png", i)))));
         }
         OptimizerSettings adam = new OptimizerSettings(2e-3, 0, 0.9, 0.999, 1e-8, 1.0, 0, 10,
                 OptimizerSettings.Decay.CONSTANT);
@@ -100,7 +82,7 @@ class TorchImageTest {
         List<Prompt> prompts = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
             String text = i % 2 == 0 ? "how many items are there in the image ?" : "count the objects";
-            prompts.add(new Prompt("p" + i, text, List.of(new ImageRef(image(tmp, i + ".png", i)))));
+            prompts.add(new Prompt("p" + i, text, List.of(new ImageRef(BackendConformanceKit.dotsImage(tmp, i + ".png", i)))));
         }
         OptimizerSettings adam = new OptimizerSettings(2e-3, 0, 0.9, 0.999, 1e-8, 1.0, 0, 10,
                 OptimizerSettings.Decay.CONSTANT);
