@@ -12,7 +12,6 @@ import io.mr1.api.backend.StepResult;
 import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
-import io.mr1.backend.pytorch.SamplerProbe;
 import io.mr1.backend.pytorch.TorchBackend;
 import io.mr1.models.Checkpoints;
 import io.mr1.models.SafeTensors;
@@ -343,7 +342,7 @@ public final class BackendBenchmark {
         // which build of mr1 was measured: the jars (or class folders) the classes came from
         Map<String, Object> jars = new LinkedHashMap<>();
         for (Class<?> c : List.of(TorchBackend.class, io.mr1.models.Qwen2VlModel.class,
-                io.mr1.trainer.objective.GrpoLoss.class, io.mr1.tensor.Tensor.class)) {
+                io.mr1.objective.GrpoLoss.class, io.mr1.tensor.Tensor.class)) {
             jars.put(c.getSimpleName(), Host.provenance(c));
         }
         m.put("mr1Classes", jars);
@@ -606,7 +605,7 @@ public final class BackendBenchmark {
         double mr1Median = median(mr1);
         double plainMedian = median(plain);
         r.put("what", "text-only GRPO-D training step (forward, loss, backward, clipping, AdamW) on the batch of "
-                + "section training; mr1 = TorchPolicy.step (Qwen2VlModel + GrpoLoss on DjlTensor), plain = "
+                + "section training; mr1 = EnginePolicy.step (Qwen2VlModel + GrpoLoss on DjlTensor), plain = "
                 + "PlainDecoder on NDArrays; interleaved");
         r.put("pairs", plan.overheadPairs());
         r.put("repetitions", steps.describe());

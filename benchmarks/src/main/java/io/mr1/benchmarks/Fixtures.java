@@ -9,7 +9,7 @@ import io.mr1.models.ModelConfig;
 import io.mr1.models.ParamSpec;
 import io.mr1.models.Qwen2VlModel;
 import io.mr1.models.WordLevelTokenizerJson;
-import io.mr1.trainer.objective.Advantages;
+import io.mr1.objective.Advantages;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * The text path of the Qwen2-VL decoder and its GRPO-D training step written directly on
  * DJL NDArrays (libtorch), without mr1's tensor layer or model class: the baseline that
- * {@code TorchPolicy.step} is compared against. It computes what mr1 computes (same
+ * {@code EnginePolicy.step} is compared against. It computes what mr1 computes (same
  * left-padded layout, additive -1e9 mask, rotary tables, tied head over every position,
  * the GRPO-D loss with its statistics, global-norm clipping and AdamW), but in the form one
  * would write by hand: fused {@code linear}, masks and rotary angles built by tensor ops,

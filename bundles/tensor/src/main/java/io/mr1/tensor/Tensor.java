@@ -175,4 +175,19 @@ public interface Tensor {
 
     /** @return all values in row-major order, as doubles */
     double[] toDoubleArray();
+
+    /**
+     * All values as floats; engines that compute in float32 override this to copy without
+     * widening (logits of a whole vocabulary leave the engine every decoding step).
+     *
+     * @return all values in row-major order, as floats
+     */
+    default float[] toFloatArray() {
+        double[] d = toDoubleArray();
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = (float) d[i];
+        }
+        return out;
+    }
 }

@@ -1,18 +1,17 @@
 package io.mr1.api.backend;
 
-import java.util.Map;
+import java.util.Objects;
 
 /**
  * What one optimisation step reports back.
  *
- * @param loss the loss value before the update
+ * @param loss the loss value before the update (of the whole batch, however it was micro-batched)
  * @param gradNorm global gradient norm before clipping
- * @param extra engine- or loss-specific statistics (kl, clip fractions ...) by the names of
- *     {@link io.mr1.api.types.StepStats.KEYS}
+ * @param statistics what the loss measured (KL, clip ratios, token counts), typed
  */
-public record StepResult(double loss, double gradNorm, Map<String, Double> extra) {
-    /** Copies the map. */
+public record StepResult(double loss, double gradNorm, LossStatistics statistics) {
+    /** Requires the statistics. */
     public StepResult {
-        extra = Map.copyOf(extra);
+        Objects.requireNonNull(statistics, "statistics");
     }
 }

@@ -3,6 +3,7 @@ package io.mr1.trainer.internal;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyLoss;
 import io.mr1.api.backend.SamplingParams;
+import io.mr1.api.backend.LossStatistics;
 import io.mr1.api.backend.StepResult;
 import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.kl.KlSchedule;
@@ -11,7 +12,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.api.types.RewardBreakdown;
 import io.mr1.api.types.StepStats;
-import io.mr1.trainer.objective.Advantages;
+import io.mr1.objective.Advantages;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -103,25 +104,30 @@ public final class GrpoAlgorithm {
         List<float[]> old = settings.mu() > 1 ? policy.logProbs(flatPrompts, flat) : List.of();
         PolicyLoss.Grpo loss = new PolicyLoss.Grpo(beta, settings.epsLow(), settings.epsHigh(), settings.estimator(),
                 settings.aggregation(), base.maxNewTokens());
-        TrainingBatch trainingBatch = new TrainingBatch(flatPrompts, flat, advantages, old, reference);
+        TrainingBatch trainingBatch = new TrainingBatch(flatPrompts, flat, advantages, old, reference,
+                settings.microBatchSize());
         double lossSum = 0;
         double gradNormSum = 0;
-        Map<String, Double> extraSums = new LinkedHashMap<>();
+        List<LossStatistics> passes = new ArrayList<>();
         for (int pass = 0; pass < settings.mu(); pass++) {
             StepResult result = policy.step(trainingBatch, loss, settings.optimizer(), step * settings.mu() + pass);
             lossSum += result.loss();
             gradNormSum += result.gradNorm();
-            result.extra().forEach((key, v) -> extraSums.merge(key, v, Double::sum));
+            if (!result.statistics().hasPolicyTerms()) {
+                throw new IllegalStateException("the backend's GRPO step reported no KL or clip statistics");
+            }
+            passes.add(result.statistics());
         }
-        double kl = extraSums.getOrDefault(StepStats.KEYS.KL, 0.0) / settings.mu();
+        LossStatistics stats = LossStatistics.combine(passes);
+        double kl = stats.kl();
         schedule.observe(step, totalSteps, kl);
 
         Map<String, Double> values = new LinkedHashMap<>();
         Metrics.rewardStats(breakdowns, runRewards, values);
         values.put(StepStats.KEYS.KL, kl);
         values.put(StepStats.KEYS.BETA, beta);
-        values.put(StepStats.KEYS.CLIP_LOW, extraSums.getOrDefault(StepStats.KEYS.CLIP_LOW, 0.0) / settings.mu());
-        values.put(StepStats.KEYS.CLIP_HIGH, extraSums.getOrDefault(StepStats.KEYS.CLIP_HIGH, 0.0) / settings.mu());
+        values.put(StepStats.KEYS.CLIP_LOW, stats.clipRatioLow());
+        values.put(StepStats.KEYS.CLIP_HIGH, stats.clipRatioHigh());
         values.put(StepStats.KEYS.COMPLETION_LENGTH, flat.stream().mapToInt(Completion::length).average().orElse(0));
         values.put(StepStats.KEYS.LOSS, lossSum / settings.mu());
         values.put(StepStats.KEYS.GRAD_NORM, gradNormSum / settings.mu());

@@ -19,15 +19,19 @@ import io.mr1.api.backend.SamplingParams;
  * @param scaleRewards divide advantages by the group's std (+ eps)
  * @param advantageEps eps in the advantage denominator
  * @param optimizer AdamW settings
+ * @param microBatchSize completions per forward/backward pass, gradients accumulated (0: the whole step at once)
  */
 public record GrpoSettings(SamplingParams sampling, int mu, double epsLow, double epsHigh, KlEstimator estimator,
                            Aggregation aggregation, boolean scaleRewards, double advantageEps,
-                           OptimizerSettings optimizer) {
+                           OptimizerSettings optimizer, int microBatchSize) {
 
     /** Validates the ranges. */
     public GrpoSettings {
         if (mu < 1) {
             throw new IllegalArgumentException("mu must be >= 1, was " + mu);
+        }
+        if (microBatchSize < 0) {
+            throw new IllegalArgumentException("micro_batch_size must be >= 0 (0: whole batch), was " + microBatchSize);
         }
         if (!(epsLow >= 0 && epsLow < 1) || !(epsHigh >= 0)) {
             throw new IllegalArgumentException("clip ranges must satisfy 0 <= eps < 1 and eps_high >= 0: "

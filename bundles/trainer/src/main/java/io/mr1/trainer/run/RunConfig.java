@@ -87,10 +87,11 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @param topP nucleus mass
      * @param topK top-k (0: off)
      * @param maxCompletionLength max new tokens
+     * @param microBatchSize completions per forward/backward pass (0: all of a step's completions at once)
      */
     public record Grpo(int numGenerations, int mu, double epsilon, double epsilonHigh, PolicyLoss.KlEstimator estimator,
                        PolicyLoss.Aggregation aggregation, boolean scaleRewards, double temperature, double topP,
-                       int topK, int maxCompletionLength) {
+                       int topK, int maxCompletionLength, int microBatchSize) {
     }
 
     /** The default SFT target: a short reasoning and the answer in R1-V's tags. */
@@ -189,7 +190,8 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                 PolicyLoss.Aggregation.valueOf(g.choice("loss_aggregation", "sequence_mean",
                         List.of("sequence_mean", "token_mean", "constant_length")).toUpperCase(Locale.ROOT)),
                 g.bool("scale_rewards", true), g.number("temperature", 1.0, 0, 10), g.number("top_p", 1.0, 1e-6, 1),
-                (int) g.integer("top_k", 0, 0), (int) g.integer("max_completion_length", 256, 1));
+                (int) g.integer("top_k", 0, 0), (int) g.integer("max_completion_length", 256, 1),
+                (int) g.integer("micro_batch_size", 0, 0));
         g.finish();
 
         ConfigSection s = root.section("sft");

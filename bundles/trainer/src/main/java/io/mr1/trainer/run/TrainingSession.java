@@ -378,7 +378,8 @@ public final class TrainingSession {
         GrpoSettings settings = new GrpoSettings(new SamplingParams(c.grpo().numGenerations(), c.grpo().temperature(),
                 c.grpo().topP(), c.grpo().topK(), c.grpo().maxCompletionLength(), c.seed()), c.grpo().mu(),
                 c.grpo().epsilon(), c.grpo().epsilonHigh(), c.grpo().estimator(), c.grpo().aggregation(),
-                c.grpo().scaleRewards(), io.mr1.trainer.objective.Advantages.DEFAULT_EPS, c.optimizerFor(total));
+                c.grpo().scaleRewards(), io.mr1.objective.Advantages.DEFAULT_EPS, c.optimizerFor(total),
+                c.grpo().microBatchSize());
         GrpoRun.Spec spec = new GrpoRun.Spec(train, p.rewards(), settings, total, c.batchSize(), c.checkpointEvery(),
                 runDir, c.model().checkpoint(), c.device());
         KlSchedule schedule = p.scheduleProvider() == null ? NO_SCHEDULE : p.scheduleProvider().create(p.scheduleParams());
@@ -496,7 +497,7 @@ public final class TrainingSession {
             List<Completion> targets = batch.stream().map(s -> policy.encodeTarget(s.id(),
                     sftTarget(c, s))).toList();
             StepResult r = policy.step(new TrainingBatch(prompts, targets, new double[batch.size()], List.of(),
-                    List.of()), new PolicyLoss.Sft(), settings.optimizer(), step);
+                    List.of(), settings.microBatchSize()), new PolicyLoss.Sft(), settings.optimizer(), step);
             Map<String, Double> values = new LinkedHashMap<>();
             values.put(StepStats.KEYS.LOSS, r.loss());
             values.put(StepStats.KEYS.GRAD_NORM, r.gradNorm());

@@ -40,7 +40,7 @@ class GrpoAlgorithmTest {
     static GrpoSettings settings(int mu, long seed) {
         return new GrpoSettings(new SamplingParams(8, 1.0, 1.0, 0, 2, seed), mu, 0.2, 0.2, KlEstimator.K3,
                 Aggregation.SEQUENCE_MEAN, true, 1e-4,
-                new OptimizerSettings(0.5, 0, 0.9, 0.999, 1e-8, 0, 0, 40, OptimizerSettings.Decay.CONSTANT));
+                new OptimizerSettings(0.5, 0, 0.9, 0.999, 1e-8, 0, 0, 40, OptimizerSettings.Decay.CONSTANT), 0);
     }
 
     static List<Sample> prompts(int n) {

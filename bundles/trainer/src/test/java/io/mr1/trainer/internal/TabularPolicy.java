@@ -4,12 +4,13 @@ import io.mr1.api.backend.OptimizerSettings;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyLoss;
 import io.mr1.api.backend.SamplingParams;
+import io.mr1.api.backend.LossStatistics;
 import io.mr1.api.backend.StepResult;
 import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.api.types.StepStats;
-import io.mr1.trainer.objective.GrpoReferenceObjective;
+import io.mr1.objective.GrpoReferenceObjective;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -204,8 +205,9 @@ final class TabularPolicy implements Policy {
                 logits[pos][v] -= lr * grad[pos][v];
             }
         }
-        return new StepResult(result.loss(), Math.sqrt(norm), Map.of(StepStats.KEYS.KL, result.klMean(),
-                StepStats.KEYS.CLIP_LOW, result.clipLowFraction(), StepStats.KEYS.CLIP_HIGH, result.clipHighFraction()));
+        long tokens = completions.stream().mapToLong(Completion::length).sum();
+        return new StepResult(result.loss(), Math.sqrt(norm), new LossStatistics(completions.size(), tokens,
+                result.klMean(), result.clipLowFraction(), result.clipHighFraction()));
     }
 
     @Override

@@ -293,4 +293,9 @@ final class DjlTensor implements Tensor {
     public double[] toDoubleArray() {
         return array.toType(DataType.FLOAT64, false).toDoubleArray();
     }
+
+    @Override
+    public float[] toFloatArray() {
+        return array.toType(DataType.FLOAT32, false).toFloatArray();
+    }
 }

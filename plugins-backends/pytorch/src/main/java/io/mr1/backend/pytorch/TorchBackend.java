@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import io.mr1.api.backend.BackendInfo;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
+import io.mr1.policy.EnginePolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ public final class TorchBackend implements PolicyBackend {
                 Engine engine = Engine.getEngine(ENGINE);
                 NDManager manager = NDManager.newBaseManager(device(device, engine), ENGINE);
                 try {
-                    return new TorchPolicy(manager, checkpoint, reference);
+                    return EnginePolicy.load(new DjlEngine(manager), DjlTokenizer::open, checkpoint, reference);
                 } catch (IOException | RuntimeException e) {
                     manager.close();
                     throw e;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
+import io.mr1.policy.EnginePolicy;
 import io.mr1.api.backend.SamplingParams;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
@@ -44,7 +45,7 @@ class TorchConformanceTest extends BackendConformanceKit {
 
     @Override
     protected List<List<Completion>> sampleWithoutCache(Policy policy, List<Prompt> prompts, SamplingParams params) {
-        return ((TorchPolicy) policy).sample(prompts, params, false);
+        return ((EnginePolicy) policy).sample(prompts, params, false);
     }
 
 }

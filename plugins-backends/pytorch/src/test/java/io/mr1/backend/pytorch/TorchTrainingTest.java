@@ -14,7 +14,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.Checkpoints;
 import io.mr1.models.SafeTensors;
-import io.mr1.trainer.objective.Advantages;
+import io.mr1.objective.Advantages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

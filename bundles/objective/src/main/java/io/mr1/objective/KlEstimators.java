@@ -1,4 +1,4 @@
-package io.mr1.trainer.objective;
+package io.mr1.objective;
 
 import io.mr1.api.backend.PolicyLoss.KlEstimator;
 

@@ -1,4 +1,4 @@
-package io.mr1.trainer.objective;
+package io.mr1.objective;
 
 import io.mr1.api.backend.PolicyLoss;
 import io.mr1.tensor.Tensor;
@@ -24,8 +24,9 @@ public final class GrpoLoss {
      * @param klMean mean per-token KL estimate over the mask (no gradient)
      * @param clipLowFraction fraction of tokens with rho &lt; 1 - epsLow and A &lt; 0 (no gradient)
      * @param clipHighFraction fraction of tokens with rho &gt; 1 + epsHigh and A &gt; 0 (no gradient)
+     * @param tokens the number of completion tokens (the mask's sum; no gradient)
      */
-    public record Terms(Tensor loss, Tensor klMean, Tensor clipLowFraction, Tensor clipHighFraction) {
+    public record Terms(Tensor loss, Tensor klMean, Tensor clipLowFraction, Tensor clipHighFraction, Tensor tokens) {
     }
 
     private GrpoLoss() {
@@ -78,7 +79,29 @@ public final class GrpoLoss {
         Tensor frozenRatio = ratio.detach();
         Tensor clipLow = frozenRatio.lt(1 - spec.epsLow()).mul(advantages.lt(0)).mul(mask).sum().div(tokenCount);
         Tensor clipHigh = frozenRatio.gt(1 + spec.epsHigh()).mul(advantages.gt(0)).mul(mask).sum().div(tokenCount);
-        return new Terms(loss, klMean, clipLow, clipHigh);
+        return new Terms(loss, klMean, clipLow, clipHigh, mask.sum().detach());
+    }
+
+    /**
+     * The factor that makes the loss of one micro-batch a part of the whole batch's loss, so
+     * that the micro-batches' gradients, accumulated, equal the gradient of one pass: the
+     * per-sequence and constant-length reductions divide by the completion count (weight
+     * b / B), the token mean by the token count (weight t / T).
+     *
+     * @param aggregation the loss's reduction
+     * @param completions completions in the micro-batch
+     * @param tokens completion tokens in the micro-batch
+     * @param totalCompletions completions in the whole batch
+     * @param totalTokens completion tokens in the whole batch
+     * @return the weight of the micro-batch's loss
+     */
+    public static double microBatchWeight(PolicyLoss.Aggregation aggregation, int completions, long tokens,
+                                          int totalCompletions, long totalTokens) {
+        return switch (aggregation) {
+            case SEQUENCE_MEAN, CONSTANT_LENGTH -> (double) completions / totalCompletions;
+            // GrpoLoss divides a micro-batch without tokens by 1, not 0: its loss is 0 either way
+            case TOKEN_MEAN -> (double) Math.max(1, tokens) / Math.max(1, totalTokens);
+        };
     }
 
     /** k1, k2 or k3 of d = logp_ref - logp, elementwise. */

@@ -1,11 +1,10 @@
-package io.mr1.backend.pytorch;
+package io.mr1.benchmarks;
 
+import io.mr1.policy.TokenSampler;
 import java.util.Random;
 
 /**
- * Benchmark bridge into the PyTorch backend's package (a split package on the plain class
- * path; this package's package-info belongs to the backend module and is not repeated
- * here): times the Java-side part of {@code TorchPolicy.sample}, the per-row
+ * Times the Java-side part of decoding ({@code io.mr1.policy.Decoder}), the per-row
  * {@code TokenSampler} work, without the engine, so the sampling figure can be split into
  * engine and sampler time.
  */
@@ -15,7 +14,7 @@ public final class SamplerProbe {
     }
 
     /**
-     * Runs what {@code TorchPolicy.sample} does on the host for every new token of every row
+     * Runs what {@code EnginePolicy.sample (Decoder)} does on the host for every new token of every row
      * (ban the vision placeholders, draw a token, then the row's log-softmax for the token's
      * log-prob) on random logits.
      *

@@ -1,4 +1,4 @@
-package io.mr1.trainer.objective;
+package io.mr1.objective;
 
 /**
  * Group-relative advantages (paper Eq. 2): A_i = (r_i - mean(r)) / (std(r) + eps) over

@@ -1,4 +1,4 @@
-package io.mr1.backend.pytorch;
+package io.mr1.policy;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -8,13 +8,21 @@ import java.util.Random;
  * otherwise softmax(logits / temperature) truncated by top-k then top-p (the smallest set
  * of most likely tokens whose mass reaches p), drawn from a seeded stream.
  */
-final class TokenSampler {
+public final class TokenSampler {
 
     private TokenSampler() {
     }
 
-    /** log-softmax of a row in double precision. */
-    static double[] logSoftmax(float[] logits, int offset, int vocab, double temperature) {
+    /**
+     * log-softmax of a row in double precision.
+     *
+     * @param logits rows of logits
+     * @param offset where the row starts
+     * @param vocab its length
+     * @param temperature divides the logits (values &lt;= 0 mean 1)
+     * @return the row's log-probabilities
+     */
+    public static double[] logSoftmax(float[] logits, int offset, int vocab, double temperature) {
         double t = temperature > 0 ? temperature : 1;
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
@@ -35,14 +43,30 @@ final class TokenSampler {
     /**
      * Removes tokens a completion may never contain (the vision placeholders) from a row of
      * logits, in place.
+     *
+     * @param logits rows of logits
+     * @param offset where the row starts
+     * @param banned token ids to remove
      */
-    static void ban(float[] logits, int offset, int[] banned) {
+    public static void ban(float[] logits, int offset, int[] banned) {
         for (int id : banned) {
             logits[offset + id] = Float.NEGATIVE_INFINITY;
         }
     }
 
-    static int sample(float[] logits, int offset, int vocab, double temperature, int topK, double topP, Random random) {
+    /**
+     * Draws one token.
+     *
+     * @param logits rows of logits
+     * @param offset where the row starts
+     * @param vocab its length
+     * @param temperature 0 for greedy
+     * @param topK keep the k most likely tokens (0: all)
+     * @param topP keep the smallest set of most likely tokens whose mass reaches p (1: all)
+     * @param random the seeded stream
+     * @return the token id
+     */
+    public static int sample(float[] logits, int offset, int vocab, double temperature, int topK, double topP, Random random) {
         if (temperature == 0) {
             int best = 0;
             for (int i = 1; i < vocab; i++) {

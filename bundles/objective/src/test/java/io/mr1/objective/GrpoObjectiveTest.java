@@ -1,4 +1,4 @@
-package io.mr1.trainer.objective;
+package io.mr1.objective;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,0 +1,174 @@
+package io.mr1.policy;
+
+import io.mr1.api.backend.SamplingParams;
+import io.mr1.api.types.Completion;
+import io.mr1.api.types.Prompt;
+import io.mr1.models.KvCache;
+import io.mr1.models.ModelConfig;
+import io.mr1.tensor.Parameters;
+import io.mr1.tensor.Tensor;
+import io.mr1.tensor.TensorFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Autoregressive decoding: G completions per prompt, one token per step for every row, with
+ * a KV cache (a group's prompt prefilled once and its cache repeated per row) and a seeded
+ * Java-side sampler, so a seed gives the same tokens on every engine that computes the same
+ * logits. Each token's log-prob is recorded at temperature 1 (pi_old for the GRPO ratio).
+ */
+final class Decoder {
+
+    private final SequenceScorer scorer;
+    private final TextTokenizer tokenizer;
+    private final ModelConfig config;
+    private final int eosId;
+    private final int padId;
+
+    Decoder(SequenceScorer scorer, TextTokenizer tokenizer) {
+        this.scorer = scorer;
+        this.tokenizer = tokenizer;
+        this.config = scorer.model().config();
+        this.eosId = config.eosTokenId();
+        this.padId = config.padTokenId();
+    }
+
+    /**
+     * Samples; with {@code useCache} false every new token re-runs the whole sequence (the
+     * conformance kit checks both give the same tokens).
+     */
+    List<List<Completion>> sample(Parameters p, TensorFactory f, List<Prompt> prompts, SamplingParams sampling,
+                                  boolean useCache) {
+        int g = sampling.groupSize();
+        int n = prompts.size() * g;
+        Random random = new Random(sampling.seed());
+        int[] banned = scorer.banned();
+        List<PromptEncoder.Encoded> unique = prompts.stream().map(scorer.encoder()::encode).toList();
+        List<PromptEncoder.Encoded> rows = new ArrayList<>();
+        unique.forEach(e -> {
+            for (int i = 0; i < g; i++) {
+                rows.add(e);
+            }
+        });
+        int promptLen = rows.stream().mapToInt(e -> e.ids().length).max().orElse(0);
+        int maxLen = promptLen + sampling.maxNewTokens();
+        long[][] ids = new long[n][maxLen];
+        int[][] mask = new int[n][maxLen];
+        long[] nextPos = new long[n];
+        for (int r = 0; r < n; r++) {
+            long[] prompt = rows.get(r).ids();
+            int offset = promptLen - prompt.length;
+            Arrays.fill(ids[r], padId);
+            for (int j = 0; j < prompt.length; j++) {
+                ids[r][offset + j] = prompt[j];
+                mask[r][offset + j] = 1;
+            }
+            nextPos[r] = prompt.length;
+        }
+        KvCache cache = useCache ? new KvCache(config.numHiddenLayers()) : null;
+        int vocab = config.vocabSize();
+        List<List<Integer>> tokens = new ArrayList<>();
+        List<List<Float>> logps = new ArrayList<>();
+        boolean[] done = new boolean[n];
+        for (int r = 0; r < n; r++) {
+            tokens.add(new ArrayList<>());
+            logps.add(new ArrayList<>());
+        }
+        int length = promptLen;
+        Tensor features = null;
+        Tensor logits = null;
+        float[] sharedLast = null;
+        if (useCache && g > 1) {
+            // The group's G rows share one prompt: run it once and repeat its cache.
+            int u = unique.size();
+            long[][] uniqueIds = new long[u][];
+            int[][] uniqueMask = new int[u][];
+            int[] source = new int[n];
+            for (int r = 0; r < n; r++) {
+                source[r] = r / g;
+            }
+            for (int i = 0; i < u; i++) {
+                uniqueIds[i] = ids[i * g];
+                uniqueMask[i] = mask[i * g];
+            }
+            KvCache shared = new KvCache(config.numHiddenLayers());
+            float[] last = SequenceScorer.lastLogits(scorer.runPrefix(p, f, uniqueIds, uniqueMask, length,
+                    scorer.imageFeatures(p, f, unique), shared));
+            sharedLast = new float[n * vocab];
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(last, source[r] * vocab, sharedLast, r * vocab, vocab);
+            }
+            cache = shared.repeatRows(f, source);
+        } else {
+            features = scorer.imageFeatures(p, f, rows);
+            logits = scorer.runPrefix(p, f, ids, mask, length, features, cache);
+        }
+        for (int step = 0; step < sampling.maxNewTokens(); step++) {
+            float[] last = step == 0 && sharedLast != null ? sharedLast : SequenceScorer.lastLogits(logits);
+            for (int r = 0; r < n; r++) {
+                TokenSampler.ban(last, r * vocab, banned);
+                int token;
+                if (done[r]) {
+                    token = padId;
+                } else {
+                    token = TokenSampler.sample(last, r * vocab, vocab, sampling.temperature(), sampling.topK(),
+                            sampling.topP(), random);
+                    double[] lp = TokenSampler.logSoftmax(last, r * vocab, vocab, 1.0);
+                    tokens.get(r).add(token);
+                    logps.get(r).add((float) lp[token]);
+                    done[r] = token == eosId;
+                }
+                ids[r][length] = token;
+                mask[r][length] = 1;
+            }
+            length++;
+            if (allDone(done) || step == sampling.maxNewTokens() - 1) {
+                break;
+            }
+            if (useCache) {
+                long[][] newIds = new long[n][1];
+                long[][] newPos = new long[n][1];
+                int[][] keyMask = new int[n][length];
+                for (int r = 0; r < n; r++) {
+                    newIds[r][0] = ids[r][length - 1];
+                    newPos[r][0] = nextPos[r]++;
+                    System.arraycopy(mask[r], 0, keyMask[r], 0, length);
+                }
+                logits = scorer.model().forward(p, f, newIds, newPos, keyMask, null, cache);
+            } else {
+                for (int r = 0; r < n; r++) {
+                    nextPos[r]++;
+                }
+                logits = scorer.runPrefix(p, f, ids, mask, length, features, null);
+            }
+        }
+        List<List<Completion>> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            List<Completion> group = new ArrayList<>();
+            for (int j = 0; j < g; j++) {
+                int r = i * g + j;
+                int[] t = tokens.get(r).stream().mapToInt(Integer::intValue).toArray();
+                float[] lp = new float[t.length];
+                for (int k = 0; k < lp.length; k++) {
+                    lp[k] = logps.get(r).get(k);
+                }
+                long[] asLong = Arrays.stream(t).asLongStream().toArray();
+                String text = tokenizer.decode(asLong).trim();
+                group.add(new Completion(prompts.get(i).id(), j, text, t, lp, done[r]));
+            }
+            out.add(group);
+        }
+        return out;
+    }
+
+    private static boolean allDone(boolean[] done) {
+        for (boolean d : done) {
+            if (!d) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,335 @@
+package io.mr1.policy;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.mr1.api.backend.LossStatistics;
+import io.mr1.api.backend.OptimizerSettings;
+import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.PolicyLoss;
+import io.mr1.api.backend.SamplingParams;
+import io.mr1.api.backend.StepResult;
+import io.mr1.api.backend.TrainingBatch;
+import io.mr1.api.types.Completion;
+import io.mr1.api.types.Prompt;
+import io.mr1.models.Checkpoints;
+import io.mr1.models.ModelConfig;
+import io.mr1.models.Qwen2VlModel;
+import io.mr1.models.SafeTensors;
+import io.mr1.objective.GrpoLoss;
+import io.mr1.objective.SftLoss;
+import io.mr1.tensor.Parameters;
+import io.mr1.tensor.Tensor;
+import io.mr1.tensor.TensorFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * A Qwen2-VL-structured policy on any {@link TensorEngine}: the parameters (pi_theta, trainable
+ * variables named as in the checkpoint), the frozen reference (variables {@code ref.NAME}) and
+ * the AdamW moments live in the engine; everything a call computes lives in one of the
+ * engine's scopes, so memory does not grow from step to step.
+ *
+ * <p>A training step runs its completions in micro-batches ({@link TrainingBatch#microBatchSize}):
+ * each micro-batch's loss is weighted by its share of the batch (see
+ * {@link GrpoLoss#microBatchWeight}) and back-propagated, the gradients accumulate, and the
+ * optimiser steps once, so the update equals the one of a single pass over the whole batch.
+ */
+public final class EnginePolicy implements Policy {
+
+    /** Variable-name prefix of the frozen reference weights. */
+    static final String REFERENCE = "ref.";
+
+    private final TensorEngine engine;
+    private final TextTokenizer tokenizer;
+    private final ModelConfig config;
+    private final Path tokenizerFile;
+    private final List<String> names;
+    private final SequenceScorer scorer;
+    private final Decoder decoder;
+    private final AdamW optimizer;
+    private final Parameters policyWeights;
+    private final Parameters referenceWeights;
+
+    /**
+     * Loads a checkpoint folder ({@code config.json}, {@code model.safetensors},
+     * {@code tokenizer.json}, optionally the optimiser state) into an engine. On failure the
+     * engine and tokenizer are left for the caller to close.
+     *
+     * @param engine the engine to hold the weights
+     * @param tokenizers opens the folder's {@code tokenizer.json}
+     * @param checkpoint the policy's folder
+     * @param referenceDir the frozen reference's folder (often the same)
+     * @return the policy, owning engine and tokenizer from then on
+     * @throws IOException if the folder is incomplete or does not match its config
+     */
+    public static EnginePolicy load(TensorEngine engine, Function<Path, TextTokenizer> tokenizers, Path checkpoint,
+                                    Path referenceDir) throws IOException {
+        Path configFile = checkpoint.resolve(Checkpoints.CONFIG);
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException("not a checkpoint folder (no " + Checkpoints.CONFIG + "): " + checkpoint);
+        }
+        ModelConfig config = ModelConfig.read(configFile);
+        Qwen2VlModel model = new Qwen2VlModel(config);
+        Path tokenizerFile = checkpoint.resolve(Checkpoints.TOKENIZER);
+        if (!Files.isRegularFile(tokenizerFile)) {
+            throw new IOException("missing " + tokenizerFile);
+        }
+        Map<String, SafeTensors.Entry> weights = SafeTensors.read(checkpoint.resolve(Checkpoints.WEIGHTS));
+        Checkpoints.validate(checkpoint.resolve(Checkpoints.WEIGHTS), model, weights);
+        Map<String, SafeTensors.Entry> refWeights = referenceDir.toAbsolutePath().normalize()
+                .equals(checkpoint.toAbsolutePath().normalize()) ? weights
+                : SafeTensors.read(referenceDir.resolve(Checkpoints.WEIGHTS));
+        Checkpoints.validate(referenceDir.resolve(Checkpoints.WEIGHTS), model, refWeights);
+        List<String> names = new ArrayList<>(model.parameters().keySet());
+        for (String name : names) {
+            engine.create(name, weights.get(name).data(), weights.get(name).shape(), true);
+            engine.create(REFERENCE + name, refWeights.get(name).data(), refWeights.get(name).shape(), false);
+        }
+        long updates = readOptimizerState(engine, checkpoint, names);
+        TextTokenizer tokenizer = tokenizers.apply(tokenizerFile);
+        return new EnginePolicy(engine, tokenizer, model, tokenizerFile, names, updates);
+    }
+
+    private static long readOptimizerState(TensorEngine engine, Path checkpoint, List<String> names)
+            throws IOException {
+        Path optimizer = checkpoint.resolve(Checkpoints.OPTIMIZER);
+        if (!Files.isRegularFile(optimizer)) {
+            return 0;
+        }
+        Map<String, SafeTensors.Entry> moments = SafeTensors.read(optimizer);
+        for (String name : names) {
+            SafeTensors.Entry m = moments.get(AdamW.FIRST + name);
+            SafeTensors.Entry v = moments.get(AdamW.SECOND + name);
+            if (m == null && v == null) {
+                continue; // the parameter has not been updated yet (it took part in no step)
+            }
+            if (m == null || v == null) {
+                throw new IOException(optimizer + ": only one of the two moments of " + name);
+            }
+            engine.create(AdamW.FIRST + name, m.data(), m.shape(), false);
+            engine.create(AdamW.SECOND + name, v.data(), v.shape(), false);
+        }
+        Path stateFile = checkpoint.resolve(Checkpoints.OPTIMIZER_STATE);
+        try {
+            JsonObject state = JsonParser.parseString(Files.readString(stateFile, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            return state.get("step").getAsLong();
+        } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException e) {
+            throw new IOException(stateFile + ": not an optimiser state ({\"step\": N}): " + e.getMessage(), e);
+        }
+    }
+
+    private EnginePolicy(TensorEngine engine, TextTokenizer tokenizer, Qwen2VlModel model, Path tokenizerFile,
+                         List<String> names, long updates) {
+        this.engine = engine;
+        this.tokenizer = tokenizer;
+        this.config = model.config();
+        this.tokenizerFile = tokenizerFile;
+        this.names = List.copyOf(names);
+        this.scorer = new SequenceScorer(model, new PromptEncoder(config, tokenizer), visionTokenIds());
+        this.decoder = new Decoder(scorer, tokenizer);
+        this.optimizer = new AdamW(engine, names, updates);
+        this.policyWeights = engine::variable;
+        this.referenceWeights = name -> engine.variable(REFERENCE + name);
+    }
+
+    /** @return the model's config */
+    public ModelConfig config() {
+        return config;
+    }
+
+    private int[] visionTokenIds() {
+        Set<Integer> ids = new TreeSet<>();
+        ids.add(config.imageTokenId());
+        long unknown = tokenizer.encode("<unk>")[0];
+        for (String marker : List.of("<|vision_start|>", "<|vision_end|>", "<|image_pad|>")) {
+            long[] found = tokenizer.encode(marker);
+            if (found.length == 1 && found[0] != unknown && found[0] != config.eosTokenId()) {
+                ids.add((int) found[0]);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    // ---- scoring ----
+
+    private static int width(List<Completion> completions) {
+        return Math.max(1, completions.stream().mapToInt(Completion::length).max().orElse(1));
+    }
+
+    private static float[] padded(List<float[]> rows, int width) {
+        float[] out = new float[rows.size() * width];
+        for (int r = 0; r < rows.size(); r++) {
+            System.arraycopy(rows.get(r), 0, out, r * width, rows.get(r).length);
+        }
+        return out;
+    }
+
+    private List<float[]> logProbsUnder(Parameters weights, List<Prompt> prompts, List<Completion> completions) {
+        if (completions.isEmpty()) {
+            return List.of();
+        }
+        int width = width(completions);
+        List<int[]> ids = completions.stream().map(Completion::tokenIds).toList();
+        float[] values = engine.scoped(() -> scorer.completionLogProbs(weights, engine.tensors(), prompts, ids, width)
+                .detach().toFloatArray());
+        List<float[]> out = new ArrayList<>();
+        for (int r = 0; r < completions.size(); r++) {
+            out.add(Arrays.copyOfRange(values, r * width, r * width + completions.get(r).length()));
+        }
+        return out;
+    }
+
+    @Override
+    public List<float[]> logProbs(List<Prompt> prompts, List<Completion> completions) {
+        return logProbsUnder(policyWeights, prompts, completions);
+    }
+
+    @Override
+    public List<float[]> referenceLogProbs(List<Prompt> prompts, List<Completion> completions) {
+        return logProbsUnder(referenceWeights, prompts, completions);
+    }
+
+    // ---- sampling ----
+
+    @Override
+    public List<List<Completion>> sample(List<Prompt> prompts, SamplingParams params) {
+        return sample(prompts, params, true);
+    }
+
+    /**
+     * Samples; with {@code useCache} false every new token re-runs the whole sequence (the
+     * conformance kit checks that both give the same tokens).
+     *
+     * @param prompts the prompts
+     * @param params sampling settings
+     * @param useCache decode with the KV cache
+     * @return for each prompt, its completions
+     */
+    public List<List<Completion>> sample(List<Prompt> prompts, SamplingParams params, boolean useCache) {
+        return engine.scoped(() -> decoder.sample(policyWeights, engine.tensors(), prompts, params, useCache));
+    }
+
+    // ---- training ----
+
+    @Override
+    public Completion encodeTarget(String promptId, String text) {
+        long[] ids = tokenizer.encode(text + " <|im_end|>");
+        int[] tokens = Arrays.stream(ids).mapToInt(v -> (int) v).toArray();
+        return new Completion(promptId, 0, text, tokens, new float[tokens.length], true);
+    }
+
+    @Override
+    public StepResult step(TrainingBatch batch, PolicyLoss loss, OptimizerSettings settings, long step) {
+        int n = batch.completions().size();
+        if (n == 0) {
+            throw new IllegalArgumentException("a training step needs at least one completion");
+        }
+        long totalTokens = batch.completions().stream().mapToLong(Completion::length).sum();
+        int size = batch.microBatchSize() == 0 ? n : batch.microBatchSize();
+        double lossValue = 0;
+        List<LossStatistics> parts = new ArrayList<>();
+        for (int from = 0; from < n; from += size) {
+            TrainingBatch micro = batch.rows(from, Math.min(n, from + size));
+            long tokens = micro.completions().stream().mapToLong(Completion::length).sum();
+            double weight = loss instanceof PolicyLoss.Grpo grpo
+                    ? GrpoLoss.microBatchWeight(grpo.aggregation(), micro.completions().size(), tokens, n, totalTokens)
+                    : SftLoss.microBatchWeight(tokens, totalTokens);
+            double[] values = engine.scoped(() -> engine.backward(() -> microBatchLoss(micro, loss, weight)));
+            lossValue += values[0];
+            parts.add(loss instanceof PolicyLoss.Grpo
+                    ? new LossStatistics(micro.completions().size(), tokens, values[1], values[2], values[3])
+                    : LossStatistics.supervised(micro.completions().size(), tokens));
+        }
+        double gradNorm = optimizer.update(settings, settings.learningRateAt(step));
+        return new StepResult(lossValue, gradNorm, LossStatistics.combine(parts));
+    }
+
+    /** The weighted loss of one micro-batch, then its statistics (GRPO: KL, clip ratios). */
+    private Tensor[] microBatchLoss(TrainingBatch batch, PolicyLoss loss, double weight) {
+        TensorFactory f = engine.tensors();
+        List<Completion> completions = batch.completions();
+        int n = completions.size();
+        int width = width(completions);
+        float[] maskValues = new float[n * width];
+        for (int r = 0; r < n; r++) {
+            Arrays.fill(maskValues, r * width, r * width + completions.get(r).length(), 1f);
+        }
+        List<int[]> ids = completions.stream().map(Completion::tokenIds).toList();
+        Tensor logp = scorer.completionLogProbs(policyWeights, f, batch.prompts(), ids, width);
+        Tensor mask = f.constant(maskValues, n, width);
+        if (loss instanceof PolicyLoss.Grpo grpo) {
+            Tensor old = batch.oldLogProbs().isEmpty() ? logp.detach()
+                    : f.constant(padded(batch.oldLogProbs(), width), n, width);
+            Tensor ref = batch.referenceLogProbs().isEmpty() ? null
+                    : f.constant(padded(batch.referenceLogProbs(), width), n, width);
+            Tensor adv = f.constant(batch.advantages(), n, 1);
+            GrpoLoss.Terms terms = GrpoLoss.compute(grpo, logp, old, ref, adv, mask);
+            return new Tensor[] {weighted(terms.loss(), weight), terms.klMean(), terms.clipLowFraction(),
+                terms.clipHighFraction()};
+        }
+        return new Tensor[] {weighted(SftLoss.compute(logp, mask), weight)};
+    }
+
+    private static Tensor weighted(Tensor loss, double weight) {
+        return weight == 1.0 ? loss : loss.mul(weight);
+    }
+
+    // ---- saving ----
+
+    @Override
+    public void save(Path dir, boolean withOptimizerState) throws IOException {
+        Path staging = Checkpoints.staging(dir);
+        config.write(staging.resolve(Checkpoints.CONFIG));
+        Files.copy(tokenizerFile, staging.resolve(Checkpoints.TOKENIZER));
+        Map<String, SafeTensors.Entry> weights = new LinkedHashMap<>();
+        for (String name : names) {
+            weights.put(name, new SafeTensors.Entry(engine.shape(name), engine.read(name)));
+        }
+        SafeTensors.write(staging.resolve(Checkpoints.WEIGHTS), weights);
+        if (withOptimizerState && optimizer.updates() > 0) {
+            Map<String, SafeTensors.Entry> moments = new LinkedHashMap<>();
+            for (String prefix : List.of(AdamW.FIRST, AdamW.SECOND)) {
+                for (String name : names) {
+                    if (engine.contains(prefix + name)) {
+                        moments.put(prefix + name, new SafeTensors.Entry(engine.shape(prefix + name),
+                                engine.read(prefix + name)));
+                    }
+                }
+            }
+            SafeTensors.write(staging.resolve(Checkpoints.OPTIMIZER), moments);
+            Files.writeString(staging.resolve(Checkpoints.OPTIMIZER_STATE), "{\"step\": " + optimizer.updates() + "}\n",
+                    StandardCharsets.UTF_8);
+        }
+        Checkpoints.commit(staging, dir);
+    }
+
+    @Override
+    public long parameterCount() {
+        long total = 0;
+        for (String name : names) {
+            total += Arrays.stream(engine.shape(name)).reduce(1, (a, b) -> a * b);
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        try {
+            tokenizer.close();
+        } finally {
+            engine.close();
+        }
+    }
+}

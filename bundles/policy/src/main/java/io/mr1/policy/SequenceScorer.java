@@ -1,0 +1,202 @@
+package io.mr1.policy;
+
+import io.mr1.api.types.Prompt;
+import io.mr1.models.ImagePatches;
+import io.mr1.models.KvCache;
+import io.mr1.models.ModelConfig;
+import io.mr1.models.Qwen2VlModel;
+import io.mr1.tensor.Parameters;
+import io.mr1.tensor.Tensor;
+import io.mr1.tensor.TensorFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs the model over batches of prompts and completions: per-token log-probs of given
+ * completions (with a GRPO group's shared prompt run once), and the prefix passes that
+ * decoding starts from. Written on the tensor layer, so it is the same on every engine.
+ */
+final class SequenceScorer {
+
+    private final Qwen2VlModel model;
+    private final ModelConfig config;
+    private final PromptEncoder encoder;
+    private final int padId;
+    /** Vision placeholder ids: a completion never contains them, so they are banned in sampling and scoring. */
+    private final int[] banned;
+
+    SequenceScorer(Qwen2VlModel model, PromptEncoder encoder, int[] banned) {
+        this.model = model;
+        this.config = model.config();
+        this.encoder = encoder;
+        this.padId = config.padTokenId();
+        this.banned = banned.clone();
+    }
+
+    PromptEncoder encoder() {
+        return encoder;
+    }
+
+    Qwen2VlModel model() {
+        return model;
+    }
+
+    int[] banned() {
+        return banned.clone();
+    }
+
+    /** Image features for rows whose prompts are given in order (null when there are none). */
+    Tensor imageFeatures(Parameters p, TensorFactory f, List<PromptEncoder.Encoded> rows) {
+        List<float[][]> images = new ArrayList<>();
+        rows.forEach(r -> images.addAll(r.images()));
+        if (images.isEmpty()) {
+            return null;
+        }
+        int n = images.get(0).length;
+        int len = images.get(0)[0].length;
+        float[] flat = new float[images.size() * n * len];
+        int k = 0;
+        for (float[][] image : images) {
+            for (float[] patch : image) {
+                System.arraycopy(patch, 0, flat, k, len);
+                k += len;
+            }
+        }
+        Tensor patches = f.constant(flat, images.size(), n, len);
+        return model.encodeImages(p, f, patches, ImagePatches.order(config.visionConfig()));
+    }
+
+    /**
+     * Per-token log-probs of completions. Rows whose prompts are equal (a GRPO group: one
+     * prompt, G completions) share one forward pass over the prompt: the prompt minus its
+     * last token runs once per distinct prompt into a KV cache, the cache is repeated per
+     * row, and one pass over [last prompt token, right-padded completion] gives every
+     * completion token's logits. With G = 8 this runs the prompt (images included) 8 times
+     * less; gradients flow back through the repeated cache. The values equal
+     * {@link #unshared} up to float rounding (the conformance kit checks).
+     *
+     * @return [N, C] log-probs (with gradient when p requires it); columns past a completion's length are padding
+     */
+    Tensor completionLogProbs(Parameters p, TensorFactory f, List<Prompt> prompts, List<int[]> completions,
+                              int width) {
+        int[] source = new int[prompts.size()];
+        List<PromptEncoder.Encoded> unique = encoder.encodeDistinct(prompts, source);
+        if (unique.size() == prompts.size() || unique.stream().anyMatch(e -> e.ids().length < 2)) {
+            List<PromptEncoder.Encoded> rows = new ArrayList<>();
+            for (int r = 0; r < prompts.size(); r++) {
+                rows.add(unique.get(source[r]));
+            }
+            return unshared(p, f, rows, completions, width);
+        }
+        int n = prompts.size();
+        int u = unique.size();
+        int prefixLen = unique.stream().mapToInt(e -> e.ids().length).max().orElse(0) - 1;
+        long[][] prefixIds = new long[u][prefixLen];
+        long[][] prefixPos = new long[u][prefixLen];
+        int[][] prefixMask = new int[u][prefixLen];
+        for (int i = 0; i < u; i++) {
+            long[] prompt = unique.get(i).ids();
+            int offset = prefixLen - (prompt.length - 1);
+            Arrays.fill(prefixIds[i], padId);
+            for (int j = 0; j < prompt.length - 1; j++) {
+                prefixIds[i][offset + j] = prompt[j];
+                prefixMask[i][offset + j] = 1;
+                prefixPos[i][offset + j] = j;
+            }
+        }
+        KvCache shared = new KvCache(config.numHiddenLayers());
+        model.forward(p, f, prefixIds, prefixPos, prefixMask, imageFeatures(p, f, unique), shared);
+        KvCache cache = shared.repeatRows(f, source);
+        int t = 1 + width;
+        long[][] ids = new long[n][t];
+        long[][] positions = new long[n][t];
+        int[][] mask = new int[n][prefixLen + t];
+        long[] targets = new long[n * width];
+        for (int r = 0; r < n; r++) {
+            long[] prompt = unique.get(source[r]).ids();
+            int[] completion = completions.get(r);
+            System.arraycopy(prefixMask[source[r]], 0, mask[r], 0, prefixLen);
+            Arrays.fill(ids[r], padId);
+            ids[r][0] = prompt[prompt.length - 1];
+            positions[r][0] = prompt.length - 1;
+            mask[r][prefixLen] = 1;
+            for (int j = 0; j < completion.length; j++) {
+                ids[r][1 + j] = completion[j];
+                positions[r][1 + j] = prompt.length + j;
+                mask[r][prefixLen + 1 + j] = 1;
+                targets[r * width + j] = completion[j];
+            }
+        }
+        Tensor logits = model.forward(p, f, ids, positions, mask, null, cache);
+        return scoreTokens(f, logits.slice(1, 0, width), targets, n, width);
+    }
+
+    /** Log-probs with one forward pass per row over [left-padded prompt, right-padded completion]. */
+    Tensor unshared(Parameters p, TensorFactory f, List<PromptEncoder.Encoded> prompts, List<int[]> completions,
+                    int width) {
+        int n = prompts.size();
+        int promptLen = prompts.stream().mapToInt(e -> e.ids().length).max().orElse(0);
+        int t = promptLen + width;
+        long[][] ids = new long[n][t];
+        long[][] positions = new long[n][t];
+        int[][] mask = new int[n][t];
+        long[] targets = new long[n * width];
+        for (int r = 0; r < n; r++) {
+            long[] prompt = prompts.get(r).ids();
+            int[] completion = completions.get(r);
+            int offset = promptLen - prompt.length;
+            Arrays.fill(ids[r], padId);
+            long pos = 0;
+            for (int j = 0; j < prompt.length; j++) {
+                ids[r][offset + j] = prompt[j];
+                mask[r][offset + j] = 1;
+                positions[r][offset + j] = pos++;
+            }
+            for (int j = 0; j < completion.length; j++) {
+                ids[r][promptLen + j] = completion[j];
+                mask[r][promptLen + j] = 1;
+                positions[r][promptLen + j] = pos++;
+                targets[r * width + j] = completion[j];
+            }
+        }
+        Tensor logits = model.forward(p, f, ids, positions, mask, imageFeatures(p, f, prompts), null);
+        return scoreTokens(f, logits.slice(1, promptLen - 1, promptLen - 1 + width), targets, n, width);
+    }
+
+    /** Log-softmax of [N, C, V] logits read at the target ids, with the vision placeholders banned. */
+    private Tensor scoreTokens(TensorFactory f, Tensor logits, long[] targets, int n, int width) {
+        // The policy puts no mass on vision placeholders (sampling bans them), so scoring
+        // renormalises over the same tokens and pi_old and pi_theta agree.
+        float[] ban = new float[config.vocabSize()];
+        for (int id : banned) {
+            ban[id] = -1e9f;
+        }
+        return logits.add(f.constant(ban, 1, 1, config.vocabSize())).logSoftmax(-1)
+                .gatherLast(f.indices(targets, n, width));
+    }
+
+    /** Forward over the first {@code length} columns (left-padded prompt plus tokens so far). */
+    Tensor runPrefix(Parameters p, TensorFactory f, long[][] ids, int[][] mask, int length, Tensor features,
+                     KvCache cache) {
+        int n = ids.length;
+        long[][] prefix = new long[n][length];
+        long[][] positions = new long[n][length];
+        int[][] keyMask = new int[n][length];
+        for (int r = 0; r < n; r++) {
+            long pos = 0;
+            for (int j = 0; j < length; j++) {
+                prefix[r][j] = ids[r][j];
+                keyMask[r][j] = mask[r][j];
+                positions[r][j] = mask[r][j] == 1 ? pos++ : 0;
+            }
+        }
+        return model.forward(p, f, prefix, positions, keyMask, features, cache);
+    }
+
+    /** The last position's logits of every row, as floats [N * vocab]. */
+    static float[] lastLogits(Tensor logits) {
+        long[] shape = logits.shape();
+        return logits.slice(1, shape[1] - 1, shape[1]).toFloatArray();
+    }
+}

@@ -1,0 +1,148 @@
+package io.mr1.backend.pytorch;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import io.mr1.policy.TensorEngine;
+import io.mr1.tensor.Tensor;
+import io.mr1.tensor.TensorFactory;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The {@link TensorEngine} on DJL's PyTorch engine: variables are NDArrays of one NDManager
+ * (on the policy's device) that lives as long as the policy; each {@link #scoped} call is an
+ * NDScope whose arrays are closed when it returns; autograd is DJL's GradientCollector,
+ * whose backward passes add into the parameters' {@code .grad}.
+ */
+final class DjlEngine implements TensorEngine {
+
+    private final NDManager manager;
+    private final TensorFactory tensors;
+    private final Map<String, NDArray> variables = new LinkedHashMap<>();
+    private final Map<String, NDArray> gradients = new HashMap<>();
+
+    DjlEngine(NDManager manager) {
+        this.manager = manager;
+        this.tensors = DjlTensor.factory(manager);
+    }
+
+    @Override
+    public TensorFactory tensors() {
+        return tensors;
+    }
+
+    @Override
+    public <T> T scoped(Supplier<T> work) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return work.get();
+        }
+    }
+
+    @Override
+    public void create(String name, float[] values, long[] shape, boolean trainable) {
+        NDArray array = DjlTensor.owned(manager.create(values, new Shape(shape)));
+        // Created inside a scope (lazily made optimiser moments), it must outlive the scope.
+        NDScope.unregister(array);
+        if (trainable) {
+            array.setRequiresGradient(true);
+        }
+        NDArray previous = variables.put(name, array);
+        if (previous != null) {
+            gradients.remove(name);
+            previous.close();
+        }
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return variables.containsKey(name);
+    }
+
+    private NDArray array(String name) {
+        NDArray a = variables.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("unknown variable " + name);
+        }
+        return a;
+    }
+
+    @Override
+    public Tensor variable(String name) {
+        return new DjlTensor(array(name));
+    }
+
+    @Override
+    public void assign(String name, Tensor value) {
+        // An in-place copy (torch's copy_), outside autograd: the variable keeps its identity and .grad.
+        array(name).set(new NDIndex(":"), ((DjlTensor) value).array);
+    }
+
+    /**
+     * The parameter's gradient buffer, fetched once and kept. DJL's wrapper of {@code .grad}
+     * aliases the tensor the parameter owns: closing it (as an NDScope would) frees memory
+     * that later backward passes write into. So the wrapper is taken out of every scope and
+     * manager and never closed; the parameter frees the buffer itself.
+     */
+    @Override
+    public Tensor gradient(String name) {
+        NDArray g = gradients.get(name);
+        if (g == null) {
+            g = JniUtils.getGradient((PtNDArray) array(name));
+            if (g == null) {
+                return null;
+            }
+            NDScope.unregister(g);
+            g.detach();
+            gradients.put(name, g);
+        }
+        return new DjlTensor(g);
+    }
+
+    @Override
+    public void zeroGradients() {
+        // backward accumulates into .grad: reset it in place (the buffer stays the one autograd writes)
+        for (String name : variables.keySet()) {
+            if (gradients.containsKey(name) || gradient(name) != null) {
+                gradients.get(name).muli(0);
+            }
+        }
+    }
+
+    @Override
+    public double[] backward(Supplier<Tensor[]> forward) {
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            Tensor[] results = forward.get();
+            double[] values = new double[results.length];
+            for (int i = 0; i < results.length; i++) {
+                values[i] = results[i].toScalar();
+            }
+            collector.backward(((DjlTensor) results[0]).array);
+            return values;
+        }
+    }
+
+    @Override
+    public float[] read(String name) {
+        return array(name).toFloatArray();
+    }
+
+    @Override
+    public long[] shape(String name) {
+        return array(name).getShape().getShape();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
