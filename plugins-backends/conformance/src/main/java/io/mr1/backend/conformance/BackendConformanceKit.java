@@ -2,8 +2,10 @@ package io.mr1.backend.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mr1.api.backend.LossStatistics;
 import io.mr1.api.backend.OptimizerSettings;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
@@ -24,6 +26,7 @@ import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import io.mr1.objective.GrpoLoss;
 import io.mr1.objective.GrpoReferenceObjective;
+import io.mr1.objective.SftLoss;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -393,6 +396,162 @@ public abstract class BackendConformanceKit {
                             "prompt " + i + " sample " + j);
                     assertEquals(scratch.get(i).get(j).text(), cached.get(i).get(j).text());
                 }
+            }
+        }
+    }
+
+    /** Two image prompts, G = 3 completions each, sampled from a fresh tiny model. */
+    private record GroupBatch(List<Prompt> rows, List<Completion> completions) {
+    }
+
+    private GroupBatch sampledGroups(Path model, Path tmp, int g, int maxTokens) throws Exception {
+        List<Prompt> unique = List.of(
+                new Prompt("p", "how many items are there ?", List.of(new ImageRef(dotsImage(tmp, "2.png", 2)))),
+                new Prompt("q", "count the objects in the image", List.of(new ImageRef(dotsImage(tmp, "3.png", 3)))));
+        try (Policy policy = backend().load(model, "cpu")) {
+            List<Completion> completions = policy.sample(unique, new SamplingParams(g, 1.0, 1.0, 0, maxTokens, 7))
+                    .stream().flatMap(List::stream).toList();
+            List<Prompt> rows = new ArrayList<>();
+            for (int r = 0; r < completions.size(); r++) {
+                rows.add(unique.get(r / g));
+            }
+            return new GroupBatch(rows, completions);
+        }
+    }
+
+    private static double[][] toDouble(List<float[]> rows) {
+        double[][] out = new double[rows.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new double[rows.get(i).length];
+            for (int t = 0; t < out[i].length; t++) {
+                out[i][t] = rows.get(i)[t];
+            }
+        }
+        return out;
+    }
+
+    /** Log-probs shifted by noise, rounded to float, kept off the clip kinks of a (0.2, 0.28) clip. */
+    private static List<float[]> perturbed(List<float[]> logp, Random random, boolean avoidKinks) {
+        List<float[]> out = new ArrayList<>();
+        for (float[] row : logp) {
+            float[] p = new float[row.length];
+            for (int t = 0; t < row.length; t++) {
+                double ratio;
+                do {
+                    p[t] = (float) (row[t] + random.nextGaussian() * 0.3);
+                    ratio = Math.exp(row[t] - (double) p[t]);
+                } while (avoidKinks && (Math.abs(ratio - 0.8) < 2e-2 || Math.abs(ratio - 1.28) < 2e-2));
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    /**
+     * The statistics a GRPO step reports are typed and must be the loss's own: KL, clip
+     * ratios and counts equal the double-precision reference evaluated on the policy's
+     * log-probs (an adaptive KL controller steers on the KL, so a missing or wrong value
+     * cannot pass as a default).
+     */
+    @Test
+    void stepStatisticsEqualTheDoublePrecisionReference(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp.resolve("m"), 31);
+        GroupBatch batch = sampledGroups(model, tmp, 3, 6);
+        Random random = new Random(5);
+        double[] advantages = new double[batch.completions().size()];
+        for (int r = 0; r < advantages.length; r++) {
+            advantages[r] = random.nextGaussian();
+        }
+        try (Policy policy = backend().load(model, "cpu")) {
+            List<float[]> logp = policy.logProbs(batch.rows(), batch.completions());
+            List<float[]> old = perturbed(logp, random, true);
+            List<float[]> ref = perturbed(logp, random, false);
+            for (PolicyLoss.Aggregation aggregation : PolicyLoss.Aggregation.values()) {
+                PolicyLoss.Grpo spec = new PolicyLoss.Grpo(0.04, 0.2, 0.28, PolicyLoss.KlEstimator.K3, aggregation, 6);
+                GrpoReferenceObjective.Result expected = GrpoReferenceObjective.evaluate(spec, toDouble(logp),
+                        toDouble(old), toDouble(ref), advantages);
+                OptimizerSettings frozen = new OptimizerSettings(0, 0, 0.9, 0.999, 1e-8, 0, 0, 1,
+                        OptimizerSettings.Decay.CONSTANT); // learning rate 0: the policy stays where it is
+                StepResult result = policy.step(new TrainingBatch(batch.rows(), batch.completions(), advantages, old,
+                        ref), spec, frozen, 0);
+                LossStatistics stats = result.statistics();
+                String what = aggregation + ": ";
+                assertEquals(expected.loss(), result.loss(), 1e-4 * Math.max(1e-3, Math.abs(expected.loss())),
+                        what + "loss");
+                assertTrue(stats.hasPolicyTerms(), what + "a GRPO step reports KL and clip ratios");
+                assertEquals(expected.klMean(), stats.kl(), 1e-4 * Math.max(1e-3, expected.klMean()), what + "kl");
+                assertEquals(expected.clipLowFraction(), stats.clipRatioLow(), 1e-6, what + "clip ratio low");
+                assertEquals(expected.clipHighFraction(), stats.clipRatioHigh(), 1e-6, what + "clip ratio high");
+                assertTrue(expected.clipLowFraction() > 0 && expected.clipHighFraction() > 0,
+                        "the batch exercises both clip sides");
+                assertEquals(batch.completions().size(), stats.completions(), what + "completions");
+                assertEquals(batch.completions().stream().mapToLong(Completion::length).sum(), stats.tokens(),
+                        what + "tokens");
+            }
+            StepResult sft = policy.step(new TrainingBatch(batch.rows(), batch.completions(),
+                    new double[advantages.length], List.of(), List.of()), new PolicyLoss.Sft(),
+                    new OptimizerSettings(0, 0, 0.9, 0.999, 1e-8, 0, 0, 1, OptimizerSettings.Decay.CONSTANT), 0);
+            assertFalse(sft.statistics().hasPolicyTerms(), "an SFT step has no KL or clipping");
+            assertEquals(SftLoss.reference(toDouble(logp)), sft.loss(), 1e-5 * Math.abs(sft.loss()), "SFT loss");
+        }
+    }
+
+    /**
+     * A step whose completions run in micro-batches (gradients accumulated, one optimiser
+     * update) gives the loss, gradient norm, statistics and updated weights of one pass over
+     * the whole batch, for every aggregation and for SFT; micro-batches cut through groups.
+     */
+    @Test
+    void microBatchedStepEqualsOneBatch(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp.resolve("m"), 37);
+        GroupBatch batch = sampledGroups(model, tmp, 3, 6);
+        double[] advantages = new double[batch.completions().size()];
+        Random random = new Random(9);
+        for (int r = 0; r < advantages.length; r++) {
+            advantages[r] = random.nextGaussian();
+        }
+        List<float[]> old;
+        List<float[]> ref;
+        try (Policy policy = backend().load(model, "cpu")) {
+            List<float[]> logp = policy.logProbs(batch.rows(), batch.completions());
+            old = perturbed(logp, random, true);
+            ref = perturbed(logp, random, false);
+        }
+        OptimizerSettings adam = new OptimizerSettings(1e-2, 0.01, 0.9, 0.999, 1e-8, 1.0, 0, 1,
+                OptimizerSettings.Decay.CONSTANT);
+        List<PolicyLoss> losses = new ArrayList<>();
+        for (PolicyLoss.Aggregation aggregation : PolicyLoss.Aggregation.values()) {
+            losses.add(new PolicyLoss.Grpo(0.04, 0.2, 0.28, PolicyLoss.KlEstimator.K3, aggregation, 6));
+        }
+        losses.add(new PolicyLoss.Sft());
+        for (PolicyLoss loss : losses) {
+            boolean grpo = loss instanceof PolicyLoss.Grpo;
+            TrainingBatch whole = new TrainingBatch(batch.rows(), batch.completions(), advantages,
+                    grpo ? old : List.of(), grpo ? ref : List.of());
+            StepResult[] results = new StepResult[2];
+            List<List<float[]>> after = new ArrayList<>();
+            for (int k = 0; k < 2; k++) {
+                try (Policy policy = backend().load(model, "cpu")) {
+                    results[k] = policy.step(k == 0 ? whole : whole.withMicroBatchSize(4), loss, adam, 0);
+                    after.add(policy.logProbs(batch.rows(), batch.completions()));
+                }
+            }
+            String what = loss + ": ";
+            assertEquals(results[0].loss(), results[1].loss(), 1e-5 * Math.max(1e-3, Math.abs(results[0].loss())),
+                    what + "loss");
+            assertTrue(results[0].gradNorm() > 0, what + "the step has a gradient");
+            assertEquals(results[0].gradNorm(), results[1].gradNorm(), 1e-4 * results[0].gradNorm(), what + "norm");
+            LossStatistics a = results[0].statistics();
+            LossStatistics b = results[1].statistics();
+            assertEquals(a.tokens(), b.tokens(), what + "tokens");
+            assertEquals(a.completions(), b.completions(), what + "completions");
+            if (grpo) {
+                assertEquals(a.kl(), b.kl(), 1e-5 * Math.max(1e-3, a.kl()), what + "kl");
+                assertEquals(a.clipRatioLow(), b.clipRatioLow(), 1e-6, what + "clip low");
+                assertEquals(a.clipRatioHigh(), b.clipRatioHigh(), 1e-6, what + "clip high");
+            }
+            for (int r = 0; r < batch.completions().size(); r++) {
+                assertArrayEquals(after.get(0).get(r), after.get(1).get(r), 1e-4f, what + "row " + r + " after the step");
             }
         }
     }
