@@ -71,14 +71,14 @@ final class AdamW {
                 Tensor g = scale == 1.0 ? grads.get(i) : grads.get(i).mul(scale);
                 Tensor m = moment(FIRST + name, name).mul(o.beta1()).add(g.mul(1 - o.beta1()));
                 Tensor v = moment(SECOND + name, name).mul(o.beta2()).add(g.square().mul(1 - o.beta2()));
-                engine.assign(FIRST + name, m);
-                engine.assign(SECOND + name, v);
                 Tensor step = m.mul(1 / bias1).div(v.mul(1 / bias2).sqrt().add(o.epsilon())).mul(learningRate);
                 Tensor p = engine.variable(name);
                 if (o.weightDecay() > 0) {
                     p = p.mul(1 - learningRate * o.weightDecay());
                 }
                 engine.assign(name, p.sub(step));
+                engine.assign(FIRST + name, m);
+                engine.assign(SECOND + name, v);
             }
             engine.zeroGradients();
             return norm;

@@ -55,10 +55,12 @@ public interface TensorEngine extends AutoCloseable {
     Tensor variable(String name);
 
     /**
-     * Overwrites a variable's values in place with a computed tensor (no gradient recorded).
+     * Gives a variable new values (no gradient recorded). A trainable variable is overwritten
+     * in place (it keeps its identity and gradient buffer); a non-trainable one may instead take
+     * over the computed tensor, which the caller must then not use again.
      *
      * @param name the variable
-     * @param value a tensor of the variable's shape
+     * @param value a freshly computed tensor of the variable's shape
      */
     void assign(String name, Tensor value);
 

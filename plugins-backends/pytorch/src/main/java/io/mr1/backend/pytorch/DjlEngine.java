@@ -13,8 +13,10 @@ import io.mr1.policy.TensorEngine;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +31,7 @@ final class DjlEngine implements TensorEngine {
     private final TensorFactory tensors;
     private final Map<String, NDArray> variables = new LinkedHashMap<>();
     private final Map<String, NDArray> gradients = new HashMap<>();
+    private final Set<String> trainable = new HashSet<>();
 
     DjlEngine(NDManager manager) {
         this.manager = manager;
@@ -55,6 +58,9 @@ final class DjlEngine implements TensorEngine {
         NDScope.unregister(array);
         if (trainable) {
             array.setRequiresGradient(true);
+            this.trainable.add(name);
+        } else {
+            this.trainable.remove(name);
         }
         NDArray previous = variables.put(name, array);
         if (previous != null) {
@@ -83,8 +89,18 @@ final class DjlEngine implements TensorEngine {
 
     @Override
     public void assign(String name, Tensor value) {
-        // An in-place copy (torch's copy_), outside autograd: the variable keeps its identity and .grad.
-        array(name).set(new NDIndex(":"), ((DjlTensor) value).array);
+        NDArray target = array(name);
+        NDArray source = ((DjlTensor) value).array;
+        if (trainable.contains(name) || variables.containsValue(source)) {
+            // An in-place copy (torch's copy_), outside autograd: a parameter keeps its identity and .grad.
+            target.set(new NDIndex(":"), source);
+            return;
+        }
+        // A state variable (an optimiser moment) takes over the freshly computed array instead of
+        // copying it: one memory pass less per moment and step.
+        NDScope.unregister(source);
+        variables.put(name, source);
+        target.close();
     }
 
     /**
