@@ -26,6 +26,14 @@ final class TrlNames {
     static final Map<String, String> LR_SCHEDULERS = Map.of("constant", "constant", "constant_with_warmup", "constant",
             "linear", "linear", "cosine", "cosine");
 
+    /** TRL names whose meaning mr1 does not share: why, so the error says more than "unknown key". */
+    static final Map<String, String> DIFFERENT = Map.of(
+            "per_device_train_batch_size", "TRL counts completions per device; mr1's batch_size counts prompts"
+                    + " (batch_size = per_device_train_batch_size x devices x gradient_accumulation_steps"
+                    + " / num_generations)",
+            "max_prompt_length", "mr1 never truncates prompts (a truncated image prompt loses its question);"
+                    + " remove the key");
+
     private TrlNames() {
     }
 
@@ -73,6 +81,11 @@ final class TrlNames {
     @SuppressWarnings("unchecked")
     static Map<String, Object> toNative(String source, Map<String, Object> given, Map<String, String> givenAs)
             throws ConfigException {
+        for (Map.Entry<String, String> e : DIFFERENT.entrySet()) {
+            if (given.containsKey(e.getKey())) {
+                throw new ConfigException(source + ": " + e.getKey() + ": not accepted: " + e.getValue());
+            }
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         given.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> m ? new LinkedHashMap<>((Map<String, Object>) m) : v));
         for (Map.Entry<String, String> e : SAME_MEANING.entrySet()) {

@@ -129,6 +129,9 @@ class RunConfigTest {
                 () -> parse("task: t\nbatch_size: 1\nnum_generations: 3\ngradient_accumulation_steps: 2\n", tmp));
         assertTrue(accumulation.getMessage().contains("gradient_accumulation_steps")
                 && accumulation.getMessage().contains("3 completions"), accumulation.getMessage());
+        ConfigException units = assertThrows(ConfigException.class,
+                () -> parse("task: t\nper_device_train_batch_size: 8\n", tmp));
+        assertTrue(units.getMessage().contains("counts prompts"), units.getMessage());
         ConfigException beta = assertThrows(ConfigException.class, () -> parse("task: t\nbeta: lots\n", tmp));
         assertTrue(beta.getMessage().contains("beta (kl_schedule.beta): must be a number"), beta.getMessage());
     }
