@@ -127,7 +127,7 @@ public final class ScheduleCommand extends BaseCommand {
     private static String describe(KlScheduleProvider provider, Map<String, String> overrides) {
         StringBuilder sb = new StringBuilder();
         Map<String, Double> resolved = ScheduleParameters.resolve(provider.name(), provider.parameters(),
-                provider.presets(), overrides);
+                provider.presets(), io.mr1.api.kl.ScheduleOverrides.parse(provider.name(), overrides));
         resolved.forEach((key, value) -> sb.append(sb.length() == 0 ? "" : ", ").append(key).append('=')
                 .append(value.isNaN() ? "unset" : value.toString()));
         if (overrides.containsKey(ScheduleParameters.PRESET)) {

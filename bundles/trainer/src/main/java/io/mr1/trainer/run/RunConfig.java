@@ -98,18 +98,12 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         }
 
         /**
-         * The overrides as the provider API takes them. {@link Double#toString} round-trips
-         * exactly, so the plugin reads back the very number the configuration held.
+         * The overrides as the provider takes them: the preset and the numbers, as numbers.
          *
-         * @return key to value, with {@code preset} when one is set
+         * @return the typed overrides
          */
-        public Map<String, String> providerOverrides() {
-            Map<String, String> out = new LinkedHashMap<>();
-            if (preset != null) {
-                out.put(io.mr1.api.kl.ScheduleParameters.PRESET, preset);
-            }
-            parameters.forEach((k, v) -> out.put(k, Double.toString(v)));
-            return out;
+        public io.mr1.api.kl.ScheduleOverrides overrides() {
+            return new io.mr1.api.kl.ScheduleOverrides(preset, parameters);
         }
     }
 

@@ -67,7 +67,7 @@ final class RunModule extends AbstractModule {
         GrpoSettings settings = new GrpoSettings(new SamplingParams(g.numGenerations(), g.temperature(), g.topP(),
                 g.topK(), g.maxCompletionLength(), c.seed()), g.mu(), g.epsilon(), g.epsilonHigh(), g.estimator(),
                 g.aggregation(), g.scaleRewards(), io.mr1.trainer.objective.Advantages.DEFAULT_EPS, learningRate);
-        KlSchedule schedule = prepared.scheduleProvider().create(c.klSchedule().providerOverrides());
+        KlSchedule schedule = prepared.scheduleProvider().create(c.klSchedule().overrides());
         return new GrpoAlgorithm(aggregator, prepared.rewards(), schedule, settings);
     }
 

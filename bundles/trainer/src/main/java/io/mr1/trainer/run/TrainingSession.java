@@ -146,7 +146,7 @@ public final class TrainingSession {
                     + ": kl_schedule.name: unknown KL schedule '" + scheduleName + "'; installed: "
                     + valid(registry.names(PluginKind.KL_SCHEDULE))));
             try {
-                provider.create(config.klSchedule().providerOverrides()); // validates the parameters now, before anything is written
+                provider.create(config.klSchedule().overrides()); // validates the parameters now, before anything is written
             } catch (IllegalArgumentException e) {
                 throw new SetupException(config.source() + ": kl_schedule: " + e.getMessage());
             }
@@ -357,7 +357,7 @@ public final class TrainingSession {
         if (p.scheduleProvider() != null) {
             Map<String, Double> params = new LinkedHashMap<>();
             ScheduleParameters.resolve(p.config().klSchedule().name(), p.scheduleProvider().parameters(),
-                    p.scheduleProvider().presets(), p.config().klSchedule().providerOverrides())
+                    p.scheduleProvider().presets(), p.config().klSchedule().overrides())
                     .forEach((k, v) -> {
                         if (!v.isNaN()) {
                             params.put(k, v);
