@@ -1,20 +1,17 @@
 package io.mr1.trainer.cli;
 
 import io.mr1.api.cli.CliCommand;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
 import io.mr1.api.plugin.PluginRegistry;
+import io.mr1.core.cli.BaseCommand;
+import io.mr1.core.cli.CommandLine;
+import io.mr1.core.cli.UsageException;
 import io.mr1.trainer.report.ReportWriter;
-import io.mr1.trainer.run.Evaluator;
 import io.mr1.trainer.run.ConfigException;
+import io.mr1.trainer.run.Evaluator;
 import io.mr1.trainer.run.RunConfig;
 import io.mr1.trainer.run.RunFolder;
 import io.mr1.trainer.run.Trainer;
 import io.mr1.trainer.run.TrainingSession;
-import io.mr1.core.cli.BaseCommand;
-import io.mr1.core.cli.CommandLine;
-import io.mr1.core.cli.UsageException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code mr1 demo [--out RUN_DIR]}: the paper's recipe end to end on a fresh machine with

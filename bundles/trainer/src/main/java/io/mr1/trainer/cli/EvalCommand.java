@@ -1,22 +1,19 @@
 package io.mr1.trainer.cli;
 
-import io.mr1.api.cli.CliCommand;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
+import io.mr1.api.cli.CliCommand;
 import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.api.task.DataException;
 import io.mr1.api.task.Sample;
 import io.mr1.api.task.Task;
 import io.mr1.core.cli.BaseCommand;
-import io.mr1.trainer.run.Evaluator;
-import io.mr1.trainer.run.RunFolder;
 import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.UsageException;
 import io.mr1.models.Checkpoints;
+import io.mr1.trainer.run.Evaluator;
+import io.mr1.trainer.run.RunFolder;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code mr1 eval --checkpoint DIR --task T [--data FILE] [--out FILE.json]}: greedy accuracy

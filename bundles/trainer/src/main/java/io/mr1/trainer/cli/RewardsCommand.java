@@ -1,12 +1,5 @@
 package io.mr1.trainer.cli;
 
-import io.mr1.api.cli.CliCommand;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
-import io.mr1.trainer.grpo.RewardAggregator;
-import io.mr1.trainer.grpo.WeightedReward;
-import io.mr1.trainer.run.Trainer;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -14,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.mr1.api.cli.CliCommand;
 import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.api.reward.RewardFunction;
@@ -23,9 +17,12 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.api.types.RewardBreakdown;
 import io.mr1.core.cli.BaseCommand;
-import io.mr1.core.io.AtomicFiles;
 import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.UsageException;
+import io.mr1.core.io.AtomicFiles;
+import io.mr1.trainer.grpo.RewardAggregator;
+import io.mr1.trainer.grpo.WeightedReward;
+import io.mr1.trainer.run.Trainer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,6 +37,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code mr1 rewards score --input FILE.jsonl [--rewards a,b]}: scores completions with the

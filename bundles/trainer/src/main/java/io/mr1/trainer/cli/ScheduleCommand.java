@@ -1,22 +1,22 @@
 package io.mr1.trainer.cli;
 
 import io.mr1.api.cli.CliCommand;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
 import io.mr1.api.kl.KlSchedule;
 import io.mr1.api.kl.KlScheduleProvider;
 import io.mr1.api.kl.ScheduleParameters;
 import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.core.cli.BaseCommand;
-import io.mr1.trainer.report.LinePlot;
 import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.UsageException;
+import io.mr1.trainer.report.LinePlot;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 /** {@code mr1 schedule NAME --steps N [--set key=value]... [--csv] [--png FILE]}: previews a KL schedule. */
 @Component(service = CliCommand.class, property = CliCommand.NAME_PROPERTY + "=schedule")

@@ -1,17 +1,14 @@
 package io.mr1.trainer.cli;
 
 import io.mr1.api.cli.CliCommand;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
+import io.mr1.core.cli.BaseCommand;
+import io.mr1.core.cli.CommandLine;
+import io.mr1.core.cli.UsageException;
 import io.mr1.trainer.run.ConfigException;
 import io.mr1.trainer.run.RunConfig;
 import io.mr1.trainer.run.RunFolder;
 import io.mr1.trainer.run.Trainer;
 import io.mr1.trainer.run.TrainingSession;
-import io.mr1.core.cli.BaseCommand;
-import io.mr1.core.cli.CommandLine;
-import io.mr1.core.cli.UsageException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -19,6 +16,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code mr1 train --config FILE [--out RUN_DIR]} and {@code mr1 train --resume RUN_DIR}.

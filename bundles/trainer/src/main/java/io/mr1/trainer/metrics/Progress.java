@@ -1,7 +1,7 @@
 package io.mr1.trainer.metrics;
 
-import io.mr1.api.types.StepStats;
 import io.mr1.api.backend.Policy;
+import io.mr1.api.types.StepStats;
 import io.mr1.trainer.loop.StepOutcome;
 import io.mr1.trainer.loop.TrainingListener;
 import java.io.PrintStream;

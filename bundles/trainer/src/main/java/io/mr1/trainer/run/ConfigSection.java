@@ -1,7 +1,6 @@
 package io.mr1.trainer.run;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;

@@ -21,7 +21,6 @@ import io.mr1.trainer.loop.StepAlgorithm;
 import io.mr1.trainer.loop.TrainingListener;
 import io.mr1.trainer.loop.TrainingLoop;
 import io.mr1.trainer.report.ReportWriter;
-import io.mr1.trainer.sft.SftAlgorithm;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintStream;

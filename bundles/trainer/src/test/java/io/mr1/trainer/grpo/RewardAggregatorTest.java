@@ -11,10 +11,10 @@ import io.mr1.api.types.Prompt;
 import io.mr1.api.types.RewardBreakdown;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class RewardAggregatorTest {
