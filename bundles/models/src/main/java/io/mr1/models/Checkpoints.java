@@ -1,16 +1,12 @@
 package io.mr1.models;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * The checkpoint folder every backend reads and writes: {@code config.json},
@@ -103,12 +99,7 @@ public final class Checkpoints {
      * @throws IOException if it cannot be created
      */
     public static Path staging(Path target) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path staging = abs.resolveSibling("." + abs.getFileName() + ".partial");
-        deleteRecursively(staging);
-        Files.createDirectories(staging);
-        return staging;
+        return io.mr1.core.io.AtomicFiles.stagingFolder(target);
     }
 
     /**
@@ -120,16 +111,7 @@ public final class Checkpoints {
      * @throws IOException if the rename fails
      */
     public static void commit(Path staging, Path target) throws IOException {
-        Path abs = target.toAbsolutePath();
-        if (Files.exists(abs)) {
-            Path old = abs.resolveSibling("." + abs.getFileName() + ".old");
-            deleteRecursively(old);
-            Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(staging, abs, StandardCopyOption.ATOMIC_MOVE);
-            deleteRecursively(old);
-        } else {
-            Files.move(staging, abs, StandardCopyOption.ATOMIC_MOVE);
-        }
+        io.mr1.core.io.AtomicFiles.commitFolder(staging, target);
     }
 
     /**
@@ -139,13 +121,6 @@ public final class Checkpoints {
      * @throws IOException if deletion fails
      */
     public static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
-        }
+        io.mr1.core.io.AtomicFiles.deleteRecursively(dir);
     }
 }

@@ -38,11 +38,21 @@ public interface KlScheduleProvider {
     /**
      * Creates a schedule for one run.
      *
-     * @param overrides parameters that replace the defaults; the key {@code preset}, if
-     *     present, selects a preset first
+     * @param overrides a preset (applied first) and parameter values that replace the defaults
      * @return a fresh schedule with initial state
      * @throws IllegalArgumentException for an unknown key or preset, or an invalid value; the
      *     message names the key and lists the valid ones
      */
-    KlSchedule create(Map<String, String> overrides);
+    KlSchedule create(ScheduleOverrides overrides);
+
+    /**
+     * Creates a schedule from text key/value pairs (a command line's {@code --set key=value}).
+     *
+     * @param overrides parameters as text; the key {@code preset}, if present, selects a preset first
+     * @return a fresh schedule with initial state
+     * @throws IllegalArgumentException for a non-number, an unknown key or preset, or an invalid value
+     */
+    default KlSchedule create(Map<String, String> overrides) {
+        return create(ScheduleOverrides.parse(name(), overrides));
+    }
 }

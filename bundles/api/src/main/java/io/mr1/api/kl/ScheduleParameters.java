@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * Resolves a KL schedule's parameters the same way for every schedule plugin: built-in
  * defaults, replaced by the component's ConfigAdmin configuration, then by a preset,
- * then by a run's overrides. Unknown keys and non-numbers are rejected with a message
- * that names the schedule and the key and lists the valid keys.
+ * then by a run's overrides ({@link ScheduleOverrides}, numbers). Unknown keys and presets
+ * are rejected with a message that names the schedule and the key and lists the valid keys.
  */
 public final class ScheduleParameters {
 
@@ -45,15 +45,15 @@ public final class ScheduleParameters {
      * @param schedule the schedule's name, for messages
      * @param defaults key to default value (NaN: no default)
      * @param presets preset name to the parameters it sets
-     * @param overrides the run's values, possibly with {@link #PRESET}
+     * @param overrides the run's preset and values
      * @return every parameter key with its value (NaN where none was given)
-     * @throws IllegalArgumentException naming an unknown key, preset or a non-number
+     * @throws IllegalArgumentException naming an unknown key or preset
      */
     public static Map<String, Double> resolve(String schedule, Map<String, Double> defaults,
                                               Map<String, Map<String, Double>> presets,
-                                              Map<String, String> overrides) {
+                                              ScheduleOverrides overrides) {
         Map<String, Double> out = new LinkedHashMap<>(defaults);
-        String preset = overrides.get(PRESET);
+        String preset = overrides.preset();
         if (preset != null) {
             Map<String, Double> values = presets.get(preset);
             if (values == null) {
@@ -62,16 +62,13 @@ public final class ScheduleParameters {
             }
             out.putAll(values);
         }
-        for (Map.Entry<String, String> e : overrides.entrySet()) {
-            if (e.getKey().equals(PRESET)) {
-                continue;
-            }
+        for (Map.Entry<String, Double> e : overrides.values().entrySet()) {
             if (!defaults.containsKey(e.getKey())) {
                 String valid = String.join(", ", defaults.keySet()) + (presets.isEmpty() ? "" : ", " + PRESET);
                 throw new IllegalArgumentException("unknown parameter '" + e.getKey() + "' for KL schedule '"
                         + schedule + "'; valid keys: " + valid);
             }
-            out.put(e.getKey(), number(schedule, e.getKey(), e.getValue()));
+            out.put(e.getKey(), e.getValue());
         }
         return out;
     }

@@ -49,7 +49,7 @@ public abstract class SimpleScheduleProvider implements KlScheduleProvider {
     }
 
     @Override
-    public final KlSchedule create(Map<String, String> overrides) {
+    public final KlSchedule create(ScheduleOverrides overrides) {
         KlSchedule curve = curve(ScheduleParameters.resolve(name, defaults, presets(), overrides));
         return (step, totalSteps) -> {
             ScheduleParameters.checkStep(step, totalSteps);

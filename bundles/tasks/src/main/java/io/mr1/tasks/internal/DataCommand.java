@@ -7,15 +7,12 @@ import io.mr1.api.task.Task;
 import io.mr1.core.cli.BaseCommand;
 import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.UsageException;
+import io.mr1.core.io.AtomicFiles;
 import io.mr1.tasks.DatasetTask;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntConsumer;
@@ -110,8 +107,7 @@ public final class DataCommand extends BaseCommand {
             err.println("mr1 data: " + refusal);
             return 1;
         }
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp-");
+        Path tmp = AtomicFiles.stagingFolder(target);
         try {
             Path jsonl = generate(task, (int) n, seed, tmp, progress((int) n, err));
             Path relative = tmp.relativize(jsonl.toAbsolutePath().normalize());
@@ -125,17 +121,14 @@ public final class DataCommand extends BaseCommand {
                 err.println("mr1 data: " + refusal);
                 return 1;
             }
-            Files.deleteIfExists(target);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.commitFolder(tmp, target);
             out.println(target.resolve(relative));
             return 0;
         } catch (IOException | RuntimeException e) {
             err.println("mr1 data: generating " + n + " items of " + taskName + " failed: " + e.getMessage());
             return 1;
         } finally {
-            if (Files.exists(tmp)) {
-                deleteTree(tmp);
-            }
+            AtomicFiles.deleteRecursively(tmp);
         }
     }
 
@@ -175,21 +168,5 @@ public final class DataCommand extends BaseCommand {
             }
         }
         return null;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -1,7 +1,6 @@
 package io.mr1.trainer.run;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,28 +12,30 @@ import java.util.Set;
  */
 final class ConfigSection {
 
-    /** Bad configuration: the message names the file and the key. */
-    static final class ConfigException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        ConfigException(String message) {
-            super(message);
-        }
-    }
-
     private final String source;
     private final String path;
     private final Map<String, Object> values;
     private final Set<String> known = new LinkedHashSet<>();
+    private final Map<String, String> givenAs;
 
     ConfigSection(String source, String path, Map<String, Object> values) {
+        this(source, path, values, Map.of());
+    }
+
+    /**
+     * @param givenAs key path to the name the user wrote it as (a TRL name), for messages
+     */
+    ConfigSection(String source, String path, Map<String, Object> values, Map<String, String> givenAs) {
         this.source = source;
         this.path = path;
         this.values = values == null ? Map.of() : values;
+        this.givenAs = givenAs;
     }
 
     private String key(String name) {
-        return path.isEmpty() ? name : path + "." + name;
+        String full = path.isEmpty() ? name : path + "." + name;
+        String as = givenAs.get(full);
+        return as == null ? full : as + " (" + full + ")";
     }
 
     ConfigException error(String name, String message) {
@@ -130,19 +131,7 @@ final class ConfigSection {
         if (v != null && !(v instanceof Map)) {
             throw error(name, "must be a section (a map of keys)");
         }
-        return new ConfigSection(source, key(name), (Map<String, Object>) v);
-    }
-
-    /** The section's own key/value pairs as strings (for plugin parameters checked by the plugin). */
-    Map<String, String> strings() {
-        Map<String, String> out = new LinkedHashMap<>();
-        values.forEach((k, v) -> {
-            known.add(k);
-            if (v != null) {
-                out.put(k, v instanceof Double d && d == Math.rint(d) && !d.isInfinite() ? v.toString() : v.toString());
-            }
-        });
-        return out;
+        return new ConfigSection(source, path.isEmpty() ? name : path + "." + name, (Map<String, Object>) v, givenAs);
     }
 
     Map<String, Object> values() {

@@ -5,7 +5,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.reflect.TypeToken;
 import io.mr1.api.backend.OptimizerSettings;
 import io.mr1.api.backend.PolicyLoss;
-import io.mr1.trainer.run.ConfigSection.ConfigException;
+import io.mr1.trainer.loop.LearningRateSchedule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,9 +16,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A training run's configuration, read from JSON or YAML. Defaults follow the paper / R1-V
- * where they are exact and TRL where the paper is silent; every key is documented in
- * docs/CONFIG.md and validated here, with errors naming the file and the key path.
+ * A training run's configuration, read from JSON or YAML once: every key is parsed and
+ * validated here, with errors naming the file, the key's path and the valid choices. Defaults
+ * follow the paper / R1-V where they are exact and TRL where the paper is silent; TRL
+ * GRPOConfig names are accepted at the top level ({@link TrlNames}). {@link #toMap} writes the
+ * parsed configuration back in the same snake_case keys, so a stored configuration is itself
+ * a valid configuration. Every key is documented in docs/CONFIG.md.
  *
  * @param source the file it came from (for messages)
  * @param algorithm {@code grpo} or {@code sft}
@@ -29,20 +32,28 @@ import java.util.Map;
  * @param task task name
  * @param data training and evaluation data
  * @param rewards reward name to weight (empty: the task's default rewards at their configured weights)
- * @param klSchedule schedule name ({@code name} key) and parameters
+ * @param klSchedule the KL schedule plugin and its parameters
  * @param grpo GRPO-D settings
  * @param sftTemplate the SFT target, with {answer} and optionally {thinking} (the item's reference reasoning)
- * @param optimizer AdamW settings (totalSteps filled in)
+ * @param optimizer AdamW settings and the learning-rate schedule
  * @param batchSize prompts per step
- * @param steps total optimisation steps
+ * @param steps total optimisation steps (0 when given as epochs)
+ * @param epochs passes over the training data (0 when given as steps)
  * @param checkpointEvery steps between checkpoints (0: at the end only)
+ * @param keepCheckpoints how many checkpoints to keep (0: all)
  * @param samplesEvery steps between samples.jsonl entries (0: never)
  * @param evalEvery steps between evaluations on the eval data (0: at the end only)
+ * @param logEvery steps between progress log lines (0: about 20 lines per run)
  */
 public record RunConfig(String source, String algorithm, long seed, String backend, String device, Model model,
-                        String task, Data data, Map<String, Double> rewards, Map<String, String> klSchedule, Grpo grpo,
-                        String sftTemplate, OptimizerSettings optimizer, int batchSize, long steps, int checkpointEvery,
-                        int samplesEvery, int evalEvery) {
+                        String task, Data data, Map<String, Double> rewards, KlScheduleConfig klSchedule, Grpo grpo,
+                        String sftTemplate, Optimizer optimizer, int batchSize, long steps, long epochs,
+                        int checkpointEvery, int keepCheckpoints, int samplesEvery, int evalEvery, int logEvery) {
+
+    /** Copies the maps. */
+    public RunConfig {
+        rewards = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rewards));
+    }
 
     /**
      * The initial model.
@@ -74,6 +85,29 @@ public record RunConfig(String source, String algorithm, long seed, String backe
     }
 
     /**
+     * The KL schedule: a plugin's name, an optional preset and parameter overrides, as numbers.
+     *
+     * @param name the schedule plugin
+     * @param preset a preset of that plugin, or null
+     * @param parameters parameter overrides (the plugin checks the keys and ranges)
+     */
+    public record KlScheduleConfig(String name, String preset, Map<String, Double> parameters) {
+        /** Copies the parameters. */
+        public KlScheduleConfig {
+            parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        }
+
+        /**
+         * The overrides as the provider takes them: the preset and the numbers, as numbers.
+         *
+         * @return the typed overrides
+         */
+        public io.mr1.api.kl.ScheduleOverrides overrides() {
+            return new io.mr1.api.kl.ScheduleOverrides(preset, parameters);
+        }
+    }
+
+    /**
      * GRPO-D settings.
      *
      * @param numGenerations G
@@ -87,15 +121,49 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @param topP nucleus mass
      * @param topK top-k (0: off)
      * @param maxCompletionLength max new tokens
-     * @param microBatchSize completions per forward/backward pass (0: all of a step's completions at once)
+     * @param microBatchSize completions per forward/backward pass, gradients accumulated, one optimiser
+     *     update (0: the whole step at once)
      */
     public record Grpo(int numGenerations, int mu, double epsilon, double epsilonHigh, PolicyLoss.KlEstimator estimator,
                        PolicyLoss.Aggregation aggregation, boolean scaleRewards, double temperature, double topP,
                        int topK, int maxCompletionLength, int microBatchSize) {
     }
 
+    /**
+     * AdamW and the learning-rate schedule.
+     *
+     * @param learningRate peak learning rate
+     * @param weightDecay decoupled weight decay
+     * @param beta1 Adam beta1
+     * @param beta2 Adam beta2
+     * @param epsilon Adam epsilon
+     * @param maxGradNorm global-norm clip (0: off)
+     * @param warmupSteps linear warm-up in run steps (0: none, or see warmupRatio)
+     * @param warmupRatio warm-up as a fraction of the run (used when warmupSteps is 0)
+     * @param decay shape after warm-up
+     */
+    public record Optimizer(double learningRate, double weightDecay, double beta1, double beta2, double epsilon,
+                            double maxGradNorm, long warmupSteps, double warmupRatio, OptimizerSettings.Decay decay) {
+
+        /**
+         * The learning-rate schedule of a run.
+         *
+         * @param totalSteps t
+         * @return the schedule over run steps
+         */
+        public LearningRateSchedule schedule(long totalSteps) {
+            // As TRL: a warm-up ratio becomes ceil(ratio * total) steps.
+            long warmup = warmupSteps > 0 ? warmupSteps : (long) Math.ceil(warmupRatio * totalSteps);
+            return new LearningRateSchedule(new OptimizerSettings(learningRate, weightDecay, beta1, beta2, epsilon,
+                    maxGradNorm, warmup, totalSteps, decay), warmup, totalSteps, decay);
+        }
+    }
+
     /** The default SFT target: a short reasoning and the answer in R1-V's tags. */
     public static final String DEFAULT_SFT_TEMPLATE = "<think> the answer is {answer} . </think> <answer> {answer} </answer>";
+
+    /** The key of the informational section mr1 adds to config.json; ignored when read as a config. */
+    public static final String RESOLVED = "resolved";
 
     /**
      * Reads a config file.
@@ -107,9 +175,20 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @throws IOException if the file cannot be read
      */
     public static RunConfig read(Path file, Path base) throws ConfigException, IOException {
+        return parse(file.toString(), readValues(file), base);
+    }
+
+    /**
+     * The values of a config file, before parsing.
+     *
+     * @param file JSON or YAML
+     * @return the top-level map
+     * @throws ConfigException if the file is not a JSON or YAML mapping
+     * @throws IOException if it cannot be read
+     */
+    public static Map<String, Object> readValues(Path file) throws ConfigException, IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        Map<String, Object> map;
         try {
             if (name.endsWith(".yaml") || name.endsWith(".yml")) {
                 Object parsed = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(
@@ -119,33 +198,35 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                 }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> m = (Map<String, Object>) parsed;
-                map = m;
-            } else {
-                map = new com.google.gson.Gson().fromJson(JsonParser.parseString(text),
-                        new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
-                if (map == null) {
-                    throw new ConfigException(file + ": empty config");
-                }
+                return m;
             }
+            Map<String, Object> map = new com.google.gson.Gson().fromJson(JsonParser.parseString(text),
+                    new TypeToken<LinkedHashMap<String, Object>>() { }.getType());
+            if (map == null) {
+                throw new ConfigException(file + ": empty config");
+            }
+            return map;
         } catch (JsonParseException | IllegalStateException e) {
             throw new ConfigException(file + ": not valid JSON (" + e.getMessage() + ")");
         } catch (org.yaml.snakeyaml.error.YAMLException e) {
             throw new ConfigException(file + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
-        return parse(file.toString(), map, base);
     }
 
     /**
      * Builds a config from a map (what the file held).
      *
      * @param source name for messages
-     * @param map the values
+     * @param given the values
      * @param base folder for relative paths
      * @return the config
      * @throws ConfigException naming the key of the first problem
      */
-    public static RunConfig parse(String source, Map<String, Object> map, Path base) throws ConfigException {
-        ConfigSection root = new ConfigSection(source, "", map);
+    public static RunConfig parse(String source, Map<String, Object> given, Path base) throws ConfigException {
+        Map<String, String> givenAs = new LinkedHashMap<>();
+        Map<String, Object> map = TrlNames.toNative(source, given, givenAs);
+        ConfigSection root = new ConfigSection(source, "", map, givenAs);
+        root.raw(RESOLVED); // config.json's provenance: written by mr1, ignored on input
         String algorithm = root.choice("algorithm", "grpo", List.of("grpo", "sft"));
         long seed = root.integer("seed", 42, 0);
         String backend = root.string("backend", "pytorch");
@@ -178,12 +259,22 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         r.finish();
 
         ConfigSection kl = root.section("kl_schedule");
-        Map<String, String> schedule = new LinkedHashMap<>(kl.strings());
-        schedule.putIfAbsent("name", "grpo-d");
+        String scheduleName = kl.string("name", "grpo-d");
+        String preset = kl.string(io.mr1.api.kl.ScheduleParameters.PRESET, null);
+        Map<String, Double> scheduleParams = new LinkedHashMap<>();
+        for (String k : kl.values().keySet()) {
+            if (!k.equals("name") && !k.equals(io.mr1.api.kl.ScheduleParameters.PRESET)) {
+                scheduleParams.put(k, kl.number(k, Double.NaN));
+            }
+        }
+        kl.finish();
+        KlScheduleConfig schedule = new KlScheduleConfig(scheduleName, preset, scheduleParams);
 
+        int batchSize = (int) root.integer("batch_size", 2, 1);
         ConfigSection g = root.section("grpo");
         double eps = g.number("epsilon", 0.2, 0, 0.99);
-        Grpo grpo = new Grpo((int) g.integer("num_generations", 8, 1), (int) g.integer("mu", 1, 1), eps,
+        int numGenerations = (int) g.integer("num_generations", 8, 1);
+        Grpo grpo = new Grpo(numGenerations, (int) g.integer("mu", 1, 1), eps,
                 g.number("epsilon_high", eps, 0, 10),
                 PolicyLoss.KlEstimator.valueOf(g.choice("kl_estimator", "k3", List.of("k1", "k2", "k3"))
                         .toUpperCase(Locale.ROOT)),
@@ -191,7 +282,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                         List.of("sequence_mean", "token_mean", "constant_length")).toUpperCase(Locale.ROOT)),
                 g.bool("scale_rewards", true), g.number("temperature", 1.0, 0, 10), g.number("top_p", 1.0, 1e-6, 1),
                 (int) g.integer("top_k", 0, 0), (int) g.integer("max_completion_length", 256, 1),
-                (int) g.integer("micro_batch_size", 0, 0));
+                microBatchSize(g, batchSize, numGenerations));
         g.finish();
 
         ConfigSection s = root.section("sft");
@@ -201,37 +292,53 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         }
         s.finish();
 
-        int batchSize = (int) root.integer("batch_size", 2, 1);
-        long steps;
         if (root.has("steps") && root.has("epochs")) {
             throw root.error("steps", "give steps or epochs, not both");
         }
-        steps = root.integer("steps", 0, 0);
+        long steps = root.integer("steps", 0, 0);
         long epochs = root.integer("epochs", 0, 0);
         if (steps == 0 && epochs == 0) {
             steps = 100;
         }
         ConfigSection o = root.section("optimizer");
-        OptimizerSettings optimizer = new OptimizerSettings(o.number("learning_rate", 1e-6, 0, 10),
+        if (o.has("warmup_steps") && o.has("warmup_ratio")) {
+            throw o.error("warmup_steps", "give warmup_steps or warmup_ratio, not both");
+        }
+        Optimizer optimizer = new Optimizer(o.number("learning_rate", 1e-6, 0, 10),
                 o.number("weight_decay", 0.0, 0, 1), o.number("beta1", 0.9, 0, 1), o.number("beta2", 0.999, 0, 1),
                 o.number("epsilon", 1e-8, 0, 1), o.number("max_grad_norm", 1.0, 0, 1e9),
-                o.integer("warmup_steps", 0, 0), 0,
+                o.integer("warmup_steps", 0, 0), o.number("warmup_ratio", 0.0, 0, 1),
                 OptimizerSettings.Decay.valueOf(o.choice("lr_decay", "constant", List.of("constant", "linear", "cosine"))
                         .toUpperCase(Locale.ROOT)));
         o.finish();
         int checkpointEvery = (int) root.integer("checkpoint_every", 0, 0);
+        int keepCheckpoints = (int) root.integer("keep_checkpoints", 0, 0);
         int samplesEvery = (int) root.integer("samples_every", 10, 0);
         int evalEvery = (int) root.integer("eval_every", 0, 0);
+        int logEvery = (int) root.integer("log_every", 0, 0);
         root.finish();
-        RunConfig config = new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards,
-                schedule, grpo, template, optimizer, batchSize, steps, checkpointEvery, samplesEvery, evalEvery);
-        return epochs > 0 ? config.withEpochs(epochs) : config;
+        return new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards, schedule, grpo,
+                template, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
+                evalEvery, logEvery);
     }
 
-    /** Epochs are resolved to steps once the training set's size is known; until then, store them negated. */
-    private RunConfig withEpochs(long epochs) {
-        return new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards, klSchedule, grpo,
-                sftTemplate, optimizer, batchSize, -epochs, checkpointEvery, samplesEvery, evalEvery);
+    /** grpo.micro_batch_size, given directly or as TRL's gradient_accumulation_steps. */
+    private static int microBatchSize(ConfigSection g, int batchSize, int numGenerations) throws ConfigException {
+        long completions = (long) batchSize * numGenerations;
+        if (g.has(TrlNames.ACCUMULATION)) {
+            long steps = g.integer(TrlNames.ACCUMULATION, 1, 1);
+            if (completions % steps != 0) {
+                throw g.error(TrlNames.ACCUMULATION, "must divide batch_size x num_generations = " + completions
+                        + " completions per step into equal micro-batches, got " + steps);
+            }
+            return (int) (completions / steps);
+        }
+        int size = (int) g.integer("micro_batch_size", 0, 0);
+        if (size > completions) {
+            throw g.error("micro_batch_size", "must be at most batch_size x num_generations = " + completions
+                    + ", got " + size);
+        }
+        return size;
     }
 
     /**
@@ -241,18 +348,118 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @return steps
      */
     public long totalSteps(int trainSize) {
-        return steps > 0 ? steps : -steps * ((trainSize + batchSize - 1) / batchSize);
+        return steps > 0 ? steps : epochs * ((trainSize + batchSize - 1) / batchSize);
     }
 
     /**
-     * Optimiser settings with the run's total steps (for the learning-rate decay).
+     * The configuration in the snake_case keys it is read from, every value explicit: what
+     * run-config.json holds, and config.json's keys. Parsing it gives this configuration back.
      *
-     * @param total total steps
-     * @return the settings
+     * @param totalSteps the resolved step count to write instead of epochs, or 0 to keep epochs as given
+     * @return the values
      */
-    public OptimizerSettings optimizerFor(long total) {
-        OptimizerSettings o = optimizer;
-        return new OptimizerSettings(o.learningRate(), o.weightDecay(), o.beta1(), o.beta2(), o.epsilon(),
-                o.maxGradNorm(), o.warmupSteps(), total, o.decay());
+    public Map<String, Object> toMap(long totalSteps) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("algorithm", algorithm);
+        out.put("task", task);
+        out.put("seed", seed);
+        out.put("backend", backend);
+        out.put("device", device);
+        Map<String, Object> mo = new LinkedHashMap<>();
+        if (model.checkpoint() != null) {
+            mo.put("checkpoint", model.checkpoint().toString());
+        } else {
+            mo.put("seed", model.createSeed());
+            mo.put("hidden_size", model.hiddenSize());
+            mo.put("layers", model.layers());
+        }
+        mo.put("image_size", model.imageSize());
+        out.put("model", mo);
+        Map<String, Object> da = new LinkedHashMap<>();
+        if (data.train() != null) {
+            da.put("train", data.train().toString());
+        } else {
+            da.put("train_generate", data.trainGenerate());
+        }
+        if (data.eval() != null) {
+            da.put("eval", data.eval().toString());
+        } else {
+            da.put("eval_generate", data.evalGenerate());
+        }
+        da.put("generate_seed", data.generateSeed());
+        da.put("skip_bad", data.skipBad());
+        da.put("eval_max_new_tokens", data.evalMaxNewTokens());
+        da.put("eval_samples", data.evalSamples());
+        da.put("eval_temperature", data.evalTemperature());
+        out.put("data", da);
+        out.put("rewards", new LinkedHashMap<>(rewards));
+        Map<String, Object> kl = new LinkedHashMap<>();
+        kl.put("name", klSchedule.name());
+        if (klSchedule.preset() != null) {
+            kl.put(io.mr1.api.kl.ScheduleParameters.PRESET, klSchedule.preset());
+        }
+        kl.putAll(klSchedule.parameters());
+        out.put("kl_schedule", kl);
+        Map<String, Object> gr = new LinkedHashMap<>();
+        gr.put("num_generations", grpo.numGenerations());
+        gr.put("mu", grpo.mu());
+        gr.put("epsilon", grpo.epsilon());
+        gr.put("epsilon_high", grpo.epsilonHigh());
+        gr.put("kl_estimator", grpo.estimator().name().toLowerCase(Locale.ROOT));
+        gr.put("loss_aggregation", grpo.aggregation().name().toLowerCase(Locale.ROOT));
+        gr.put("scale_rewards", grpo.scaleRewards());
+        gr.put("temperature", grpo.temperature());
+        gr.put("top_p", grpo.topP());
+        gr.put("top_k", grpo.topK());
+        gr.put("max_completion_length", grpo.maxCompletionLength());
+        gr.put("micro_batch_size", grpo.microBatchSize());
+        out.put("grpo", gr);
+        out.put("sft", Map.of("target_template", sftTemplate));
+        Map<String, Object> op = new LinkedHashMap<>();
+        op.put("learning_rate", optimizer.learningRate());
+        op.put("weight_decay", optimizer.weightDecay());
+        op.put("beta1", optimizer.beta1());
+        op.put("beta2", optimizer.beta2());
+        op.put("epsilon", optimizer.epsilon());
+        op.put("max_grad_norm", optimizer.maxGradNorm());
+        if (optimizer.warmupSteps() > 0 || optimizer.warmupRatio() == 0) {
+            op.put("warmup_steps", optimizer.warmupSteps());
+        } else {
+            op.put("warmup_ratio", optimizer.warmupRatio());
+        }
+        op.put("lr_decay", optimizer.decay().name().toLowerCase(Locale.ROOT));
+        out.put("optimizer", op);
+        out.put("batch_size", batchSize);
+        if (totalSteps > 0) {
+            out.put("steps", totalSteps);
+        } else if (steps > 0) {
+            out.put("steps", steps);
+        } else {
+            out.put("epochs", epochs);
+        }
+        out.put("checkpoint_every", checkpointEvery);
+        out.put("keep_checkpoints", keepCheckpoints);
+        out.put("samples_every", samplesEvery);
+        out.put("eval_every", evalEvery);
+        out.put("log_every", logEvery);
+        return out;
+    }
+
+    /**
+     * This configuration with other data files and initial model (the run folder's generated ones).
+     *
+     * @param train training JSONL
+     * @param eval evaluation JSONL, or null
+     * @param checkpoint initial model folder
+     * @return the changed configuration
+     */
+    public RunConfig withFiles(Path train, Path eval, Path checkpoint) {
+        Data d = new Data(train, data.trainGenerate(), eval, data.evalGenerate(), data.generateSeed(), data.skipBad(),
+                data.evalMaxNewTokens(), data.evalSamples(), data.evalTemperature());
+        Model mo = checkpoint.equals(model.checkpoint()) ? model
+                : new Model(checkpoint, model.createSeed(), model.hiddenSize(), model.layers(), model.imageSize());
+        return new RunConfig(source, algorithm, seed, backend, device, mo, task, d, rewards, klSchedule, grpo,
+                sftTemplate, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
+                evalEvery, logEvery);
     }
 }

@@ -2,6 +2,7 @@ package io.mr1.klschedule.adaptive;
 
 import io.mr1.api.kl.KlSchedule;
 import io.mr1.api.kl.KlScheduleProvider;
+import io.mr1.api.kl.ScheduleOverrides;
 import io.mr1.api.kl.ScheduleParameters;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -62,7 +63,7 @@ public final class AdaptiveSchedule implements KlScheduleProvider {
         builtIn.put(HORIZON, 10000.0);
         defaults = Collections.unmodifiableMap(ScheduleParameters.configured(builtIn, properties));
         // Validate now, so that a bad configuration file fails activation and SCR logs why.
-        create(Map.of());
+        create(ScheduleOverrides.none());
     }
 
     /** Creates the provider with the built-in defaults beta 0.04, target 0.01, horizon 10000 (for tests and tools). */
@@ -81,7 +82,7 @@ public final class AdaptiveSchedule implements KlScheduleProvider {
     }
 
     @Override
-    public KlSchedule create(Map<String, String> overrides) {
+    public KlSchedule create(ScheduleOverrides overrides) {
         Map<String, Double> params = ScheduleParameters.resolve(NAME, defaults, presets(), overrides);
         return new Controller(positive(params, BETA), positive(params, TARGET), positive(params, HORIZON));
     }

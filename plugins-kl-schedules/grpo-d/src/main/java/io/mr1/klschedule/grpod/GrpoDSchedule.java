@@ -2,6 +2,7 @@ package io.mr1.klschedule.grpod;
 
 import io.mr1.api.kl.KlSchedule;
 import io.mr1.api.kl.KlScheduleProvider;
+import io.mr1.api.kl.ScheduleOverrides;
 import io.mr1.api.kl.ScheduleParameters;
 import java.util.Collection;
 import java.util.Collections;
@@ -100,10 +101,10 @@ public final class GrpoDSchedule implements KlScheduleProvider {
     }
 
     @Override
-    public KlSchedule create(Map<String, String> overrides) {
+    public KlSchedule create(ScheduleOverrides overrides) {
         Map<String, Double> params = ScheduleParameters.resolve(NAME, defaults, PRESETS, overrides);
-        String warmup = warmupKey(overrides.keySet(), "the run's parameters");
-        String preset = overrides.get(ScheduleParameters.PRESET);
+        String warmup = warmupKey(overrides.values().keySet(), "the run's parameters");
+        String preset = overrides.preset();
         if (warmup == null && preset != null) {
             warmup = warmupKey(PRESETS.get(preset).keySet(), "preset '" + preset + "'");
         }

@@ -1,0 +1,161 @@
+package io.mr1.trainer.cli;
+
+import io.mr1.api.cli.CliCommand;
+import io.mr1.core.cli.BaseCommand;
+import io.mr1.core.cli.CommandLine;
+import io.mr1.core.cli.UsageException;
+import io.mr1.trainer.run.ConfigException;
+import io.mr1.trainer.run.RunConfig;
+import io.mr1.trainer.run.RunFolder;
+import io.mr1.trainer.run.Trainer;
+import io.mr1.trainer.run.TrainingSession;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code mr1 train --config FILE [--out RUN_DIR]} and {@code mr1 train --resume RUN_DIR}.
+ * Ctrl-C (SIGINT/SIGTERM) asks the loop to stop after the current step; it writes a
+ * checkpoint before the process exits, and --resume continues from it.
+ */
+@Component(service = CliCommand.class, property = CliCommand.NAME_PROPERTY + "=train")
+public final class TrainCommand extends BaseCommand {
+
+    private final TrainingSession session;
+
+    /**
+     * Creates the command.
+     *
+     * @param trainer the trainer's parts (the run driver)
+     */
+    @Activate
+    public TrainCommand(@Reference Trainer trainer) {
+        this.session = trainer.get(TrainingSession.class);
+    }
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "train with GRPO-D or SFT from a config (train --config FILE [--out RUN_DIR] | --resume RUN_DIR)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: mr1 train --config FILE [--out RUN_DIR]
+                       mr1 train --resume RUN_DIR
+
+                Trains a policy with GRPO-D (algorithm: grpo) or supervised fine-tuning
+                (algorithm: sft) as the config (JSON or YAML) says; see docs/CONFIG.md and the
+                files in examples/. RUN_DIR (default runs/<time>) receives config.json,
+                run-config.json, metrics.jsonl, samples.jsonl, checkpoints/step-N/, eval/ and
+                report.html. Ctrl-C writes a checkpoint first; --resume continues a run from its
+                last checkpoint with the same metric stream as an uninterrupted run.
+                """;
+    }
+
+    @Override
+    protected Set<String> flags() {
+        return Set.of();
+    }
+
+    @Override
+    protected Set<String> valuedOptions() {
+        return Set.of("--config", "--out", "--resume");
+    }
+
+    @Override
+    protected int run(CommandLine line, PrintStream out, PrintStream err) throws Exception {
+        if (!line.positional().isEmpty()) {
+            throw new UsageException("unexpected argument '" + line.positional().get(0) + "'");
+        }
+        boolean resume = line.has("--resume");
+        if (resume == line.has("--config")) {
+            throw new UsageException("give either --config FILE or --resume RUN_DIR");
+        }
+        if (resume && line.has("--out")) {
+            throw new UsageException("--out does not go with --resume (the run folder is RUN_DIR)");
+        }
+        Path runDir;
+        TrainingSession.Prepared prepared;
+        try {
+            if (resume) {
+                runDir = Path.of(line.value("--resume")).toAbsolutePath();
+                prepared = reload(session, runDir);
+            } else {
+                Path config = Path.of(line.value("--config")).toAbsolutePath();
+                if (!java.nio.file.Files.isRegularFile(config)) {
+                    err.println("mr1 train: config file not found: " + config);
+                    return 1;
+                }
+                runDir = Path.of(line.value("--out") != null ? line.value("--out")
+                        : "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
+                        .toAbsolutePath();
+                RunConfig rc = RunConfig.read(config, config.getParent());
+                session.start(session.prepare(rc), runDir, err);
+                prepared = reload(session, runDir);
+            }
+        } catch (ConfigException | TrainingSession.SetupException e) {
+            err.println("mr1 train: " + e.getMessage());
+            return 2;
+        }
+        err.println("run folder: " + runDir);
+        return runInterruptibly(session, prepared, runDir, err);
+    }
+
+    /** The run as stored in its folder (what a resume uses, and what a new run uses after start). */
+    static TrainingSession.Prepared reload(TrainingSession session, Path runDir) throws Exception {
+        return session.prepare(new RunFolder(runDir).readRunConfig());
+    }
+
+    /** Runs with a shutdown hook that turns Ctrl-C into "checkpoint, then exit". */
+    static int runInterruptibly(TrainingSession session, TrainingSession.Prepared prepared, Path runDir,
+                                PrintStream err) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            err.println();
+            err.println("mr1 train: interrupted; writing a checkpoint before exiting ...");
+            try {
+                finished.await(); // the JVM exits only after the loop has checkpointed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "mr1-train-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            TrainingSession.Outcome outcome = session.train(prepared, runDir, err, System.console() != null,
+                    stop::get);
+            if (outcome.stopped()) {
+                err.println("mr1 train: stopped; continue with: mr1 train --resume " + runDir);
+                return 130;
+            }
+            if (outcome.evaluation() != null) {
+                err.printf(java.util.Locale.ROOT, "held-out accuracy %.1f%% (lenient %.1f%%), format %.1f%%%n",
+                        100 * outcome.evaluation().accuracy(), 100 * outcome.evaluation().lenientAccuracy(),
+                        100 * outcome.evaluation().formatRate());
+            }
+            err.println("report: " + runDir.resolve("report.html"));
+            return 0;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook is running; it returns once finished is counted down
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.mr1.trainer.loop;
+
+import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.PolicyBackend;
+import io.mr1.api.task.Sample;
+import io.mr1.api.types.StepStats;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.logging.Logger;
+
+/**
+ * Runs a {@link StepAlgorithm} over the data in seeded shuffled order, calls every
+ * {@link TrainingListener} after each step, checkpoints every K steps, at the end and when a
+ * listener asks to stop, and resumes from the latest checkpoint so that the run continues
+ * exactly as an uninterrupted run with the same seed would have.
+ */
+public final class TrainingLoop {
+
+    private static final Logger LOG = Logger.getLogger(TrainingLoop.class.getName());
+
+    private final CheckpointStore checkpoints;
+
+    /**
+     * Creates the loop.
+     *
+     * @param checkpoints the checkpoint store
+     */
+    @Inject
+    public TrainingLoop(CheckpointStore checkpoints) {
+        this.checkpoints = checkpoints;
+    }
+
+    /**
+     * What to train.
+     *
+     * @param data the training samples
+     * @param seed the run's seed (data order; the algorithm derives its sampling streams from it too)
+     * @param totalSteps t
+     * @param batchSize prompts per step
+     * @param checkpointEvery steps between checkpoints (0: only at the end)
+     * @param keepCheckpoints how many of the latest checkpoints to keep (0: all)
+     * @param runDir where checkpoints go
+     * @param initialModel the checkpoint folder the run starts from (and the frozen reference)
+     * @param device cpu or cuda:N
+     */
+    public record Spec(List<Sample> data, long seed, long totalSteps, int batchSize, int checkpointEvery,
+                       int keepCheckpoints, Path runDir, Path initialModel, String device) {
+        /** Validates the sizes. */
+        public Spec {
+            data = List.copyOf(data);
+            if (data.isEmpty()) {
+                throw new IllegalArgumentException("no training data");
+            }
+            if (totalSteps < 1 || batchSize < 1 || checkpointEvery < 0 || keepCheckpoints < 0) {
+                throw new IllegalArgumentException("need totalSteps >= 1, batchSize >= 1, checkpointEvery >= 0,"
+                        + " keepCheckpoints >= 0");
+            }
+        }
+    }
+
+    /**
+     * How a call of {@link #run} ended.
+     *
+     * @param startStep the step it started at (0, or the checkpoint's)
+     * @param totalSteps t
+     * @param last the last step's metrics, if any step ran
+     * @param stopped whether a listener stopped it early
+     */
+    public record Result(long startStep, long totalSteps, Optional<StepStats> last, boolean stopped) {
+    }
+
+    /**
+     * The samples of one step: consecutive slices of a per-epoch seeded permutation, so
+     * the data position is a pure function of (seed, step) and needs no extra state.
+     *
+     * @param data all samples
+     * @param batchSize prompts per step
+     * @param seed the run's seed
+     * @param step the step
+     * @return the step's samples
+     */
+    public static List<Sample> batch(List<Sample> data, int batchSize, long seed, long step) {
+        List<Sample> out = new ArrayList<>(batchSize);
+        long first = step * batchSize;
+        List<Integer> order = null;
+        long orderEpoch = -1;
+        for (long k = first; k < first + batchSize; k++) {
+            long epoch = k / data.size();
+            if (epoch != orderEpoch) {
+                order = new ArrayList<>();
+                for (int i = 0; i < data.size(); i++) {
+                    order.add(i);
+                }
+                Collections.shuffle(order, new Random(seed * 31 + epoch));
+                orderEpoch = epoch;
+            }
+            out.add(data.get(order.get((int) (k % data.size()))));
+        }
+        return out;
+    }
+
+    /**
+     * The first step a run in this folder will run: its latest checkpoint's, or 0.
+     *
+     * @param runDir the run folder
+     * @return the step to start (or resume) at
+     * @throws IOException if the checkpoints cannot be read
+     */
+    public long startStep(Path runDir) throws IOException {
+        return checkpoints.latest(runDir).map(c -> c.state().step()).orElse(0L);
+    }
+
+    /**
+     * Runs (or resumes) training to the end or until a listener asks to stop. Every listener
+     * is closed before this returns, also when it fails.
+     *
+     * @param backend the policy backend
+     * @param spec what to train
+     * @param algorithm the step (fresh; its state is restored on resume)
+     * @param listeners told about every step, in order
+     * @return how the loop ended
+     * @throws IOException if loading, saving or a listener fails
+     */
+    public Result run(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners)
+            throws IOException {
+        IOException failure = null;
+        try {
+            Result result = loop(backend, spec, algorithm, listeners);
+            for (TrainingListener l : listeners) {
+                l.onTrainingEnd(result);
+            }
+            return result;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IOException io) {
+                failure = io;
+            }
+            throw e;
+        } finally {
+            for (TrainingListener l : listeners) {
+                try {
+                    l.close();
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                        throw e;
+                    }
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+    }
+
+    private Result loop(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners)
+            throws IOException {
+        Optional<CheckpointStore.Checkpoint> resume = checkpoints.latest(spec.runDir());
+        long seed = spec.seed();
+        long start = 0;
+        Policy policy;
+        if (resume.isPresent()) {
+            TrainerState state = resume.get().state();
+            if (state.seed() != seed || state.totalSteps() != spec.totalSteps()) {
+                throw new IllegalArgumentException("checkpoint " + resume.get().dir() + " was written by a run with seed "
+                        + state.seed() + " and " + state.totalSteps() + " steps; this run has seed " + seed + " and "
+                        + spec.totalSteps() + " steps");
+            }
+            start = state.step();
+            algorithm.restore(state.scheduleState());
+            policy = backend.load(resume.get().policy(), spec.initialModel(), spec.device());
+            LOG.info("resuming from " + resume.get().dir() + " at step " + start);
+        } else {
+            policy = backend.load(spec.initialModel(), spec.device());
+        }
+        for (TrainingListener l : listeners) {
+            l.onTrainingBegin(start, spec.totalSteps());
+        }
+        Optional<StepStats> last = Optional.empty();
+        boolean stopped = false;
+        try {
+            for (long step = start; step < spec.totalSteps(); step++) {
+                List<Sample> batch = batch(spec.data(), spec.batchSize(), seed, step);
+                long began = System.nanoTime();
+                StepOutcome outcome = algorithm.step(policy, batch, step, spec.totalSteps());
+                outcome = withStepTime(outcome, (System.nanoTime() - began) / 1e9);
+                for (TrainingListener l : listeners) {
+                    l.onStepEnd(policy, outcome, spec.totalSteps());
+                }
+                last = Optional.of(outcome.stats());
+                long done = step + 1;
+                boolean due = spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0;
+                boolean stopping = done < spec.totalSteps() && listeners.stream().anyMatch(l -> l.stopRequested());
+                if (due || done == spec.totalSteps() || stopping) {
+                    checkpoints.save(spec.runDir(), policy,
+                            new TrainerState(done, spec.totalSteps(), seed, algorithm.state()));
+                    checkpoints.keepLatest(spec.runDir(), spec.keepCheckpoints());
+                }
+                if (stopping) {
+                    LOG.info("stopped after step " + step + "; checkpoint written");
+                    stopped = true;
+                    break;
+                }
+            }
+        } finally {
+            policy.close();
+        }
+        return new Result(start, spec.totalSteps(), last, stopped);
+    }
+
+    /** Adds the step's wall time (sampling, scoring and update) under {@link StepStats.KEYS#STEP_TIME}. */
+    private static StepOutcome withStepTime(StepOutcome outcome, double seconds) {
+        Map<String, Double> values = new LinkedHashMap<>(outcome.stats().values());
+        values.put(StepStats.KEYS.STEP_TIME, seconds);
+        return new StepOutcome(new StepStats(outcome.stats().step(), values), outcome.completions(),
+                outcome.breakdowns());
+    }
+}

@@ -1,0 +1,150 @@
+package io.mr1.trainer.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mr1.api.kl.KlSchedule;
+import io.mr1.api.task.Sample;
+import io.mr1.api.types.StepStats;
+import io.mr1.trainer.grpo.GrpoAlgorithm;
+import io.mr1.trainer.grpo.GrpoAlgorithmTest;
+import io.mr1.trainer.grpo.RewardAggregator;
+import io.mr1.trainer.grpo.WeightedReward;
+import io.mr1.trainer.metrics.JsonlMetricsSink;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingLoopTest {
+
+    /** A stateful schedule (like the adaptive controller): beta moves with the observed KL. */
+    static final class Controller implements KlSchedule {
+        double beta = 0.05;
+
+        @Override
+        public double beta(long step, long totalSteps) {
+            return beta;
+        }
+
+        @Override
+        public void observe(long step, long totalSteps, double klMean) {
+            beta *= klMean > 1e-4 ? 1.1 : 0.9;
+        }
+
+        @Override
+        public Map<String, Double> state() {
+            return Map.of("beta", beta);
+        }
+
+        @Override
+        public void restore(Map<String, Double> state) {
+            beta = state.get("beta");
+        }
+    }
+
+    private static TrainingLoop.Spec spec(Path runDir, Path model, int keep) {
+        return new TrainingLoop.Spec(GrpoAlgorithmTest.prompts(5), 3, 8, 3, 3, keep, runDir, model, "cpu");
+    }
+
+    private static StepAlgorithm algorithm() {
+        return new GrpoAlgorithm(new RewardAggregator(), List.of(WeightedReward.of(GrpoAlgorithmTest.SAYS_THREE)),
+                new Controller(), GrpoAlgorithmTest.settings(1, 3));
+    }
+
+    /** metrics.jsonl without the step's wall time, the one value a resumed run does not reproduce. */
+    private static List<String> withoutWallTime(List<String> lines) {
+        return lines.stream().map(l -> l.replaceAll(",\"" + StepStats.KEYS.STEP_TIME + "\":[0-9.eE+-]+", ""))
+                .toList();
+    }
+
+    private static Path initialModel(Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        TabularPolicy.Backend.write(model, new double[2][5]);
+        return model;
+    }
+
+    private static List<String> runToEnd(Path runDir, Path model, int stopAfter) throws Exception {
+        return runToEnd(runDir, model, stopAfter, 0);
+    }
+
+    private static List<String> runToEnd(Path runDir, Path model, int stopAfter, int keep) throws Exception {
+        TrainingLoop loop = new TrainingLoop(new CheckpointStore());
+        Path metrics = runDir.resolve("metrics.jsonl");
+        AtomicInteger steps = new AtomicInteger();
+        TrainingListener counter = new TrainingListener() {
+            @Override
+            public void onStepEnd(io.mr1.api.backend.Policy policy, StepOutcome outcome, long totalSteps) {
+                steps.incrementAndGet();
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return stopAfter > 0 && steps.get() >= stopAfter;
+            }
+        };
+        TrainingLoop.Result result = loop.run(new TabularPolicy.Backend(), spec(runDir, model, keep), algorithm(),
+                List.of(new JsonlMetricsSink(metrics), counter));
+        assertEquals(stopAfter > 0, result.stopped());
+        return withoutWallTime(Files.readAllLines(metrics, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void resumingFromACheckpointGivesTheSameMetricStreamAsAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        List<String> uninterrupted = runToEnd(tmp.resolve("a"), model, 0);
+        assertEquals(8, uninterrupted.size());
+
+        Path b = tmp.resolve("b");
+        List<String> firstPart = runToEnd(b, model, 4); // stops after 4 steps, checkpoint step-4
+        assertEquals(4, firstPart.size());
+        // A torn line from a kill mid-write, and a step past the checkpoint, must not survive the resume.
+        Files.writeString(b.resolve("metrics.jsonl"), "{\"step\": 4, \"reward\": 0.1}\n{\"st", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.APPEND);
+        List<String> resumed = runToEnd(b, model, 0);
+        assertEquals(uninterrupted, resumed);
+        assertTrue(Files.readString(b.resolve("metrics.jsonl")).contains("\"" + StepStats.KEYS.STEP_TIME + "\""),
+                "every step records its wall time");
+        assertTrue(Files.isDirectory(b.resolve("checkpoints/step-8")));
+        assertTrue(Files.isDirectory(b.resolve("checkpoints/step-6")), "checkpoint every 3 steps");
+    }
+
+    @Test
+    void partialCheckpointFoldersAreIgnored(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        Path run = tmp.resolve("run");
+        runToEnd(run, model, 4);
+        // A kill during a checkpoint write leaves only a hidden staging folder.
+        Files.createDirectories(run.resolve("checkpoints/.step-6.partial/policy"));
+        Files.createDirectories(run.resolve("checkpoints/step-7")); // no state file: incomplete
+        assertEquals(4, new CheckpointStore().latest(run).orElseThrow().state().step());
+    }
+
+    @Test
+    void onlyTheLatestCheckpointsAreKeptWhenALimitIsSet(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        Path run = tmp.resolve("run");
+        runToEnd(run, model, 0, 2); // checkpoints after steps 3, 6 and 8; keep 2
+        try (var dirs = Files.list(run.resolve("checkpoints"))) {
+            assertEquals(List.of("step-6", "step-8"), dirs.map(d -> d.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
+    void dataOrderIsAPermutationPerEpochAndAFunctionOfSeedAndStep() {
+        List<Sample> data = GrpoAlgorithmTest.prompts(5);
+        var seen = new HashSet<String>();
+        for (int step = 0; step < 5; step++) {
+            TrainingLoop.batch(data, 1, 42, step).forEach(s -> seen.add(s.id()));
+        }
+        assertEquals(5, seen.size(), "one epoch visits every sample once");
+        assertEquals(TrainingLoop.batch(data, 3, 42, 7), TrainingLoop.batch(data, 3, 42, 7));
+        assertFalse(TrainingLoop.batch(data, 5, 42, 0).equals(TrainingLoop.batch(data, 5, 43, 0)), "seed changes the order");
+    }
+}

@@ -1,0 +1,151 @@
+package io.mr1.trainer.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mr1.api.backend.OptimizerSettings;
+import io.mr1.api.backend.PolicyLoss;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunConfigTest {
+
+    private static final Path BASE = Path.of("/runs");
+
+    private static RunConfig parse(String yaml, Path dir) throws Exception {
+        Path file = dir.resolve("run.yaml");
+        Files.writeString(file, yaml);
+        return RunConfig.read(file, BASE);
+    }
+
+    private static RunConfig withSource(RunConfig c, String source) {
+        return new RunConfig(source, c.algorithm(), c.seed(), c.backend(), c.device(), c.model(), c.task(), c.data(),
+                c.rewards(), c.klSchedule(), c.grpo(), c.sftTemplate(), c.optimizer(), c.batchSize(), c.steps(),
+                c.epochs(), c.checkpointEvery(), c.keepCheckpoints(), c.samplesEvery(), c.evalEvery(), c.logEvery());
+    }
+
+    @Test
+    void theWrittenConfigurationParsesToTheSameConfiguration(@TempDir Path tmp) throws Exception {
+        RunConfig c = parse("""
+                task: visual-counting
+                seed: 3
+                model: {hidden_size: 64, layers: 2, image_size: 56}
+                data: {train: data/train.jsonl, eval_generate: 10, eval_samples: 2}
+                rewards: {accuracy: 1.0, format: 0.5}
+                kl_schedule: {name: grpo-d, preset: counting, beta_max: 0.2}
+                grpo: {num_generations: 4, mu: 2, epsilon_high: 0.28, loss_aggregation: token_mean}
+                optimizer: {learning_rate: 0.002, warmup_ratio: 0.1, lr_decay: cosine}
+                batch_size: 2
+                epochs: 3
+                keep_checkpoints: 2
+                """, tmp);
+        Map<String, Object> written = c.toMap(0);
+        RunConfig again = RunConfig.parse("again", written, Path.of("/elsewhere"));
+        assertEquals(withSource(c, "again"), again);
+        assertEquals(0.2, again.klSchedule().parameters().get("beta_max"), 0.0, "a number stays a number");
+        assertEquals(3, again.epochs());
+        // With the steps resolved (config.json), too.
+        RunConfig resolved = RunConfig.parse("resolved", c.toMap(42), BASE);
+        assertEquals(42, resolved.steps());
+        assertEquals(42, resolved.totalSteps(7));
+    }
+
+    @Test
+    void aFlatTrlConfigMapsOntoTheSameSettings(@TempDir Path tmp) throws Exception {
+        RunConfig trl = parse("""
+                task: visual-counting
+                beta: 0.04
+                num_iterations: 2
+                loss_type: dr_grpo
+                max_steps: 12
+                learning_rate: 1.0e-5
+                lr_scheduler_type: cosine
+                warmup_ratio: 0.1
+                adam_beta1: 0.8
+                adam_beta2: 0.99
+                adam_epsilon: 1.0e-6
+                num_generations: 4
+                max_completion_length: 64
+                save_steps: 5
+                save_total_limit: 3
+                eval_steps: 4
+                logging_steps: 2
+                gradient_accumulation_steps: 2
+                batch_size: 3
+                """, tmp);
+        RunConfig mr1 = parse("""
+                task: visual-counting
+                kl_schedule: {name: constant, beta: 0.04}
+                grpo: {mu: 2, loss_aggregation: constant_length, num_generations: 4, max_completion_length: 64,
+                       micro_batch_size: 6}
+                steps: 12
+                optimizer: {learning_rate: 1.0e-5, lr_decay: cosine, warmup_ratio: 0.1, beta1: 0.8, beta2: 0.99,
+                            epsilon: 1.0e-6}
+                checkpoint_every: 5
+                keep_checkpoints: 3
+                eval_every: 4
+                log_every: 2
+                batch_size: 3
+                """, tmp);
+        assertEquals(mr1, trl);
+        assertEquals(PolicyLoss.Aggregation.CONSTANT_LENGTH, trl.grpo().aggregation());
+        assertEquals(6, trl.grpo().microBatchSize(), "3 prompts x 4 completions in 2 accumulation steps");
+        assertEquals(2, trl.optimizer().schedule(12).warmupSteps(), "ceil(0.1 x 12), as TRL");
+        assertEquals(OptimizerSettings.Decay.COSINE, trl.optimizer().decay());
+    }
+
+    @Test
+    void aSettingGivenBothWaysIsAnErrorNamingBoth(@TempDir Path tmp) throws Exception {
+        Map<String, String[]> cases = new LinkedHashMap<>();
+        cases.put("num_iterations: 2\ngrpo: {mu: 1}", new String[] {"num_iterations", "grpo.mu"});
+        cases.put("max_steps: 2\nsteps: 3", new String[] {"max_steps", "steps"});
+        cases.put("beta: 0.1\nkl_schedule: {name: adaptive}", new String[] {"beta", "kl_schedule"});
+        cases.put("learning_rate: 0.1\noptimizer: {learning_rate: 0.2}",
+                new String[] {"learning_rate", "optimizer.learning_rate"});
+        cases.put("gradient_accumulation_steps: 2\ngrpo: {micro_batch_size: 4}",
+                new String[] {"gradient_accumulation_steps", "grpo.micro_batch_size"});
+        for (Map.Entry<String, String[]> e : cases.entrySet()) {
+            ConfigException error = assertThrows(ConfigException.class,
+                    () -> parse("task: visual-counting\n" + e.getKey() + "\n", tmp));
+            for (String key : e.getValue()) {
+                assertTrue(error.getMessage().contains(key), key + " not named: " + error.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void badTrlValuesNameTheKeyAsWrittenAndTheChoices(@TempDir Path tmp) throws Exception {
+        ConfigException loss = assertThrows(ConfigException.class,
+                () -> parse("task: t\nloss_type: dapo\n", tmp));
+        assertTrue(loss.getMessage().contains("loss_type: 'dapo' is not one of bnpo, dr_grpo, grpo"), loss.getMessage());
+        ConfigException mu = assertThrows(ConfigException.class, () -> parse("task: t\nnum_iterations: 0\n", tmp));
+        assertTrue(mu.getMessage().contains("num_iterations (grpo.mu): must be a whole number >= 1"), mu.getMessage());
+        ConfigException accumulation = assertThrows(ConfigException.class,
+                () -> parse("task: t\nbatch_size: 1\nnum_generations: 3\ngradient_accumulation_steps: 2\n", tmp));
+        assertTrue(accumulation.getMessage().contains("gradient_accumulation_steps")
+                && accumulation.getMessage().contains("3 completions"), accumulation.getMessage());
+        ConfigException units = assertThrows(ConfigException.class,
+                () -> parse("task: t\nper_device_train_batch_size: 8\n", tmp));
+        assertTrue(units.getMessage().contains("counts prompts"), units.getMessage());
+        ConfigException beta = assertThrows(ConfigException.class, () -> parse("task: t\nbeta: lots\n", tmp));
+        assertTrue(beta.getMessage().contains("beta (kl_schedule.beta): must be a number"), beta.getMessage());
+    }
+
+    @Test
+    void nativeKeysStillNameTheirPathAndTheValidKeys(@TempDir Path tmp) throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse("task: t\ngrpo: {kl_estimator: k4}\n", tmp));
+        assertTrue(e.getMessage().contains("grpo.kl_estimator: 'k4' is not one of k1, k2, k3"), e.getMessage());
+        ConfigException unknown = assertThrows(ConfigException.class, () -> parse("task: t\nbatch_sise: 2\n", tmp));
+        assertTrue(unknown.getMessage().contains("batch_sise") && unknown.getMessage().contains("batch_size"),
+                unknown.getMessage());
+        ConfigException warmup = assertThrows(ConfigException.class,
+                () -> parse("task: t\noptimizer: {warmup_steps: 2, warmup_ratio: 0.1}\n", tmp));
+        assertTrue(warmup.getMessage().contains("optimizer.warmup_steps"), warmup.getMessage());
+    }
+}
