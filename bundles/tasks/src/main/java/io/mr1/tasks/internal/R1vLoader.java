@@ -2,22 +2,17 @@ package io.mr1.tasks.internal;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
+import io.mr1.answers.Answers;
 import io.mr1.api.task.AnswerType;
 import io.mr1.api.task.DataException;
 import io.mr1.api.task.Sample;
 import io.mr1.api.types.ImageRef;
 import io.mr1.api.types.Prompt;
+import io.mr1.core.jsonl.JsonLineException;
+import io.mr1.core.jsonl.JsonLines;
 import io.mr1.tasks.DatasetReport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -27,8 +22,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -44,7 +37,8 @@ import javax.imageio.stream.ImageInputStream;
  * <li>optionally a reference reasoning under {@code thinking} (as in R1-V's CoT-SFT data),
  *     which SFT can train on through {@code {thinking}} in its target template.</li>
  * </ul>
- * Blank lines are skipped. A malformed line, a missing key or an image file that is not
+ * Lines are read by the one strict JSONL reader ({@link JsonLines}: valid UTF-8, strict
+ * JSON, no duplicated keys). Blank lines are skipped. A malformed line, a blank truth, a missing key or an image file that is not
  * a readable image fails the load with a {@link DataException} naming file and line. A
  * missing image file fails it too unless {@code skipBad} is set: then the item is left
  * out, counted in the {@link DatasetReport} and logged, because R1-V's evaluation files
@@ -53,7 +47,6 @@ import javax.imageio.stream.ImageInputStream;
 public final class R1vLoader {
 
     private static final Logger LOG = Logger.getLogger(R1vLoader.class.getName());
-    private static final Pattern ANSWER_WRAPPED = Pattern.compile("\\s*<answer>(.*?)</answer>\\s*", Pattern.DOTALL);
 
     private final String template;
     private final AnswerType answerType;
@@ -82,48 +75,38 @@ public final class R1vLoader {
         String fileName = file.getFileName().toString();
         List<Sample> samples = new ArrayList<>();
         List<DatasetReport.Skipped> skipped = new ArrayList<>();
-        long number = 0;
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String text;
-            while (true) {
-                try {
-                    text = reader.readLine();
-                } catch (IOException e) {
-                    // Typically malformed UTF-8: the fault is on the line being read.
-                    throw new DataException(file, number + 1, "cannot read line (" + e + ")");
-                }
-                if (text == null) {
-                    break;
-                }
-                number++;
-                if (text.isBlank()) {
-                    continue;
-                }
-                JsonObject item = parseObject(text, file, number);
-                String rawImage = string(item, file, number, "image", "image_path");
-                String question = string(item, file, number, "problem", "question");
-                String solution = solution(item, file, number);
-                Path image = resolveImage(folder, rawImage, file, number);
-                if (!Files.isRegularFile(image)) {
-                    if (skipBad) {
-                        skipped.add(new DatasetReport.Skipped(number, image, "image not found"));
-                        continue;
-                    }
-                    throw new DataException(file, number, "image not found: " + rawImage + " (looked for " + image
-                            + "); load with skipBad to leave such items out");
-                }
-                String problem = imageProblem(image);
-                if (problem != null) {
-                    throw new DataException(file, number, "image " + rawImage + " is not a readable image: " + problem);
-                }
-                Prompt prompt = new Prompt(fileName + ":" + number, template.replace("{question}", question),
-                        List.of(new ImageRef(image)));
-                samples.add(new Sample(prompt, question, solution, answerType, thinking(item, file, number)));
-            }
+        List<JsonLines.Line> lines;
+        try {
+            lines = JsonLines.read(file);
+        } catch (JsonLineException e) {
+            throw new DataException(file, e.line(), e.problem());
         } catch (NoSuchFileException e) {
             throw new DataException(file, 0, "file not found");
         } catch (IOException e) {
             throw new DataException(file, 0, "cannot read the file (" + e + ")");
+        }
+        for (JsonLines.Line line : lines) {
+            long number = line.number();
+            JsonObject item = line.object();
+            String rawImage = string(item, file, number, "image", "image_path");
+            String question = string(item, file, number, "problem", "question");
+            String solution = solution(item, file, number);
+            Path image = resolveImage(folder, rawImage, file, number);
+            if (!Files.isRegularFile(image)) {
+                if (skipBad) {
+                    skipped.add(new DatasetReport.Skipped(number, image, "image not found"));
+                    continue;
+                }
+                throw new DataException(file, number, "image not found: " + rawImage + " (looked for " + image
+                        + "); load with skipBad to leave such items out");
+            }
+            String problem = imageProblem(image);
+            if (problem != null) {
+                throw new DataException(file, number, "image " + rawImage + " is not a readable image: " + problem);
+            }
+            Prompt prompt = new Prompt(fileName + ":" + number, template.replace("{question}", question),
+                    List.of(new ImageRef(image)));
+            samples.add(new Sample(prompt, question, solution, answerType, thinking(item, file, number)));
         }
         if (!skipped.isEmpty()) {
             DatasetReport.Skipped first = skipped.get(0);
@@ -131,32 +114,6 @@ public final class R1vLoader {
                 file, skipped.size(), skipped.size() + samples.size(), first.line(), first.reason(), first.image()});
         }
         return new DatasetReport(file, samples, skipped);
-    }
-
-    private static JsonObject parseObject(String text, Path file, long line) throws DataException {
-        try {
-            // Strict parsing: Gson's default leniency would accept unquoted keys and trailing junk.
-            JsonReader reader = new JsonReader(new StringReader(text));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement parsed = JsonParser.parseReader(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new DataException(file, line, "not valid JSON (text after the object)");
-            }
-            if (!parsed.isJsonObject()) {
-                throw new DataException(file, line, "expected a JSON object");
-            }
-            return parsed.getAsJsonObject();
-        } catch (JsonParseException | IOException e) {
-            throw new DataException(file, line, "not valid JSON (" + rootMessage(e) + ")");
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
     }
 
     /** The first present key among the alternatives, as a non-blank string. */
@@ -197,13 +154,11 @@ public final class R1vLoader {
         if (!e.isJsonPrimitive() || ((JsonPrimitive) e).isBoolean()) {
             throw new DataException(file, line, "\"" + key + "\" must be a number or a string");
         }
-        String text = e.getAsString();
-        Matcher m = ANSWER_WRAPPED.matcher(text);
-        String truth = m.matches() ? m.group(1).trim() : text.trim();
-        if (truth.isEmpty()) {
+        try {
+            return Answers.groundTruth(e.getAsString());
+        } catch (IllegalArgumentException blank) {
             throw new DataException(file, line, "\"" + key + "\" is empty");
         }
-        return truth;
     }
 
     private static Path resolveImage(Path folder, String raw, Path file, long line) throws DataException {

@@ -14,7 +14,7 @@ import io.mr1.api.task.AnswerType;
 import io.mr1.api.task.DataException;
 import io.mr1.api.task.Sample;
 import io.mr1.tasks.DatasetReport;
-import io.mr1.tasks.internal.AnswerValues;
+import io.mr1.answers.Answers;
 import io.mr1.tasks.internal.SharedData;
 import java.awt.geom.Point2D;
 import java.awt.image.BufferedImage;
@@ -226,13 +226,13 @@ class GeometryReasoningTaskTest {
         List<String> unread = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             String truth = JsonParser.parseString(line).getAsJsonObject().get("ground_truth").getAsString();
-            if (AnswerValues.expression(truth) != null) {
+            if (Answers.value(truth) != null) {
                 read++;
             } else {
                 unread.add(truth);
             }
         }
         assertEquals(754, read, "not read: " + unread);
-        assertEquals(140.0, AnswerValues.expression("140°"));
+        assertEquals(140.0, Answers.value("140°"));
     }
 }

@@ -97,6 +97,15 @@ class R1vLoaderTest {
         assertLineError(jsonl("{\"image\": \"images/a.png\", \"problem\": \"q\", \"solution\": \"1\"} extra"), 1,
                 "not valid JSON");
         assertLineError(jsonl("[1, 2]"), 1, "expected a JSON object");
+        // The one strict reader (io.mr1.core.jsonl): single quotes, bare words and duplicated keys too.
+        assertLineError(jsonl("{\"image\": 'images/a.png', \"problem\": \"q\", \"solution\": \"1\"}"), 1,
+                "not valid JSON");
+        assertLineError(jsonl("{\"image\": \"images/a.png\", \"problem\": q, \"solution\": \"1\"}"), 1,
+                "not valid JSON");
+        assertLineError(jsonl("{\"image\": \"images/a.png\", \"problem\": \"q\", \"solution\": \"1\", \"solution\": \"2\"}"),
+                1, "not valid JSON (duplicated key \"solution\")");
+        assertLineError(jsonl("{\"image\": \"images/a.png\", \"problem\": \"q\", \"solution\": \" \"}"), 1,
+                "\"solution\" is empty");
     }
 
     @Test

@@ -1,6 +1,7 @@
-package io.mr1.reward.accuracy;
+package io.mr1.answers;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -8,15 +9,17 @@ import java.util.regex.Pattern;
 
 /**
  * Extracts the answer from a completion and compares it with a ground truth. All
- * methods are static and pure, so the reward that uses them is stateless and thread-safe.
+ * methods are static and pure, so whoever uses them stays stateless and thread-safe.
+ * Every scan over a completion is linear in its length (no backtracking regular
+ * expression ever sees the completion): a runaway model output costs one pass.
  */
-final class Answers {
+public final class Answers {
 
     /** Relative tolerance of a value comparison: answers like 2.4 vs 12/5 differ only by rounding. */
-    static final double RELATIVE_TOLERANCE = 1e-6;
+    public static final double RELATIVE_TOLERANCE = 1e-6;
 
     /** Absolute tolerance, for values at or near zero where a relative one is meaningless. */
-    static final double ABSOLUTE_TOLERANCE = 1e-9;
+    public static final double ABSOLUTE_TOLERANCE = 1e-9;
 
     private static final String OPEN = "<answer>";
     private static final String CLOSE = "</answer>";
@@ -35,30 +38,66 @@ final class Answers {
 
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
+    /** Answers longer than this are compared as text only. */
+    private static final int MAX_VALUE_TEXT = 1000;
+
+    /**
+     * The verb of a sentence that states a value, with an optional colon after it. Longer
+     * forms first, so {@code is equal to} is one verb. Only whole words count.
+     */
+    private static final Pattern STATING_VERB = Pattern.compile("(?<![\\p{L}\\d])(?:is equal to|are equal to|equals"
+            + "|equal to|is|are|was|were|would be|will be|should be|must be|becomes)(?![\\p{L}\\d])\\s*:?",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+
     private Answers() {
     }
 
     /**
      * The content of the last {@code <answer>...</answer>} block, trimmed. Tags inside the
-     * block are matched innermost: in {@code <answer><answer>5</answer></answer>} the answer is 5.
+     * block are matched innermost: in {@code <answer><answer>5</answer></answer>} the answer is 5,
+     * and a trailing unclosed {@code <answer>} does not hide an earlier closed block.
+     *
+     * <p>Linear: the last closing tag is found once; the block is the last opening tag
+     * before it, up to the first closing tag after that opening tag. (That is the last
+     * opening tag that has any closing tag after it, with its nearest closing tag.)
      *
      * @param completion a completion, possibly null
      * @return the answer text, or null when no opening tag has a closing tag after it
      */
-    static String extract(String completion) {
+    public static String extract(String completion) {
         if (completion == null) {
             return null;
         }
-        // The last opening tag that is closed later: a trailing unclosed tag does not hide an earlier block.
-        int open = completion.lastIndexOf(OPEN);
-        while (open >= 0) {
-            int close = completion.indexOf(CLOSE, open + OPEN.length());
-            if (close >= 0) {
-                return completion.substring(open + OPEN.length(), close).strip();
-            }
-            open = open == 0 ? -1 : completion.lastIndexOf(OPEN, open - 1);
+        int lastClose = completion.lastIndexOf(CLOSE);
+        if (lastClose < OPEN.length()) {
+            return null;
         }
-        return null;
+        int open = completion.lastIndexOf(OPEN, lastClose - OPEN.length());
+        if (open < 0) {
+            return null;
+        }
+        int close = completion.indexOf(CLOSE, open + OPEN.length());
+        return completion.substring(open + OPEN.length(), close).strip();
+    }
+
+    /**
+     * A ground truth as a loader reads it: R1-V's {@code <answer> N </answer>} wrapping
+     * removed, trimmed, and never blank (a blank truth would make a blank answer correct).
+     *
+     * @param raw the ground truth as written in the data
+     * @return the truth, trimmed
+     * @throws IllegalArgumentException when the truth is null, empty or blank (after unwrapping)
+     */
+    public static String groundTruth(String raw) {
+        if (raw == null) {
+            throw new IllegalArgumentException("the ground truth is missing");
+        }
+        String wrapped = extract(raw);
+        String truth = (wrapped == null ? raw : wrapped).strip();
+        if (truth.isEmpty()) {
+            throw new IllegalArgumentException("the ground truth is empty");
+        }
+        return truth;
     }
 
     /**
@@ -70,7 +109,7 @@ final class Answers {
      * @param text answer text
      * @return the text without its wrappers, trimmed
      */
-    static String unwrap(String text) {
+    public static String unwrap(String text) {
         String s = text.strip();
         for (int round = 0; round < 8; round++) {
             String before = s;
@@ -131,12 +170,19 @@ final class Answers {
      * is read as its last member: members that are not numbers (a name such as {@code x}
      * or {@code angle CED}, a formula with unknowns) are skipped, and every member that is
      * a number must agree with the last, so a chain that contradicts itself has no value.
+     * A sentence that states a value is such a chain: its verb ({@code is}, {@code are},
+     * {@code equals}, ...) reads as {@code =}, so {@code The answer is 3} and
+     * {@code There are three objects} are 3, and {@code 2 + 2 is 5} has no value.
      *
      * @param text unwrapped answer text
      * @return the value, or null when the text (or the last member of a chain) does not read as a number
      */
-    static Double value(String text) {
-        String[] members = text.split("=", -1);
+    public static Double value(String text) {
+        if (text == null || text.length() > MAX_VALUE_TEXT) {
+            // No real answer is this long; the bound keeps the work per completion small.
+            return null;
+        }
+        String[] members = STATING_VERB.matcher(text).replaceAll("=").split("=", -1);
         Double last = member(members[members.length - 1]);
         if (last == null) {
             return null;
@@ -164,6 +210,71 @@ final class Answers {
         return Expression.value(text);
     }
 
+    /** Counting words the lenient scan reads, index = value. */
+    private static final List<String> COUNTING_WORDS = List.of("zero", "one", "two", "three", "four", "five", "six",
+            "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+            "seventeen", "eighteen", "nineteen", "twenty");
+
+    /**
+     * The last number anywhere in a text, for evaluation's lenient judgement: a run of
+     * ASCII digits with an optional decimal part, not preceded by a digit or a point
+     * ({@code 1.2.3} reads 1.2), or with {@code countingWords} a whole word from
+     * {@code zero} to {@code twenty} in any case. One forward pass.
+     *
+     * @param text any text, possibly null
+     * @param countingWords whether counting words count
+     * @return the last number, or null when there is none
+     */
+    public static Double lastNumber(String text, boolean countingWords) {
+        if (text == null) {
+            return null;
+        }
+        Double last = null;
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            char c = text.charAt(i);
+            if (isDigit(c)) {
+                int start = i;
+                while (i < n && isDigit(text.charAt(i))) {
+                    i++;
+                }
+                if (i + 1 < n && text.charAt(i) == '.' && isDigit(text.charAt(i + 1))) {
+                    i++;
+                    while (i < n && isDigit(text.charAt(i))) {
+                        i++;
+                    }
+                }
+                boolean afterPoint = start > 0 && text.charAt(start - 1) == '.';
+                if (!afterPoint) {
+                    last = Double.valueOf(text.substring(start, i));
+                }
+            } else if (isWordChar(c)) {
+                // Letters: a counting word only when it is a whole word (no word character either side).
+                int start = i;
+                while (i < n && isWordChar(text.charAt(i)) && !isDigit(text.charAt(i))) {
+                    i++;
+                }
+                boolean whole = (start == 0 || !isWordChar(text.charAt(start - 1))) && (i == n || !isDigit(text.charAt(i)));
+                if (countingWords && whole) {
+                    int word = COUNTING_WORDS.indexOf(text.substring(start, i).toLowerCase(Locale.ROOT));
+                    last = word >= 0 ? Double.valueOf(word) : last;
+                }
+            } else {
+                i++;
+            }
+        }
+        return last;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isWordChar(char c) {
+        return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    }
+
     /**
      * Whether two values are equal within {@link #RELATIVE_TOLERANCE} of the larger
      * magnitude or {@link #ABSOLUTE_TOLERANCE}, whichever is looser.
@@ -172,7 +283,7 @@ final class Answers {
      * @param b the other value
      * @return whether they are equal within the tolerance
      */
-    static boolean close(double a, double b) {
+    public static boolean close(double a, double b) {
         double scale = Math.max(Math.abs(a), Math.abs(b));
         return Math.abs(a - b) <= Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * scale);
     }
@@ -183,7 +294,7 @@ final class Answers {
      * @param text unwrapped answer text
      * @return the text without any whitespace, in lower case
      */
-    static String normaliseText(String text) {
+    public static String normaliseText(String text) {
         return WHITESPACE.matcher(text).replaceAll("").toLowerCase(Locale.ROOT);
     }
 
@@ -191,21 +302,25 @@ final class Answers {
      * Judges one completion against a ground truth.
      *
      * @param completion the completion text, possibly null
-     * @param solution the ground truth, possibly null; an {@code <answer>} wrapping is removed
-     * @return the score (0 or 1) and its diagnostics
+     * @param solution the ground truth; an {@code <answer>} wrapping is removed
+     * @return the verdict (correct or not) and its diagnostics
+     * @throws IllegalArgumentException when the ground truth is null or blank: a blank truth
+     *     would make a blank answer correct, so it is a fault of the data, not a verdict
      */
-    static Judgement judge(String completion, String solution) {
+    public static Verdict judge(String completion, String solution) {
+        String truth = unwrap(groundTruth(solution));
+        if (truth.isEmpty()) {
+            throw new IllegalArgumentException("the ground truth is empty");
+        }
         Map<String, String> diagnostics = new LinkedHashMap<>();
         String extracted = extract(completion);
-        if (extracted == null || solution == null) {
+        if (extracted == null) {
             diagnostics.put("extracted", "");
-            diagnostics.put("method", extracted == null ? "no-answer-tags" : "no-solution");
-            return new Judgement(false, diagnostics);
+            diagnostics.put("method", "no-answer-tags");
+            return new Verdict(false, diagnostics);
         }
         diagnostics.put("extracted", extracted);
         String answer = unwrap(extracted);
-        String wrappedTruth = extract(solution);
-        String truth = unwrap(wrappedTruth == null ? solution : wrappedTruth);
 
         Matcher truthLetter = TRUTH_LETTER.matcher(truth);
         if (truthLetter.matches()) {
@@ -214,7 +329,7 @@ final class Answers {
                 String letter = answerLetter.group(1) != null ? answerLetter.group(1) : answerLetter.group(2);
                 diagnostics.put("method", "choice");
                 diagnostics.put("choice", letter.toUpperCase(Locale.ROOT));
-                return new Judgement(letter.equalsIgnoreCase(truthLetter.group(1)), diagnostics);
+                return new Verdict(letter.equalsIgnoreCase(truthLetter.group(1)), diagnostics);
             }
         }
 
@@ -228,10 +343,21 @@ final class Answers {
         }
         if (answerValue != null && truthValue != null) {
             diagnostics.put("method", "value");
-            return new Judgement(close(answerValue, truthValue), diagnostics);
+            return new Verdict(close(answerValue, truthValue), diagnostics);
         }
         diagnostics.put("method", "text");
-        return new Judgement(normaliseText(answer).equals(normaliseText(truth)), diagnostics);
+        return new Verdict(normaliseText(answer).equals(normaliseText(truth)), diagnostics);
+    }
+
+    /**
+     * The value of a ground truth, as {@link #judge} reads it.
+     *
+     * @param solution the ground truth; an {@code <answer>} wrapping is removed
+     * @return its value, or null when it does not read as a number (it is then compared as text)
+     * @throws IllegalArgumentException when the ground truth is null or blank
+     */
+    public static Double truthValue(String solution) {
+        return value(unwrap(groundTruth(solution)));
     }
 
     private static String format(double value) {
@@ -248,6 +374,6 @@ final class Answers {
      * @param diagnostics what was read: {@code extracted}, {@code method}, and {@code value},
      *     {@code truth_value} or {@code choice} where they apply
      */
-    record Judgement(boolean correct, Map<String, String> diagnostics) {
+    public record Verdict(boolean correct, Map<String, String> diagnostics) {
     }
 }

@@ -1,5 +1,7 @@
-package io.mr1.reward.accuracy;
+package io.mr1.answers;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -30,8 +32,27 @@ final class Expression {
             Map.entry("thirty", 30), Map.entry("forty", 40), Map.entry("fifty", 50), Map.entry("sixty", 60),
             Map.entry("seventy", 70), Map.entry("eighty", 80), Map.entry("ninety", 90));
 
-    /** Words that join alternatives or operations: text after a number holding one is not a unit. */
-    private static final Set<String> NOT_UNITS = Set.of("or", "and", "to", "plus", "minus", "times", "over", "pi", "sqrt");
+    /** Scale words multiply the number before them: {@code 3 thousand} is 3000, {@code 2 dozen} is 24. */
+    private static final Map<String, Double> SCALE_WORDS = Map.of("dozen", 12.0, "hundred", 100.0, "thousand", 1e3,
+            "million", 1e6, "billion", 1e9);
+
+    /**
+     * Words that join alternatives or operations, or plural scale words ({@code 3 thousands}
+     * is not a number): text after a number holding one is not a unit.
+     */
+    private static final Set<String> NOT_UNITS = Set.of("or", "and", "to", "plus", "minus", "times", "over", "pi", "sqrt",
+            "dozens", "hundreds", "thousands", "millions", "billions");
+
+    /**
+     * Latin words of one or two letters that are units. Any other such word after a number is
+     * a variable ({@code 2x}, {@code 3 ab}), which makes the answer an expression with an
+     * unknown, not a number: {@code 2x} must not equal 2.
+     */
+    private static final Set<String> SHORT_UNITS = Set.of("m", "cm", "mm", "dm", "km", "nm", "um", "g", "kg", "mg", "t",
+            "l", "ml", "s", "ms", "h", "hr", "ft", "in", "yd", "mi", "lb", "oz");
+
+    /** Operator and command characters: a bracket group holding one is a factor, never a restatement. */
+    private static final String OPERATORS = "+-*/^√π\\{}[]()=:,";
 
     /**
      * A unit after the value: up to three words of letters (any script, so {@code 米} and
@@ -62,7 +83,9 @@ final class Expression {
             return null;
         }
         try {
-            Cursor cursor = new Cursor(normalise(text));
+            String normalised = normalise(text);
+            Restated restated = restatements(normalised);
+            Cursor cursor = new Cursor(restated == null ? normalised : restated.text());
             cursor.skipSpaces();
             if (cursor.atEnd()) {
                 return null;
@@ -70,6 +93,13 @@ final class Expression {
             double value = cursor.expression(0);
             if (!Double.isFinite(value) || !isUnit(cursor.rest())) {
                 return null;
+            }
+            if (restated != null) {
+                for (double again : restated.values()) {
+                    if (!Answers.close(value, again)) {
+                        return null;
+                    }
+                }
             }
             return value;
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -105,11 +135,78 @@ final class Expression {
             return false;
         }
         for (String word : rest.toLowerCase(Locale.ROOT).split("[^\\p{L}]+")) {
-            if (NOT_UNITS.contains(word) || NUMBER_WORDS.containsKey(word)) {
+            if (NOT_UNITS.contains(word) || NUMBER_WORDS.containsKey(word) || SCALE_WORDS.containsKey(word)) {
+                return false;
+            }
+            if (word.length() <= 2 && isAsciiWord(word) && !SHORT_UNITS.contains(word)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean isAsciiWord(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (!isAsciiLetter(word.charAt(i))) {
+                return false;
+            }
+        }
+        return !word.isEmpty();
+    }
+
+    /**
+     * The value of a text whose number is restated in brackets, as in {@code 4 (four)} or
+     * {@code 70° (seventy degrees)}: the bracket group is not a factor (which would make
+     * {@code 4 (four)} 16) but a second statement of the value, which must agree. A group
+     * is a restatement when something stands before it, it holds no operator and reads as
+     * a number, and either a space separates it from what stands before or it holds no
+     * digit ({@code 2(3)} stays a product; {@code 2(√2-1)} always is one).
+     *
+     * @param text normalised answer text
+     * @return the text without its restatements and their values, or null when there is none
+     */
+    private static Restated restatements(String text) {
+        List<Double> values = new ArrayList<>();
+        StringBuilder kept = new StringBuilder(text.length());
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            int close = c == '(' ? text.indexOf(')', i) : -1;
+            if (close > i && isRestatement(text, i, close)) {
+                Double value = value(text.substring(i + 1, close));
+                if (value != null) {
+                    values.add(value);
+                    i = close + 1;
+                    continue;
+                }
+            }
+            kept.append(c);
+            i++;
+        }
+        return values.isEmpty() ? null : new Restated(kept.toString(), values);
+    }
+
+    private static boolean isRestatement(String text, int open, int close) {
+        String before = text.substring(0, open).stripTrailing();
+        if (before.isEmpty() || before.endsWith("√") || before.toLowerCase(Locale.ROOT).endsWith("sqrt")
+                || OPERATORS.indexOf(before.charAt(before.length() - 1)) >= 0 && !before.endsWith(")")
+                        && !before.endsWith("}")) {
+            return false;
+        }
+        boolean digits = false;
+        for (int i = open + 1; i < close; i++) {
+            char c = text.charAt(i);
+            if (OPERATORS.indexOf(c) >= 0) {
+                return false;
+            }
+            digits |= isDigit(c);
+        }
+        boolean spaced = before.length() < open;
+        return spaced || !digits;
+    }
+
+    /** A text with its bracketed restatements taken out, and their values. */
+    private record Restated(String text, List<Double> values) {
     }
 
     /** One parse: a position in the normalised text. Not shared between calls. */
@@ -270,7 +367,7 @@ final class Expression {
                 return numerator / fracArgument(depth);
             }
             if (isDigit(c) || c == '.') {
-                return number();
+                return scaled(number());
             }
             return word(depth);
         }
@@ -343,12 +440,28 @@ final class Expression {
                     Integer ones = NUMBER_WORDS.get(next);
                     if (ones != null && ones >= 1 && ones <= 9) {
                         pos += next.length();
-                        return value + ones;
+                        return scaled(value + ones);
                     }
                 }
                 pos = save;
             }
-            return value;
+            return scaled(value);
+        }
+
+        /** A number followed by scale words ({@code 3 thousand}, {@code two hundred}, {@code 2 dozen}) is their product. */
+        double scaled(double value) {
+            double result = value;
+            while (true) {
+                int save = pos;
+                String word = peekWord();
+                Double scale = SCALE_WORDS.get(word);
+                if (word.isEmpty() || scale == null) {
+                    pos = save;
+                    return result;
+                }
+                pos += word.length();
+                result *= scale;
+            }
         }
     }
 
