@@ -32,20 +32,14 @@ public final class TrainerComponent {
      * Wires the trainer.
      *
      * @param registry the plugin registry (DS)
-     * @param configAdmin ConfigAdmin (DS, optional): the demo configures the counting task through it
      * @param context this bundle's context
      */
     @Activate
-    public TrainerComponent(@Reference PluginRegistry registry,
-                            @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL)
-                            org.osgi.service.cm.ConfigurationAdmin configAdmin,
-                            BundleContext context) {
+    public TrainerComponent(@Reference PluginRegistry registry, BundleContext context) {
         this.injector = Guice.createInjector(Stage.PRODUCTION, new AbstractModule() {
             @Override
             protected void configure() {
                 bind(PluginRegistry.class).toInstance(registry);
-                bind(io.mr1.trainer.run.TaskSettings.class)
-                        .toInstance(new io.mr1.trainer.run.TaskSettings(configAdmin, registry));
             }
         });
         for (Class<? extends CliCommand> type : List.of(ScheduleCommand.class, RewardsCommand.class,

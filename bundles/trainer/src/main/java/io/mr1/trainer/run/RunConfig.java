@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,11 +39,13 @@ import java.util.Map;
  * @param checkpointEvery steps between checkpoints (0: at the end only)
  * @param samplesEvery steps between samples.jsonl entries (0: never)
  * @param evalEvery steps between evaluations on the eval data (0: at the end only)
+ * @param taskOptions the task's per-run options ({@code task_options}), validated by the task
+ *     ({@link io.mr1.api.task.Task#withOptions}); empty: the task as configured
  */
 public record RunConfig(String source, String algorithm, long seed, String backend, String device, Model model,
                         String task, Data data, Map<String, Double> rewards, Map<String, String> klSchedule, Grpo grpo,
                         String sftTemplate, OptimizerSettings optimizer, int batchSize, long steps, int checkpointEvery,
-                        int samplesEvery, int evalEvery) {
+                        int samplesEvery, int evalEvery, Map<String, Object> taskOptions) {
 
     /**
      * The initial model.
@@ -150,6 +153,8 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         String backend = root.string("backend", "pytorch");
         String device = root.string("device", "cpu");
         String task = root.require("task");
+        // The task validates its own options when the run is prepared (errors name task_options.KEY).
+        Map<String, Object> taskOptions = Collections.unmodifiableMap(new LinkedHashMap<>(root.section("task_options").values()));
 
         ConfigSection m = root.section("model");
         Path checkpoint = m.has("checkpoint") ? base.resolve(m.require("checkpoint")) : null;
@@ -222,14 +227,15 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         int evalEvery = (int) root.integer("eval_every", 0, 0);
         root.finish();
         RunConfig config = new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards,
-                schedule, grpo, template, optimizer, batchSize, steps, checkpointEvery, samplesEvery, evalEvery);
+                schedule, grpo, template, optimizer, batchSize, steps, checkpointEvery, samplesEvery, evalEvery,
+                taskOptions);
         return epochs > 0 ? config.withEpochs(epochs) : config;
     }
 
     /** Epochs are resolved to steps once the training set's size is known; until then, store them negated. */
     private RunConfig withEpochs(long epochs) {
         return new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards, klSchedule, grpo,
-                sftTemplate, optimizer, batchSize, -epochs, checkpointEvery, samplesEvery, evalEvery);
+                sftTemplate, optimizer, batchSize, -epochs, checkpointEvery, samplesEvery, evalEvery, taskOptions);
     }
 
     /**
