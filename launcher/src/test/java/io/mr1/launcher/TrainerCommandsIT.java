@@ -97,6 +97,23 @@ class TrainerCommandsIT {
         assertTrue(bad.err().contains(input + ":2:"), bad.err());
         assertEquals("", bad.out(), "nothing printed for a file with a bad line");
 
+        // Strict input (issue 9 item 7): invalid UTF-8, single quotes, duplicated keys and an empty
+        // solution (which would make an empty answer score 1) each name the file and line.
+        String good = "{\"completion\": \"a\", \"solution\": 1}\n";
+        byte[] utf8 = (good + "{\"completion\": \"\u00ff\", \"solution\": 1}\n").getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(input, utf8);
+        var invalid = mr1(tmp, "rewards", "score", "--input", input.toString());
+        assertEquals(1, invalid.status());
+        assertTrue(invalid.err().contains(input + ":2: not valid UTF-8"), invalid.err());
+        for (String line : List.of("{'completion': 'a', 'solution': 1}", "{\"completion\": a, \"solution\": 1}",
+                "{\"completion\": \"a\", \"solution\": 1, \"solution\": 2}", "{\"completion\": \"\", \"solution\": \" \"}")) {
+            Files.writeString(input, good + line + "\n", StandardCharsets.UTF_8);
+            var strict = mr1(tmp, "rewards", "score", "--input", input.toString());
+            assertEquals(1, strict.status(), line);
+            assertTrue(strict.err().contains(input + ":2: "), strict.err());
+            assertEquals("", strict.out(), line);
+        }
+
         var unknown = mr1(tmp, "rewards", "score", "--input", input.toString(), "--rewards", "format,lenght");
         assertEquals(2, unknown.status());
         assertTrue(unknown.err().contains("unknown reward 'lenght'") && unknown.err().contains("format"),

@@ -2,6 +2,7 @@ package io.mr1.api.task;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -34,6 +35,25 @@ public interface Task {
     /** @return names of the rewards a run of this task uses unless configured otherwise */
     default List<String> defaultRewards() {
         return List.of("accuracy", "format");
+    }
+
+    /**
+     * This task with per-run options, as a run config's {@code task_options} gives them
+     * (object counts, image sizes, the prompt template, ...): a new task instance for one
+     * run; this instance and its ConfigAdmin configuration are not changed, so runs never
+     * reconfigure a shared task. Keys the task does not know, and values of the wrong type
+     * or out of range, are errors whose message names the key (and the valid keys).
+     *
+     * @param options option name (snake_case, as in the task's README) to value; empty: this task
+     * @return a task with the options applied over this task's configuration
+     * @throws IllegalArgumentException naming the key of an unknown or invalid option
+     */
+    default Task withOptions(Map<String, Object> options) {
+        if (!options.isEmpty()) {
+            throw new IllegalArgumentException("task " + name() + " takes no options; got: "
+                    + String.join(", ", new java.util.TreeSet<>(options.keySet())));
+        }
+        return this;
     }
 
     /**

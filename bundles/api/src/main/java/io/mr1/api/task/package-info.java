@@ -1,7 +1,7 @@
 /**
- * The task service: datasets (loaders and procedural generators), the prompt template, the default rewards and the per-item judgement that evaluation aggregates. Visual counting and geometry reasoning are tasks.
+ * The task service: datasets (loaders and procedural generators), the prompt template, the default rewards, the per-item judgement that evaluation aggregates, and per-run options ({@link io.mr1.api.task.Task#withOptions}, since 1.2.0). Visual counting and geometry reasoning are tasks.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.mr1.api.task;
 

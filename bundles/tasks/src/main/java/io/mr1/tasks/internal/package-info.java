@@ -1,7 +1,5 @@
 /**
- * What both tasks share and nothing outside this bundle sees: the R1-V JSONL loader, the
- * answer judge (strict, lenient, format) and its number readers, the deterministic dataset
- * writer, the base class that ties them into a {@link io.mr1.tasks.DatasetTask}, and the
- * {@code mr1 data} command.
+ * What the tasks bundle provides and nothing outside it sees: the {@code mr1 data} command,
+ * which generates and checks datasets with any installed task.
  */
 package io.mr1.tasks.internal;

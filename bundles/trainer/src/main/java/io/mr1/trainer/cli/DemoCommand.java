@@ -1,7 +1,6 @@
 package io.mr1.trainer.cli;
 
 import io.mr1.api.cli.CliCommand;
-import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.core.cli.BaseCommand;
 import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.UsageException;
@@ -51,27 +50,21 @@ public final class DemoCommand extends BaseCommand {
 
     /**
      * The demo's counting data: 1 to 5 objects per scene (the task's default is 1 to 10), which
-     * a tiny model trained for minutes on a CPU can learn to count.
+     * a tiny model trained for minutes on a CPU can learn to count. Passed as the runs'
+     * {@code task_options}: the installed task and its ConfigAdmin configuration are not touched.
      */
-    static final Map<String, Object> COUNTING_SETTINGS = Map.of("min_objects", 1, "max_objects", 5);
-    static final String COUNTING_PID = "io.mr1.tasks.counting";
+    static final Map<String, Object> COUNTING_OPTIONS = Map.of("min_objects", 1, "max_objects", 5);
 
     private final TrainingSession session;
-    private final TaskSettings taskSettings;
 
     /**
      * Creates the command.
      *
      * @param trainer the trainer's parts (the run driver)
-     * @param registry installed plugins
-     * @param configAdmin ConfigAdmin (optional): the demo configures the counting task through it
      */
     @Activate
-    public DemoCommand(@Reference Trainer trainer, @Reference PluginRegistry registry,
-                       @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL)
-                       org.osgi.service.cm.ConfigurationAdmin configAdmin) {
+    public DemoCommand(@Reference Trainer trainer) {
         this.session = trainer.get(TrainingSession.class);
-        this.taskSettings = new TaskSettings(configAdmin, registry);
     }
 
     @Override
@@ -116,6 +109,7 @@ public final class DemoCommand extends BaseCommand {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("algorithm", "sft");
         c.put("task", "visual-counting");
+        c.put("task_options", COUNTING_OPTIONS);
         c.put("seed", 7);
         // A 64-wide, 2-layer decoder learns to count faster than the default 128 x 4 (64% vs
         // 58% held-out after 1000 steps in our runs) and each step costs less.
@@ -135,6 +129,7 @@ public final class DemoCommand extends BaseCommand {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("algorithm", "grpo");
         c.put("task", "visual-counting");
+        c.put("task_options", COUNTING_OPTIONS);
         c.put("seed", 11);
         c.put("model", Map.of("checkpoint", sftRun.resolve("checkpoints/step-" + sftSteps + "/policy").toString()));
         c.put("data", Map.of("train", sftRun.resolve("data/train/data.jsonl").toString(),
@@ -187,7 +182,7 @@ public final class DemoCommand extends BaseCommand {
         Path grpoRun = runDir.resolve("grpo");
         TrainingSession.Outcome sft;
         TrainingSession.Outcome grpo;
-        try (AutoCloseable easier = taskSettings.apply("visual-counting", COUNTING_PID, COUNTING_SETTINGS)) {
+        try {
             err.println("[1/2] SFT warm start (" + sftSteps + " steps) ...");
             Map<String, Object> sftValues = sftConfig(sftSteps, trainItems, evalItems);
             session.start(session.prepare(RunConfig.parse("demo sft", sftValues, runDir)), sftRun, err);

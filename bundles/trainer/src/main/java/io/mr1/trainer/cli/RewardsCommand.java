@@ -4,9 +4,8 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.mr1.answers.Answers;
 import io.mr1.api.cli.CliCommand;
 import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
@@ -20,10 +19,11 @@ import io.mr1.core.cli.BaseCommand;
 import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.UsageException;
 import io.mr1.core.io.AtomicFiles;
+import io.mr1.core.jsonl.JsonLineException;
+import io.mr1.core.jsonl.JsonLines;
 import io.mr1.trainer.grpo.RewardAggregator;
 import io.mr1.trainer.grpo.WeightedReward;
 import io.mr1.trainer.run.Trainer;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -50,7 +48,6 @@ import org.osgi.service.component.annotations.Reference;
 public final class RewardsCommand extends BaseCommand {
 
     /** R1-V writes solutions as {@code <answer> N </answer>}; the ground truth is inside. */
-    private static final Pattern ANSWER_WRAPPED = Pattern.compile("\\s*<answer>(.*?)</answer>\\s*", Pattern.DOTALL);
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues()
             .create();
 
@@ -88,7 +85,9 @@ public final class RewardsCommand extends BaseCommand {
                 reward plugins (default: every installed reward), the way training does:
                 a plugin that throws or returns NaN scores 0 for that line and is listed in
                 "faults". The solution is the ground truth, a number or a string; R1-V's
-                "<answer> N </answer>" wrapping is removed. Blank lines are skipped.
+                "<answer> N </answer>" wrapping is removed; an empty solution is an error.
+                Lines must be UTF-8 and strict JSON (double quotes, no duplicated keys);
+                blank lines are skipped; an error names the file and line.
                 Output: one JSON line per input line with "line", "scores", "total"
                 (sum of weight x score), "faults" and "diagnostics".
                 """;
@@ -135,7 +134,7 @@ public final class RewardsCommand extends BaseCommand {
         } catch (NoSuchFileException e) {
             err.println("mr1 rewards: input file not found: " + input);
             return 1;
-        } catch (BadLineException e) {
+        } catch (BadLineException | JsonLineException e) {
             err.println("mr1 rewards: " + e.getMessage());
             return 1;
         }
@@ -162,49 +161,25 @@ public final class RewardsCommand extends BaseCommand {
     /** Reads every line first, so a malformed line fails the command before any output. */
     List<String> score(Path input, List<WeightedReward> rewards) throws IOException, BadLineException {
         List<String> out = new ArrayList<>();
-        long number = 0;
-        try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
-            String text;
-            while ((text = reader.readLine()) != null) {
-                number++;
-                if (text.isBlank()) {
-                    continue;
-                }
-                JsonObject obj;
-                try {
-                    JsonElement parsed = JsonParser.parseString(text);
-                    if (!parsed.isJsonObject()) {
-                        throw new BadLineException(input, number, "expected a JSON object");
-                    }
-                    obj = parsed.getAsJsonObject();
-                } catch (JsonParseException e) {
-                    throw new BadLineException(input, number, "not valid JSON (" + rootMessage(e) + ")");
-                }
-                String completion = string(obj, "completion", input, number);
-                String solution = solution(obj, input, number);
-                String id = "line-" + number;
-                Sample sample = new Sample(Prompt.text(id, ""), "", solution,
-                        solution.matches("-?\\d+") ? AnswerType.INTEGER : AnswerType.NUMERIC_EXPRESSION);
-                RewardBreakdown b = aggregator.score(sample, List.of(Completion.ofText(id, 0, completion)), rewards)
-                        .get(0);
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("line", number);
-                row.put("scores", b.scores());
-                row.put("total", b.total());
-                row.put("faults", b.faults().stream().sorted().toList());
-                row.put("diagnostics", b.diagnostics());
-                out.add(GSON.toJson(row));
-            }
+        for (JsonLines.Line line : JsonLines.read(input)) {
+            long number = line.number();
+            JsonObject obj = line.object();
+            String completion = string(obj, "completion", input, number);
+            String solution = solution(obj, input, number);
+            String id = "line-" + number;
+            Sample sample = new Sample(Prompt.text(id, ""), "", solution,
+                    solution.matches("-?\\d+") ? AnswerType.INTEGER : AnswerType.NUMERIC_EXPRESSION);
+            RewardBreakdown b = aggregator.score(sample, List.of(Completion.ofText(id, 0, completion)), rewards)
+                    .get(0);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("line", number);
+            row.put("scores", b.scores());
+            row.put("total", b.total());
+            row.put("faults", b.faults().stream().sorted().toList());
+            row.put("diagnostics", b.diagnostics());
+            out.add(GSON.toJson(row));
         }
         return out;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
     }
 
     private static String string(JsonObject obj, String key, Path file, long line) throws BadLineException {
@@ -226,8 +201,11 @@ public final class RewardsCommand extends BaseCommand {
         if (!e.isJsonPrimitive() || ((JsonPrimitive) e).isBoolean()) {
             throw new BadLineException(file, line, "\"solution\" must be a number or a string");
         }
-        String text = e.getAsString();
-        Matcher m = ANSWER_WRAPPED.matcher(text);
-        return m.matches() ? m.group(1).trim() : text.trim();
+        try {
+            return Answers.groundTruth(e.getAsString());
+        } catch (IllegalArgumentException blank) {
+            // A blank truth would make a blank answer score 1: an error in the input, not a score.
+            throw new BadLineException(file, line, "\"solution\" is empty");
+        }
     }
 }

@@ -44,15 +44,19 @@ import java.util.Map;
  * @param samplesEvery steps between samples.jsonl entries (0: never)
  * @param evalEvery steps between evaluations on the eval data (0: at the end only)
  * @param logEvery steps between progress log lines (0: about 20 lines per run)
+ * @param taskOptions the task's per-run options ({@code task_options}), validated by the task
+ *     ({@link io.mr1.api.task.Task#withOptions}); empty: the task as configured
  */
 public record RunConfig(String source, String algorithm, long seed, String backend, String device, Model model,
                         String task, Data data, Map<String, Double> rewards, KlScheduleConfig klSchedule, Grpo grpo,
                         String sftTemplate, Optimizer optimizer, int batchSize, long steps, long epochs,
-                        int checkpointEvery, int keepCheckpoints, int samplesEvery, int evalEvery, int logEvery) {
+                        int checkpointEvery, int keepCheckpoints, int samplesEvery, int evalEvery, int logEvery,
+                        Map<String, Object> taskOptions) {
 
     /** Copies the maps. */
     public RunConfig {
         rewards = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rewards));
+        taskOptions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(taskOptions));
     }
 
     /**
@@ -232,6 +236,8 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         String backend = root.string("backend", "pytorch");
         String device = root.string("device", "cpu");
         String task = root.require("task");
+        // The task validates its own options when the run is prepared (errors name task_options.KEY).
+        Map<String, Object> taskOptions = new LinkedHashMap<>(root.section("task_options").values());
 
         ConfigSection m = root.section("model");
         Path checkpoint = m.has("checkpoint") ? base.resolve(m.require("checkpoint")) : null;
@@ -319,7 +325,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         root.finish();
         return new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards, schedule, grpo,
                 template, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
-                evalEvery, logEvery);
+                evalEvery, logEvery, taskOptions);
     }
 
     /** grpo.micro_batch_size, given directly or as TRL's gradient_accumulation_steps. */
@@ -362,6 +368,9 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("algorithm", algorithm);
         out.put("task", task);
+        if (!taskOptions.isEmpty()) {
+            out.put("task_options", new LinkedHashMap<>(taskOptions));
+        }
         out.put("seed", seed);
         out.put("backend", backend);
         out.put("device", device);
@@ -460,6 +469,6 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                 : new Model(checkpoint, model.createSeed(), model.hiddenSize(), model.layers(), model.imageSize());
         return new RunConfig(source, algorithm, seed, backend, device, mo, task, d, rewards, klSchedule, grpo,
                 sftTemplate, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
-                evalEvery, logEvery);
+                evalEvery, logEvery, taskOptions);
     }
 }

@@ -125,8 +125,15 @@ public final class TrainingSession {
         PolicyBackend backend = registry.backend(config.backend()).orElseThrow(() -> new SetupException(
                 config.source() + ": backend: unknown backend '" + config.backend() + "'; installed: "
                         + valid(registry.names(PluginKind.BACKEND))));
-        Task task = registry.task(config.task()).orElseThrow(() -> new SetupException(config.source()
+        Task installed = registry.task(config.task()).orElseThrow(() -> new SetupException(config.source()
                 + ": task: unknown task '" + config.task() + "'; installed: " + valid(registry.names(PluginKind.TASK))));
+        Task task;
+        try {
+            // A task instance for this run only: the shared service and its ConfigAdmin stay as they are.
+            task = installed.withOptions(config.taskOptions());
+        } catch (IllegalArgumentException e) {
+            throw new SetupException(config.source() + ": " + e.getMessage());
+        }
         List<WeightedReward> rewards = new ArrayList<>();
         KlScheduleProvider provider = null;
         String scheduleName = config.klSchedule().name();

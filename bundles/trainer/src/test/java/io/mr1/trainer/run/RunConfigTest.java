@@ -26,13 +26,15 @@ class RunConfigTest {
     private static RunConfig withSource(RunConfig c, String source) {
         return new RunConfig(source, c.algorithm(), c.seed(), c.backend(), c.device(), c.model(), c.task(), c.data(),
                 c.rewards(), c.klSchedule(), c.grpo(), c.sftTemplate(), c.optimizer(), c.batchSize(), c.steps(),
-                c.epochs(), c.checkpointEvery(), c.keepCheckpoints(), c.samplesEvery(), c.evalEvery(), c.logEvery());
+                c.epochs(), c.checkpointEvery(), c.keepCheckpoints(), c.samplesEvery(), c.evalEvery(), c.logEvery(),
+                c.taskOptions());
     }
 
     @Test
     void theWrittenConfigurationParsesToTheSameConfiguration(@TempDir Path tmp) throws Exception {
         RunConfig c = parse("""
                 task: visual-counting
+                task_options: {min_objects: 1, max_objects: 5}
                 seed: 3
                 model: {hidden_size: 64, layers: 2, image_size: 56}
                 data: {train: data/train.jsonl, eval_generate: 10, eval_samples: 2}
@@ -49,6 +51,7 @@ class RunConfigTest {
         assertEquals(withSource(c, "again"), again);
         assertEquals(0.2, again.klSchedule().parameters().get("beta_max"), 0.0, "a number stays a number");
         assertEquals(3, again.epochs());
+        assertEquals(Map.of("min_objects", 1, "max_objects", 5), again.taskOptions(), "task options round-trip");
         // With the steps resolved (config.json), too.
         RunConfig resolved = RunConfig.parse("resolved", c.toMap(42), BASE);
         assertEquals(42, resolved.steps());

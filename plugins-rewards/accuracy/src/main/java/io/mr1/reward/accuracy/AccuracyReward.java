@@ -1,5 +1,6 @@
 package io.mr1.reward.accuracy;
 
+import io.mr1.answers.Answers;
 import io.mr1.api.reward.RewardFunction;
 import io.mr1.api.reward.RewardScore;
 import io.mr1.api.task.Sample;
@@ -15,10 +16,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * R_acc: 1 when the content of the completion's last {@code <answer>...</answer>} block
- * equals the ground truth {@link Sample#solution()}, else 0. Numbers and simple symbolic
- * expressions are compared by value (units and degree signs ignored), a single-letter
- * truth as a choice letter, anything else as normalised text. Unlike R1-V, text outside
- * the answer tags is never scored: a completion without them scores 0.
+ * equals the ground truth {@link Sample#solution()}, else 0, as mr1's one answer judge
+ * ({@link Answers#judge}, the same the tasks' evaluation uses) decides: numbers and simple
+ * symbolic expressions by value (units and degree signs ignored), a single-letter truth as
+ * a choice letter, anything else as normalised text. Unlike R1-V, text outside the answer
+ * tags is never scored: a completion without them scores 0.
  *
  * <p>The answer type of the sample is not consulted: the truth's own form decides, so a
  * mislabelled sample is still judged sensibly. Never throws; stateless and thread-safe.
@@ -77,11 +79,11 @@ public final class AccuracyReward implements RewardFunction {
      */
     public static RewardScore scoreOne(String completion, String solution) {
         try {
-            Answers.Judgement judgement = Answers.judge(completion, solution);
-            return new RewardScore(judgement.correct() ? 1.0 : 0.0, judgement.diagnostics());
+            Answers.Verdict verdict = Answers.judge(completion, solution);
+            return new RewardScore(verdict.correct() ? 1.0 : 0.0, verdict.diagnostics());
         } catch (RuntimeException e) {
-            // Not expected (the parser catches its own errors), but one odd completion must not
-            // fail a whole batch: score it 0 and say why.
+            // A blank ground truth (loaders reject it, naming the line) or an unexpected fault:
+            // one odd item must not fail a whole batch, so it scores 0 and says why.
             return new RewardScore(0.0, Map.of("extracted", "", "method", "error", "error", String.valueOf(e)));
         }
     }

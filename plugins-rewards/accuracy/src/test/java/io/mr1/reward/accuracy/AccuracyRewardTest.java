@@ -71,8 +71,9 @@ class AccuracyRewardTest {
     @Test
     void countingWordsAreNumbers() {
         assertAll(1.0, "3", "three", "Three", "THREE", "three objects", "3 objects");
-        // Prose before the value is not read: the prompt asks for the number alone (documented).
-        assertAll(0.0, "3", "There are three", "The answer is 3");
+        // A sentence is judged by the value it states (issue 9 item 7), not as text.
+        assertAll(1.0, "3", "There are three", "The answer is 3");
+        assertAll(0.0, "3", "There are four", "The answer is 3 or 4", "There are 3 cubes and 4 spheres");
         assertAll(1.0, "0", "zero", "Zero");
         assertAll(1.0, "12", "twelve");
         assertAll(1.0, "20", "twenty");

@@ -1,11 +1,11 @@
 package io.mr1.reward.format;
 
+import io.mr1.answers.ThinkAnswerFormat;
 import io.mr1.api.reward.RewardFunction;
 import io.mr1.api.reward.RewardScore;
 import io.mr1.api.task.Sample;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -16,7 +16,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * R_format: R1-V's {@code re.fullmatch(r"<think>.*?</think>\s*<answer>.*?</answer>", text, re.DOTALL)}.
  * The whole text must match, so leading or trailing text (even whitespace) scores 0,
- * exactly as in R1-V; newlines inside the tags are allowed.
+ * exactly as in R1-V; newlines inside the tags are allowed. Decided by
+ * {@link ThinkAnswerFormat#matches}, a linear scan with the regex's verdicts (the regex
+ * itself backtracks for seconds to minutes on long repeated or unclosed tag text).
  */
 @Component(service = RewardFunction.class, configurationPid = FormatReward.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -33,9 +35,6 @@ public final class FormatReward implements RewardFunction {
         @AttributeDefinition(description = "Weight of this reward in the total (paper: alpha = 1)")
         double weight() default 1.0;
     }
-
-    static final Pattern THINK_THEN_ANSWER =
-            Pattern.compile("<think>.*?</think>\\s*<answer>.*?</answer>", Pattern.DOTALL);
 
     private final double weight;
 
@@ -71,7 +70,7 @@ public final class FormatReward implements RewardFunction {
      * @return true when the whole text matches
      */
     public static boolean matches(String text) {
-        return THINK_THEN_ANSWER.matcher(text).matches();
+        return ThinkAnswerFormat.matches(text);
     }
 
     @Override
