@@ -158,7 +158,10 @@ public final class LinePlot {
     public void writePng(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        // Not Files.createTempFile: it creates the file 0600, and the rename would keep that, making the
+        // report's plots unreadable to the other users of a shared server. A plain create honours the umask
+        // like every other file of the run folder.
+        Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 if (!ImageIO.write(render(), "png", out)) {

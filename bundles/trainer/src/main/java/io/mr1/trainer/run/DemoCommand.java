@@ -164,7 +164,13 @@ public final class DemoCommand extends BaseCommand {
         Path runDir = Path.of(line.value("--out") != null ? line.value("--out")
                 : "runs/demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
                 .toAbsolutePath();
-        if (Files.exists(runDir) && Files.list(runDir).findAny().isPresent()) {
+        boolean occupied = false;
+        if (Files.isDirectory(runDir)) {
+            try (var entries = Files.list(runDir)) {
+                occupied = entries.findAny().isPresent();
+            }
+        }
+        if (occupied || Files.exists(runDir) && !Files.isDirectory(runDir)) {
             err.println("mr1 demo: " + runDir + " already exists and is not empty; choose another --out");
             return 2;
         }

@@ -215,7 +215,13 @@ public final class TrainingSession {
      * @throws IOException if writing fails (nothing is left behind)
      */
     public Prepared start(Prepared p, Path runDir, PrintStream progress) throws SetupException, IOException {
-        if (Files.exists(runDir) && (!Files.isDirectory(runDir) || Files.list(runDir).findAny().isPresent())) {
+        boolean occupied = Files.exists(runDir) && !Files.isDirectory(runDir);
+        if (Files.isDirectory(runDir)) {
+            try (var entries = Files.list(runDir)) {
+                occupied = entries.findAny().isPresent();
+            }
+        }
+        if (occupied) {
             throw new SetupException("run folder " + runDir + " already exists and is not empty (use --resume "
                     + runDir + " to continue it, or choose another --out)");
         }
