@@ -155,7 +155,7 @@ public final class BackendBenchmark {
             if (quick) {
                 return large ? new Plan(1, 1, 1, 2, 1, 2) : new Plan(1, 2, 2, 5, 3, 5);
             }
-            return large ? new Plan(1, 3, 2, 6, 3, 6) : new Plan(2, 5, 3, 20, 10, 20);
+            return large ? new Plan(1, 3, 2, 6, 3, 8) : new Plan(2, 5, 3, 20, 10, 20);
         }
     }
 
@@ -576,37 +576,43 @@ public final class BackendBenchmark {
             if (!(lossRel <= LOSS_TOLERANCE) || !(logpDiff <= 1e-3) || !(normRel <= 1e-3) || !(afterDiff <= 1e-3)) {
                 throw new IllegalStateException("the plain DJL path does not compute what mr1 computes: " + r.get("check"));
             }
-            // one more untimed step each, then A B A B ...
+            // One more untimed step each (both sides have now run two steps and two scorings), then
+            // the timed pairs. Three things would otherwise favour one side: the order (the second call
+            // of a pair inherits the first one's cache state and garbage), so the order alternates
+            // (mr1 first in even pairs, plain first in odd ones); garbage collection (DJL frees the direct
+            // buffers of arrays made from Java data only in a GC, which lands in whichever call happens
+            // to allocate when it triggers), so the heap is collected before every timed call and each
+            // call's direct-buffer allocation is reported instead; and the thread count, which is the
+            // same libtorch setting for both and is recorded.
             policy.step(batch, LOSS, ADAM, 1);
             decoder.step(plainBatch, LOSS, ADAM, 1);
-            steps = repeat(plan.overheadPairs(), i -> {
-                long t0 = System.nanoTime();
-                policy.step(batch, LOSS, ADAM, 2 + i);
-                long t1 = System.nanoTime();
-                decoder.step(plainBatch, LOSS, ADAM, 2 + i);
-                long t2 = System.nanoTime();
-                return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
-            });
+            long[] stepDirect = new long[2];
+            steps = repeat(plan.overheadPairs(), i -> pair(i, stepDirect,
+                    () -> policy.step(batch, LOSS, ADAM, 2 + i),
+                    () -> decoder.step(plainBatch, LOSS, ADAM, 2 + i)));
             // The forward alone (scoring without gradient), to tell forward from backward + update overhead.
-            forward = repeat(plan.overheadPairs(), i -> {
-                long t0 = System.nanoTime();
-                policy.logProbs(b.prompts(), b.completions());
-                long t1 = System.nanoTime();
-                decoder.logProbs(plainBatch);
-                long t2 = System.nanoTime();
-                return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
-            });
+            long[] forwardDirect = new long[2];
+            forward = repeat(plan.overheadPairs(), i -> pair(i, forwardDirect,
+                    () -> policy.logProbs(b.prompts(), b.completions()),
+                    () -> decoder.logProbs(plainBatch)));
+            r.put("directBufferMiBPerCall", Map.of(
+                    "stepMr1", mib(stepDirect[0] / Math.max(1, steps.shares().size())),
+                    "stepPlain", mib(stepDirect[1] / Math.max(1, steps.shares().size())),
+                    "forwardMr1", mib(forwardDirect[0] / Math.max(1, forward.shares().size())),
+                    "forwardPlain", mib(forwardDirect[1] / Math.max(1, forward.shares().size()))));
         }
         List<Double> mr1 = steps.column(0);
         List<Double> plain = steps.column(1);
         List<Double> ratios = steps.used().stream().map(v -> v[0] / v[1]).toList();
+        List<Double> forwardRatios = forward.used().stream().map(v -> v[0] / v[1]).toList();
         List<Double> mr1Forward = forward.column(0);
         List<Double> plainForward = forward.column(1);
         double mr1Median = median(mr1);
         double plainMedian = median(plain);
         r.put("what", "text-only GRPO-D training step (forward, loss, backward, clipping, AdamW) on the batch of "
                 + "section training; mr1 = EnginePolicy.step (Qwen2VlModel + GrpoLoss on DjlTensor), plain = "
-                + "PlainDecoder on NDArrays; interleaved");
+                + "PlainDecoder on NDArrays; interleaved, order alternating, heap collected before each call");
+        r.put("torchThreads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
         r.put("pairs", plan.overheadPairs());
         r.put("repetitions", steps.describe());
         r.put("secondsMr1", round(mr1, 4));
@@ -615,16 +621,49 @@ public final class BackendBenchmark {
         r.put("medianSecondsPlain", round(plainMedian, 4));
         r.put("ratioOfMedians", round(mr1Median / plainMedian, 3));
         r.put("medianPairRatio", round(median(ratios), 3));
+        r.put("pairRatios", round(ratios, 3));
+        r.put("pairRatioQuartiles", round(quartiles(ratios), 3));
         r.put("forwardOnly", Map.of("what", "log-probs of the same batch without gradient (Policy.logProbs vs "
-                        + "PlainDecoder.logProbs), interleaved", "medianSecondsMr1", round(median(mr1Forward), 4),
+                        + "PlainDecoder.logProbs), interleaved as above", "medianSecondsMr1", round(median(mr1Forward), 4),
                 "medianSecondsPlain", round(median(plainForward), 4),
-                "ratioOfMedians", round(median(mr1Forward) / median(plainForward), 3), "repetitions", forward.describe()));
-        print("[overhead] %s: training step mr1 %.3f s vs plain DJL %.3f s -> mr1/plain = %.3f (median pair ratio "
-                        + "%.3f, %d interleaved pairs); forward only %.3f s vs %.3f s -> %.3f",
-                model.dir().getFileName(), mr1Median, plainMedian, mr1Median / plainMedian, median(ratios),
-                plan.overheadPairs(), median(mr1Forward), median(plainForward),
-                median(mr1Forward) / median(plainForward));
+                "ratioOfMedians", round(median(mr1Forward) / median(plainForward), 3),
+                "medianPairRatio", round(median(forwardRatios), 3),
+                "pairRatioQuartiles", round(quartiles(forwardRatios), 3), "repetitions", forward.describe()));
+        double[] q = quartiles(ratios);
+        double[] fq = quartiles(forwardRatios);
+        print("[overhead] %s (%d libtorch threads): training step mr1 %.3f s vs plain DJL %.3f s -> mr1/plain: "
+                        + "median pair ratio %.3f (quartiles %.3f-%.3f, range %.3f-%.3f over %d pairs; ratio of "
+                        + "medians %.3f); forward only %.3f s vs %.3f s -> median pair ratio %.3f (quartiles "
+                        + "%.3f-%.3f, range %.3f-%.3f)",
+                model.dir().getFileName(), ai.djl.pytorch.jni.JniUtils.getNumThreads(), mr1Median, plainMedian,
+                median(ratios), q[1], q[3], q[0], q[4], ratios.size(), mr1Median / plainMedian,
+                median(mr1Forward), median(plainForward), median(forwardRatios), fq[1], fq[3], fq[0], fq[4]);
         return r;
+    }
+
+    /** One call of the pair, timed. */
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /**
+     * Times one interleaved pair: mr1 first when {@code index} is even, plain first when odd, the heap
+     * collected before each call. Adds each call's direct-buffer allocation to {@code direct}.
+     *
+     * @return {mr1 seconds, plain seconds}
+     */
+    private static double[] pair(int index, long[] direct, Call mr1, Call plain) throws Exception {
+        double[] seconds = new double[2];
+        for (int k = 0; k < 2; k++) {
+            int side = (index + k) % 2; // 0 = mr1, 1 = plain
+            Host.collectGarbage();
+            long before = Host.directBufferBytes();
+            long t0 = System.nanoTime();
+            (side == 0 ? mr1 : plain).run();
+            seconds[side] = (System.nanoTime() - t0) / 1e9;
+            direct[side] += Math.max(0, Host.directBufferBytes() - before);
+        }
+        return seconds;
     }
 
     // ---- 4. native memory ----
@@ -799,6 +838,32 @@ public final class BackendBenchmark {
         }
         int mid = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /**
+     * Minimum, lower quartile, median, upper quartile and maximum (quartiles by linear interpolation).
+     *
+     * @param values the sample
+     * @return five numbers, NaN when the sample is empty
+     */
+    static double[] quartiles(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] q = new double[5];
+        for (int i = 0; i < 5; i++) {
+            if (sorted.length == 0) {
+                q[i] = Double.NaN;
+                continue;
+            }
+            double at = i / 4.0 * (sorted.length - 1);
+            int lo = (int) Math.floor(at);
+            int hi = Math.min(sorted.length - 1, lo + 1);
+            q[i] = sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+        }
+        return q;
+    }
+
+    private static double[] round(double[] values, int digits) {
+        return Arrays.stream(values).map(v -> round(v, digits)).toArray();
     }
 
     static double relDiff(double a, double b) {

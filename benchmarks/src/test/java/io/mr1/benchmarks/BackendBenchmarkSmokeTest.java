@@ -24,6 +24,8 @@ class BackendBenchmarkSmokeTest {
         assertEquals(Boolean.TRUE, report.get("passed"));
         Map<String, Object> overhead = (Map<String, Object>) ((Map<String, Object>) report.get("overhead")).get("micro");
         assertTrue((Double) overhead.get("ratioOfMedians") > 0);
+        double[] q = (double[]) overhead.get("pairRatioQuartiles");
+        assertTrue(q[0] > 0 && q[0] <= q[2] && q[2] <= q[4], java.util.Arrays.toString(q));
         Map<String, Object> check = (Map<String, Object>) overhead.get("check");
         assertTrue((Double) check.get("lossRelDiff") <= BackendBenchmark.LOSS_TOLERANCE);
         Map<String, Object> sampling = (Map<String, Object>) ((Map<String, Object>) report.get("sampling")).get("micro");
@@ -31,6 +33,18 @@ class BackendBenchmarkSmokeTest {
         String json = Files.readString(out);
         assertTrue(json.contains("\"tokensPerSecond\"") && json.contains("\"mfuVsCeiling\"")
                 && json.contains("\"rssEndMiB\""), json);
+    }
+
+    @Test
+    void quartilesInterpolateBetweenOrderStatistics() {
+        // numpy.percentile([3, 1, 4, 1, 5], [0, 25, 50, 75, 100]) (linear) = 1, 1, 3, 4, 5
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1, 1, 3, 4, 5},
+                BackendBenchmark.quartiles(java.util.List.of(3.0, 1.0, 4.0, 1.0, 5.0)), 1e-12);
+        // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) = 1.75, 2.5, 3.25
+        double[] q = BackendBenchmark.quartiles(java.util.List.of(4.0, 1.0, 3.0, 2.0));
+        assertEquals(1.75, q[1], 1e-12);
+        assertEquals(2.5, q[2], 1e-12);
+        assertEquals(3.25, q[3], 1e-12);
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class Main {
      * @param args the command line
      * @param out where results go
      * @param err where errors and usage go
-     * @return exit status: 0 ok, 1 failure, 2 bad usage
+     * @return exit status: 0 ok, 1 failure, 2 bad usage, 130 interrupted (listed in {@code --help})
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         long started = System.nanoTime();
@@ -160,7 +160,13 @@ public final class Main {
             commands.forEach((name, summary) -> sb.append(String.format("  %-" + width + "s  %s%n", name, summary)));
         }
         sb.append("\nEnvironment: MR1_HOME (distribution folder), MR1_PLUGINS (plugins folder),\n"
-                + "MR1_LOG_DIR (log folder), JAVA_OPTS (JVM options).\n");
+                + "MR1_LOG_DIR (log folder), MR1_TORCH_THREADS (libtorch threads, default 1),\n"
+                + "JAVA_OPTS (JVM options, after the defaults: -XX:MaxDirectMemorySize=1g).\n");
+        sb.append("\nExit status: 0 success, 1 failure, 2 bad usage (unknown command or option,\n"
+                + "invalid argument or config value), 130 interrupted (Ctrl-C; mr1 train\n"
+                + "checkpoints first, continue with mr1 train --resume RUN_DIR).\n");
+        sb.append("\nDocumentation in the distribution: docs/ (CONFIG.md every config key, DEMO.md\n"
+                + "the demo, ARCHITECTURE.md); example run configs in examples/.\n");
         return sb.toString();
     }
 

@@ -1,6 +1,7 @@
 package io.mr1.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
@@ -11,6 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +86,52 @@ class LauncherProcessIT {
         Result consoleHelp = mr1(logs, "console", "--help");
         assertEquals(0, consoleHelp.status());
         assertTrue(consoleHelp.out().startsWith("Usage: mr1 console"), consoleHelp.out());
+    }
+
+    @Test
+    void helpNamesExitStatusesAndTheDocsAndExamplesTheDistributionCarries(@TempDir Path logs) throws Exception {
+        Result help = mr1(logs, "--help");
+        assertEquals(0, help.status(), help.err());
+        for (String status : List.of("0 success", "1 failure", "2 bad usage", "130 interrupted")) {
+            assertTrue(help.out().contains(status), "--help lacks '" + status + "': " + help.out());
+        }
+        assertTrue(help.out().contains("docs/") && help.out().contains("examples/"), help.out());
+        Path dist = DistributionFixture.dist();
+        for (String doc : List.of("CONFIG.md", "DEMO.md", "ARCHITECTURE.md")) {
+            assertTrue(Files.isRegularFile(dist.resolve("docs").resolve(doc)), "distribution lacks docs/" + doc);
+        }
+        // Every example config of the source tree ships, byte for byte.
+        Path examples = Path.of(System.getProperty("mr1.examples", "../examples"));
+        try (Stream<Path> files = Files.list(examples)) {
+            List<Path> sources = files.toList();
+            assertFalse(sources.isEmpty(), "no examples in " + examples);
+            for (Path source : sources) {
+                Path shipped = dist.resolve("examples").resolve(source.getFileName().toString());
+                assertTrue(Files.isRegularFile(shipped), "distribution lacks examples/" + source.getFileName());
+                assertEquals(Files.readString(source), Files.readString(shipped), shipped.toString());
+            }
+        }
+    }
+
+    @Test
+    void directMemoryIsCappedByDefaultAndJavaOptsOverrideIt(@TempDir Path logs) throws Exception {
+        assertEquals(1L << 30, maxDirectMemory(logs, "-XX:+PrintFlagsFinal"));
+        assertEquals(3L << 30, maxDirectMemory(logs, "-XX:MaxDirectMemorySize=3g -XX:+PrintFlagsFinal"));
+    }
+
+    /** MaxDirectMemorySize as the JVM that bin/mr1 started reports it (PrintFlagsFinal goes to stdout). */
+    private static long maxDirectMemory(Path logs, String javaOpts) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(DistributionFixture.dist().resolve("bin/mr1").toString(), "--version");
+        pb.environment().put("MR1_LOG_DIR", logs.toString());
+        pb.environment().put("JAVA_OPTS", javaOpts);
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        Matcher m = Pattern.compile("MaxDirectMemorySize\\s+=\\s+(\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import java.util.stream.IntStream;
 
 /** {@code mr1 schedule NAME --steps N [--set key=value]... [--csv] [--png FILE]}: previews a KL schedule. */
 @Component(service = CliCommand.class, property = CliCommand.NAME_PROPERTY + "=schedule")
@@ -54,7 +55,7 @@ public final class ScheduleCommand extends BaseCommand {
                   --set key=value    a schedule parameter (repeatable); preset=NAME selects a preset
                   --csv              print 'step,beta' and one row per step
                   --png FILE         also draw the curve into a PNG file
-                Without --csv, prints the parameters and eleven evenly spaced rows.
+                Without --csv, prints the parameters and up to eleven evenly spaced rows.
                 Installed schedules and their keys: mr1 plugins; each plugin's README.
                 Example: mr1 schedule grpo-d --steps 100 --set preset=counting --csv
                 """;
@@ -109,8 +110,7 @@ public final class ScheduleCommand extends BaseCommand {
             out.println("schedule " + name + " over " + steps + " steps; parameters: " + describe(provider,
                     line.keyValues("--set")));
             out.printf("%8s  %s%n", "step", "beta");
-            for (int i = 0; i <= 10; i++) {
-                int s = (int) Math.round(steps * i / 10.0);
+            for (int s : previewSteps(steps)) {
                 out.printf("%8d  %s%n", s, beta[s]);
             }
         }
@@ -121,6 +121,17 @@ public final class ScheduleCommand extends BaseCommand {
             (line.has("--csv") ? err : out).println("wrote " + file.toAbsolutePath());
         }
         return 0;
+    }
+
+    /**
+     * The steps the preview table shows: eleven evenly spaced ones from 0 to {@code steps}, each once (with
+     * fewer than ten steps, rounding would otherwise repeat a step, e.g. 0, 0, 1, 1, 1, 2 ... for three).
+     *
+     * @param steps total steps t, at least 1
+     * @return distinct steps in increasing order, 0 and {@code steps} included
+     */
+    static int[] previewSteps(long steps) {
+        return IntStream.rangeClosed(0, 10).map(i -> (int) Math.round(steps * i / 10.0)).distinct().toArray();
     }
 
     /** The parameters in effect: defaults, then the preset, then the --set values. */

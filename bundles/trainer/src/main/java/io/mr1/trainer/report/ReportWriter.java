@@ -5,7 +5,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.mr1.api.types.StepStats;
 import io.mr1.core.io.AtomicFiles;
+import io.mr1.trainer.run.BeforeAfter;
 import io.mr1.trainer.run.Evaluator;
+import io.mr1.trainer.stats.PairedComparison;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,6 +61,22 @@ public final class ReportWriter {
      */
     public static Path write(Path runDir, String title, List<EvalRow> evals, Map<String, String> facts)
             throws IOException {
+        return write(runDir, title, evals, List.of(), facts);
+    }
+
+    /**
+     * Writes plots and report.html with a before/after table above the evaluations.
+     *
+     * @param runDir the run folder (metrics.jsonl is read from it)
+     * @param title the report title
+     * @param evals evaluations to show
+     * @param comparisons paired before/after statistics (the first one is the headline), or none
+     * @param facts key facts (config summary, timings)
+     * @return the report file
+     * @throws IOException if writing fails
+     */
+    public static Path write(Path runDir, String title, List<EvalRow> evals, List<BeforeAfter.Row> comparisons,
+                      Map<String, String> facts) throws IOException {
         Map<String, List<double[]>> series = readMetrics(runDir.resolve("metrics.jsonl"));
         Path plots = runDir.resolve("plots");
         Files.createDirectories(plots);
@@ -92,6 +110,26 @@ public final class ReportWriter {
                         + ".plots{display:flex;flex-wrap:wrap;gap:12px}.plots figure{margin:0}"
                         + ".plots img{width:800px;max-width:100%}</style></head><body>\n");
         html.append("<h1>").append(escape(title)).append("</h1>\n");
+        if (!comparisons.isEmpty()) {
+            html.append("<h2>Before and after, paired over the same items</h2>\n<table><tr><th>figure</th>"
+                    + "<th>before</th><th>after</th><th>change (points)</th><th>p-value</th><th>verdict</th>"
+                    + "<th>test</th></tr>\n");
+            for (BeforeAfter.Row row : comparisons) {
+                PairedComparison.Comparison c = row.comparison();
+                html.append("<tr><td>").append(escape(row.label())).append("</td><td>")
+                        .append(BeforeAfter.pct(c.before())).append("<br><small>95% CI ")
+                        .append(BeforeAfter.range(c.beforeInterval())).append("</small></td><td>")
+                        .append(BeforeAfter.pct(c.after())).append("<br><small>95% CI ")
+                        .append(BeforeAfter.range(c.afterInterval())).append("</small></td><td>")
+                        .append(BeforeAfter.points(c.change())).append("<br><small>95% CI ")
+                        .append(BeforeAfter.points(c.changeInterval().low())).append(" to ")
+                        .append(BeforeAfter.points(c.changeInterval().high())).append("</small></td><td>")
+                        .append(escape(BeforeAfter.p(c.pValue()))).append("</td><td>")
+                        .append(escape(BeforeAfter.verdict(c))).append("</td><td>").append(escape(c.test()))
+                        .append("</td></tr>\n");
+            }
+            html.append("</table>\n");
+        }
         if (!evals.isEmpty()) {
             boolean sampled = evals.stream().anyMatch(e -> e.result().sampled() != null);
             html.append("<h2>Evaluation</h2>\n<table><tr><th>when</th><th>items</th><th>accuracy (strict, greedy)</th>"

@@ -31,11 +31,14 @@ public final class Evaluator {
      * @param accuracy strict accuracy
      * @param lenientAccuracy lenient accuracy
      * @param formatRate fraction in the think/answer format
-     * @param outputs per item: id, question, solution, output, extracted answer, judgements
+     * @param outputs per item: id, question, solution, output, extracted answer, judgements, and with
+     *     the sampled pass@1 also {@code sampled_correct} (that item's strictly correct samples)
      * @param sampled the sampled pass@1, or null when not measured
+     * @param correct per item, in item order: the greedy output judged strictly correct (for paired
+     *     before/after tests)
      */
     public record Result(int items, double accuracy, double lenientAccuracy, double formatRate,
-                         List<Map<String, Object>> outputs, Sampled sampled) {
+                         List<Map<String, Object>> outputs, Sampled sampled, boolean[] correct) {
     }
 
     /**
@@ -61,8 +64,11 @@ public final class Evaluator {
      * @param temperature their sampling temperature
      * @param accuracy fraction of all k x items completions judged strictly correct
      * @param formatRate fraction of them in the think/answer format
+     * @param correctPerItem per item, in item order: how many of its k samples were judged strictly
+     *     correct (for paired before/after tests)
      */
-    public record Sampled(int samplesPerItem, double temperature, double accuracy, double formatRate) {
+    public record Sampled(int samplesPerItem, double temperature, double accuracy, double formatRate,
+                          int[] correctPerItem) {
     }
 
     private Evaluator() {
@@ -100,6 +106,7 @@ public final class Evaluator {
         int strict = 0;
         int lenient = 0;
         int format = 0;
+        boolean[] correct = new boolean[samples.size()];
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
             List<List<Completion>> completions = policy.sample(chunk.stream().map(Sample::prompt).toList(),
@@ -109,6 +116,7 @@ public final class Evaluator {
                 String output = completions.get(i).get(0).text();
                 Judgement j = task.judge(sample, output);
                 strict += j.strictCorrect() ? 1 : 0;
+                correct[start + i] = j.strictCorrect();
                 lenient += j.lenientCorrect() ? 1 : 0;
                 format += j.formatOk() ? 1 : 0;
                 Map<String, Object> item = new LinkedHashMap<>();
@@ -126,14 +134,20 @@ public final class Evaluator {
         }
         int n = Math.max(1, samples.size());
         Sampled sampled = sampledPass == null ? null : sampled(policy, task, samples, maxNewTokens, sampledPass, progress);
+        if (sampled != null) {
+            for (int i = 0; i < outputs.size(); i++) {
+                outputs.get(i).put("sampled_correct", sampled.correctPerItem()[i]);
+            }
+        }
         return new Result(samples.size(), (double) strict / n, (double) lenient / n, (double) format / n, outputs,
-                sampled);
+                sampled, correct);
     }
 
     private static Sampled sampled(Policy policy, Task task, List<Sample> samples, int maxNewTokens, SampledPass how,
                                    IntConsumer progress) {
         long correct = 0;
         long formatted = 0;
+        int[] perItem = new int[samples.size()];
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
             // One seed per chunk, derived from the item offset: the figure does not depend on
@@ -145,12 +159,13 @@ public final class Evaluator {
                 for (Completion c : groups.get(i)) {
                     Judgement j = task.judge(chunk.get(i), c.text());
                     correct += j.strictCorrect() ? 1 : 0;
+                    perItem[start + i] += j.strictCorrect() ? 1 : 0;
                     formatted += j.formatOk() ? 1 : 0;
                 }
             }
             progress.accept(Math.min(samples.size(), start + CHUNK));
         }
         double total = Math.max(1.0, (double) samples.size() * how.samplesPerItem());
-        return new Sampled(how.samplesPerItem(), how.temperature(), correct / total, formatted / total);
+        return new Sampled(how.samplesPerItem(), how.temperature(), correct / total, formatted / total, perItem);
     }
 }

@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LinePlotTest {
 
@@ -35,5 +40,17 @@ class LinePlotTest {
                 .render();
         assertEquals(BufferedImage.TYPE_INT_RGB, image.getType());
         assertTrue(image.getWidth() > 100 && image.getHeight() > 100);
+    }
+
+    @Test
+    void pngGetsTheSamePermissionsAsAnyOtherFileOfTheFolder(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Path other = Files.writeString(dir.resolve("config.json"), "{}");
+        Path png = dir.resolve("plots/beta.png");
+        new LinePlot("t", "step", "beta").add("b", new double[] {0, 1}, new double[] {0.1, 0.2}).writePng(png);
+        assertEquals(Files.getPosixFilePermissions(other), Files.getPosixFilePermissions(png));
+        try (var left = Files.list(png.getParent())) {
+            assertEquals(1, left.count(), "no temporary file left behind");
+        }
     }
 }

@@ -119,6 +119,22 @@ class EvaluatorTest {
     }
 
     @Test
+    void perItemCorrectnessIsRecordedInItemOrderForPairedTests() {
+        // Every third item's answer is 2: greedy (always "3") misses it, and 3 of its 4 samples hit it.
+        List<Sample> samples = IntStream.range(0, 20).mapToObj(i -> new Sample(Prompt.text("item-" + i, "how many?"),
+                "how many?", i % 3 == 0 ? "2" : "3", AnswerType.INTEGER)).toList();
+        Evaluator.Result r = Evaluator.evaluate(new ScriptedPolicy(), TASK, samples, 8,
+                new Evaluator.SampledPass(4, 1.0, 7), done -> { });
+        for (int i = 0; i < 20; i++) {
+            assertEquals(i % 3 != 0, r.correct()[i], "greedy, item " + i);
+            assertEquals(i % 3 == 0 ? 3 : 1, r.sampled().correctPerItem()[i], "sampled, item " + i);
+            assertEquals(r.sampled().correctPerItem()[i], r.outputs().get(i).get("sampled_correct"));
+            assertEquals("item-" + i, r.outputs().get(i).get("id"));
+        }
+        assertEquals((7 * 3 + 13) / 80.0, r.sampled().accuracy(), 1e-12);
+    }
+
+    @Test
     void greedyOnlyByDefault() {
         ScriptedPolicy policy = new ScriptedPolicy();
         Evaluator.Result r = Evaluator.evaluate(policy, TASK, items(20), 8, done -> { });
