@@ -5,6 +5,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.ChatTemplate;
 import io.mr1.models.Checkpoints;
+import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.ParamSpec;
 import io.mr1.models.Qwen2VlModel;
@@ -40,20 +41,17 @@ public final class Fixtures {
 
     /** The default tiny config ({@code ModelConfig.tiny}) on a 2000-word vocabulary, about 1.3 M parameters. */
     public static final ModelSpec TINY = new ModelSpec("tiny", 2000 + WordLevelTokenizerJson.SPECIAL.size(),
-            v -> ModelConfig.tiny(v.size(), id(v, WordLevelTokenizerJson.IMAGE), id(v, WordLevelTokenizerJson.EOS),
-                    id(v, WordLevelTokenizerJson.PAD)));
+            ModelConfig::tiny);
 
     /** About 30 M parameters: hidden 512, 8 layers, 8 query and 4 key/value heads, vocabulary 8000. */
     public static final ModelSpec MEDIUM = new ModelSpec("30m", 8000,
-            v -> new ModelConfig("mr1-qwen2-vl", v.size(), 512, 1376, 8, 8, 4, 1e-6, 10000.0, 512, true,
-                    id(v, WordLevelTokenizerJson.IMAGE), id(v, WordLevelTokenizerJson.EOS),
-                    id(v, WordLevelTokenizerJson.PAD), new ModelConfig.VisionConfig(2, 128, 4, 2, 14, 2, 112)));
+            v -> ModelConfig.tiny(v).withDecoder(512, 1376, 8, 8, 4)
+                    .withVision(new ModelConfig.VisionConfig(2, 128, 4, 2, 14, 2, 2, 3)));
 
     /** A very small model for the harness's own smoke test. */
     public static final ModelSpec MICRO = new ModelSpec("micro", 64,
-            v -> new ModelConfig("mr1-qwen2-vl", v.size(), 32, 64, 2, 4, 2, 1e-6, 10000.0, 256, true,
-                    id(v, WordLevelTokenizerJson.IMAGE), id(v, WordLevelTokenizerJson.EOS),
-                    id(v, WordLevelTokenizerJson.PAD), new ModelConfig.VisionConfig(1, 16, 2, 2, 4, 2, 16)));
+            v -> ModelConfig.tiny(v).withDecoder(32, 64, 2, 4, 2)
+                    .withVision(new ModelConfig.VisionConfig(1, 16, 2, 2, 4, 2, 2, 3)));
 
     /**
      * Finds a spec by name.
@@ -68,10 +66,6 @@ public final class Fixtures {
             case "micro" -> MICRO;
             default -> throw new IllegalArgumentException("unknown model '" + name + "'; valid: tiny, 30m, micro");
         };
-    }
-
-    private static int id(Map<String, Integer> vocab, String token) {
-        return vocab.get(token);
     }
 
     /**
@@ -134,7 +128,9 @@ public final class Fixtures {
     public static Model create(Path dir, ModelSpec spec, long seed) throws IOException {
         Map<String, Integer> vocab = vocabulary(spec.vocabularySize());
         ModelConfig config = spec.config().apply(vocab);
-        Checkpoints.createRandom(dir, config, vocab, seed);
+        // Benchmark prompts are text only; the image processor settings are Qwen2-VL's defaults.
+        Checkpoints.createRandom(dir, config, ImageProcessorConfig.of(config.visionConfig(),
+                ImageProcessorConfig.DEFAULT_MIN_PIXELS, ImageProcessorConfig.DEFAULT_MAX_PIXELS), vocab, seed);
         return new Model(dir, config);
     }
 
@@ -219,7 +215,7 @@ public final class Fixtures {
                 model.dir().resolve(Checkpoints.TOKENIZER), Map.of("addSpecialTokens", "false"))) {
             List<long[]> out = new ArrayList<>();
             for (Prompt p : prompts) {
-                out.add(tokenizer.encode(ChatTemplate.render(p.text(), 0, 0), false, false).getIds());
+                out.add(tokenizer.encode(ChatTemplate.render(p.text(), List.of()), false, false).getIds());
             }
             return out;
         }

@@ -15,15 +15,15 @@ public final class ChatTemplate {
      * Renders a prompt.
      *
      * @param text the user text (task template already applied)
-     * @param images number of images shown before the text
-     * @param tokensPerImage placeholder tokens per image (merged vision tokens)
+     * @param imageTokens for each image shown before the text, its placeholder tokens (merged
+     *     vision tokens, from its grid)
      * @return the text to tokenise
      */
-    public static String render(String text, int images, int tokensPerImage) {
+    public static String render(String text, java.util.List<Integer> imageTokens) {
         StringBuilder sb = new StringBuilder("<|im_start|> user ");
-        for (int i = 0; i < images; i++) {
+        for (int tokens : imageTokens) {
             sb.append("<|vision_start|> ");
-            sb.append("<|image_pad|> ".repeat(tokensPerImage));
+            sb.append("<|image_pad|> ".repeat(tokens));
             sb.append("<|vision_end|> ");
         }
         sb.append(text).append(" <|im_end|> <|im_start|> assistant ");

@@ -1,6 +1,12 @@
 package io.mr1.models;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,8 +15,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The checkpoint folder every backend reads and writes: {@code config.json},
- * {@code model.safetensors} (parameters by Hugging Face name), {@code tokenizer.json}, and
+ * The checkpoint folder every backend reads and writes, in Hugging Face's layout:
+ * {@code config.json}, {@code model.safetensors} (parameters by Hugging Face name),
+ * {@code preprocessor_config.json}, {@code tokenizer.json}, and
  * optionally {@code optimizer.safetensors} + {@code optimizer.json}. Engine-free, so a run
  * can switch backends at a checkpoint.
  */
@@ -22,6 +29,10 @@ public final class Checkpoints {
     public static final String WEIGHTS = "model.safetensors";
     /** Tokenizer file name. */
     public static final String TOKENIZER = "tokenizer.json";
+    /** The index of a sharded checkpoint: which shard holds each tensor. */
+    public static final String INDEX = "model.safetensors.index.json";
+    /** The largest shard mr1 writes, as transformers' save_pretrained does (5 GB). */
+    public static final long MAX_SHARD_BYTES = 5_000_000_000L;
     /** Optimiser moments file name. */
     public static final String OPTIMIZER = "optimizer.safetensors";
     /** Optimiser step file name. */
@@ -36,12 +47,13 @@ public final class Checkpoints {
      *
      * @param dir the folder to create
      * @param config the model config
+     * @param images the image processor settings ({@code preprocessor_config.json})
      * @param vocabulary token to id for tokenizer.json
      * @param seed weight seed
      * @throws IOException if writing fails
      */
-    public static void createRandom(Path dir, ModelConfig config, Map<String, Integer> vocabulary, long seed)
-            throws IOException {
+    public static void createRandom(Path dir, ModelConfig config, ImageProcessorConfig images,
+                                    Map<String, Integer> vocabulary, long seed) throws IOException {
         Random random = new Random(seed);
         Map<String, SafeTensors.Entry> weights = new LinkedHashMap<>();
         new Qwen2VlModel(config).parameters().forEach((name, spec) -> {
@@ -57,6 +69,7 @@ public final class Checkpoints {
         });
         Path staging = staging(dir);
         config.write(staging.resolve(CONFIG));
+        images.write(staging.resolve(ImageProcessorConfig.FILE));
         WordLevelTokenizerJson.write(staging.resolve(TOKENIZER), vocabulary);
         SafeTensors.write(staging.resolve(WEIGHTS), weights);
         commit(staging, dir);
@@ -89,6 +102,98 @@ public final class Checkpoints {
                     + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
                     + (problems.size() > 8 ? " (and " + (problems.size() - 8) + " more)" : ""));
         }
+    }
+
+    /**
+     * Reads a model folder's weights: {@code model.safetensors}, or the shards that
+     * {@code model.safetensors.index.json} names.
+     *
+     * @param folder the model folder
+     * @return tensor name to tensor
+     * @throws IOException naming the file: a missing shard, an index naming a tensor its shard
+     *     lacks, a malformed or truncated file, an unsupported dtype
+     */
+    public static Map<String, SafeTensors.Entry> readWeights(Path folder) throws IOException {
+        Path index = folder.resolve(INDEX);
+        if (!Files.isRegularFile(index)) {
+            return SafeTensors.read(folder.resolve(WEIGHTS));
+        }
+        Map<String, String> shardOf = new LinkedHashMap<>();
+        try {
+            JsonObject map = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8)).getAsJsonObject()
+                    .getAsJsonObject("weight_map");
+            if (map == null) {
+                throw new IOException(index + ": no weight_map");
+            }
+            map.entrySet().forEach(e -> shardOf.put(e.getKey(), e.getValue().getAsString()));
+        } catch (JsonParseException | IllegalStateException | ClassCastException | UnsupportedOperationException e) {
+            throw new IOException(index + ": not a safetensors index: " + e.getMessage(), e);
+        }
+        Map<String, SafeTensors.Entry> out = new LinkedHashMap<>();
+        for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
+            Path file = folder.resolve(shard);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("missing shard " + file + " (named by " + index + ")");
+            }
+            Map<String, SafeTensors.Entry> tensors = SafeTensors.read(file);
+            for (Map.Entry<String, String> e : shardOf.entrySet()) {
+                if (e.getValue().equals(shard) && !tensors.containsKey(e.getKey())) {
+                    throw new IOException(index + " names tensor " + e.getKey() + " in " + file + ", which lacks it");
+                }
+            }
+            tensors.forEach((name, t) -> {
+                if (shard.equals(shardOf.get(name))) {
+                    out.put(name, t);
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Writes weights in Hugging Face's layout: one {@code model.safetensors}, or shards of at
+     * most {@code maxShardBytes} named {@code model-0000N-of-0000M.safetensors} with an index.
+     *
+     * @param folder the (staging) folder
+     * @param weights name to tensor
+     * @param maxShardBytes the largest shard's data size (a tensor bigger than that gets a shard of its own)
+     * @throws IOException if writing fails
+     */
+    public static void writeWeights(Path folder, Map<String, SafeTensors.Entry> weights, long maxShardBytes)
+            throws IOException {
+        List<Map<String, SafeTensors.Entry>> shards = new ArrayList<>();
+        Map<String, SafeTensors.Entry> current = new LinkedHashMap<>();
+        long size = 0;
+        long total = 0;
+        for (Map.Entry<String, SafeTensors.Entry> e : new java.util.TreeMap<>(weights).entrySet()) {
+            long bytes = 4L * e.getValue().data().length;
+            if (!current.isEmpty() && size + bytes > maxShardBytes) {
+                shards.add(current);
+                current = new LinkedHashMap<>();
+                size = 0;
+            }
+            current.put(e.getKey(), e.getValue());
+            size += bytes;
+            total += bytes;
+        }
+        shards.add(current);
+        if (shards.size() == 1) {
+            SafeTensors.write(folder.resolve(WEIGHTS), current);
+            return;
+        }
+        JsonObject map = new JsonObject();
+        for (int i = 0; i < shards.size(); i++) {
+            String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            SafeTensors.write(folder.resolve(name), shards.get(i));
+            shards.get(i).keySet().forEach(k -> map.addProperty(k, name));
+        }
+        JsonObject meta = new JsonObject();
+        meta.addProperty("total_size", total);
+        JsonObject index = new JsonObject();
+        index.add("metadata", meta);
+        index.add("weight_map", map);
+        Files.writeString(folder.resolve(INDEX), new GsonBuilder().setPrettyPrinting().create().toJson(index) + "\n",
+                StandardCharsets.UTF_8);
     }
 
     /**

@@ -9,20 +9,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Qwen2-VL architecture on the tensor layer, one definition for every engine and size.
+ * The Qwen2-VL architecture on the tensor layer, one definition for every engine and size;
+ * it computes what Hugging Face transformers' {@code Qwen2VLForConditionalGeneration}
+ * computes (checked against its outputs in the tests).
  *
- * <p>Vision: patches (flattened RGB, window-major order so each 2x2 merge window is four
- * consecutive patches) -> linear patch embedding -> blocks of LayerNorm, full attention
- * with 2-D rotary embeddings and a QuickGELU MLP -> patch merger (LayerNorm, 2x2 concat,
- * MLP) into the decoder width. The merged features replace the image placeholder tokens.
+ * <p>Vision: patch rows (channels x 2 frames x 14 x 14, an image's rows in 2x2 merge-block
+ * order) -> the Conv3d patch embedding as one matmul with the kernel flattened -> blocks of
+ * LayerNorm, fused-qkv attention within each image (bidirectional; images never see each
+ * other) with 2-D rotary embeddings over patch rows and columns, and a QuickGELU MLP -> the
+ * merger (LayerNorm per patch, the 4 patches of each merge block concatenated, MLP with exact
+ * GELU) into the decoder width. The merged features replace the image placeholder tokens in
+ * order.
  *
  * <p>Decoder (Qwen2): embeddings -> layers of RMSNorm, grouped-query causal attention with
- * q/k/v biases and rotary embeddings, RMSNorm, SwiGLU MLP -> RMSNorm -> logits (tied head).
- *
- * <p>Differences from the published model, to be closed when real checkpoints load: the
- * decoder uses 1-D rotary positions (Qwen2-VL uses M-RoPE, which equals 1-D RoPE on text),
- * the patch embedding is a linear layer over one frame (Qwen2-VL's Conv3d over two frames
- * is the same map with a reshaped kernel), and the merger's GELU is the tanh approximation.
+ * q/k/v biases and M-RoPE (each head's rotary frequencies split by {@code mrope_section}
+ * between temporal, height and width positions, see {@link MropePositions}), RMSNorm, SwiGLU
+ * MLP -> RMSNorm -> logits (tied or untied head).
  *
  * <p>Nothing here branches on tensor values, only on shapes and on ids known in Java, so
  * a graph engine can build each shape bucket once.
@@ -76,9 +78,9 @@ public final class Qwen2VlModel {
         ModelConfig.VisionConfig v = config.visionConfig();
         if (v != null) {
             int e = v.embedDim();
-            int patch = 3 * v.patchSize() * v.patchSize();
-            int merged = e * v.spatialMergeSize() * v.spatialMergeSize();
-            p.put("visual.patch_embed.proj.weight", normal(e, patch));
+            int merged = e * v.mergeWindow();
+            p.put("visual.patch_embed.proj.weight", normal(e, v.inChannels(), v.temporalPatchSize(), v.patchSize(),
+                    v.patchSize()));
             for (int i = 0; i < v.depth(); i++) {
                 String b = "visual.blocks." + i + ".";
                 p.put(b + "norm1.weight", ones(e));
@@ -143,19 +145,32 @@ public final class Qwen2VlModel {
     }
 
     /**
-     * Rotary tables [B, 1, 1, T, d] for the decoder: inv_freq_i = theta^(-2i/d), angles repeated over both halves.
+     * M-RoPE tables [B, 1, 1, T, d] for the decoder: frequency i (of d/2, inv_freq_i =
+     * theta^(-2i/d)) turns with the temporal, height or width position as mrope_section
+     * assigns it; the second half of the head repeats the first (rotate-half layout).
      */
-    private Tensor[] decoderRope(TensorFactory f, long[][] positions) {
+    private Tensor[] decoderRope(TensorFactory f, long[][][] positions) {
         int d = config.headDim();
         int b = positions.length;
-        int t = positions[0].length;
+        int t = positions[0][0].length;
+        int[] axisOf = new int[d / 2];
+        int i0 = 0;
+        for (int axis = 0; axis < 3; axis++) {
+            for (int k = 0; k < config.mropeSection().get(axis); k++) {
+                axisOf[i0++] = axis;
+            }
+        }
+        double[] inv = new double[d / 2];
+        for (int i = 0; i < d / 2; i++) {
+            inv[i] = Math.pow(config.ropeTheta(), -2.0 * i / d);
+        }
         double[] cos = new double[b * t * d];
         double[] sin = new double[b * t * d];
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
+                int o = (r * t + j) * d;
                 for (int i = 0; i < d / 2; i++) {
-                    double angle = positions[r][j] * Math.pow(config.ropeTheta(), -2.0 * i / d);
-                    int o = (r * t + j) * d;
+                    double angle = positions[r][axisOf[i]][j] * inv[i];
                     cos[o + i] = cos[o + i + d / 2] = Math.cos(angle);
                     sin[o + i] = sin[o + i + d / 2] = Math.sin(angle);
                 }
@@ -164,23 +179,37 @@ public final class Qwen2VlModel {
         return new Tensor[] {f.constant(cos, b, 1, 1, t, d), f.constant(sin, b, 1, 1, t, d)};
     }
 
-    /** Rotary tables [1, N, d] for vision patches: half the frequencies for the row, half for the column. */
-    private Tensor[] visionRope(TensorFactory f, int[][] patchRowCol) {
+    /**
+     * Rotary tables [1, 1, N, d] for one image's patches in merge-block order: head_dim/4
+     * frequencies (theta 10000) per axis, laid out [row, column, row, column].
+     */
+    private Tensor[] visionRope(TensorFactory f, int[] grid) {
         ModelConfig.VisionConfig v = config.visionConfig();
-        int d = v.embedDim() / v.numHeads();
-        int n = patchRowCol.length;
+        int d = v.headDim();
+        int m = v.spatialMergeSize();
+        int n = grid[0] * grid[1] * grid[2];
         int quarter = d / 4;
         double[] cos = new double[n * d];
         double[] sin = new double[n * d];
-        for (int k = 0; k < n; k++) {
-            for (int i = 0; i < quarter; i++) {
-                double inv = Math.pow(10000.0, -2.0 * i / (d / 2.0));
-                double[] angles = {patchRowCol[k][0] * inv, patchRowCol[k][1] * inv};
-                for (int half = 0; half < 2; half++) {
-                    for (int axis = 0; axis < 2; axis++) {
-                        int idx = k * d + half * (d / 2) + axis * quarter + i;
-                        cos[idx] = Math.cos(angles[axis]);
-                        sin[idx] = Math.sin(angles[axis]);
+        int k = 0;
+        for (int t = 0; t < grid[0]; t++) {
+            for (int bh = 0; bh < grid[1] / m; bh++) {
+                for (int bw = 0; bw < grid[2] / m; bw++) {
+                    for (int dy = 0; dy < m; dy++) {
+                        for (int dx = 0; dx < m; dx++) {
+                            int[] rowCol = {bh * m + dy, bw * m + dx};
+                            for (int i = 0; i < quarter; i++) {
+                                double inv = Math.pow(10000.0, -2.0 * i / (d / 2.0));
+                                for (int half = 0; half < 2; half++) {
+                                    for (int axis = 0; axis < 2; axis++) {
+                                        int idx = k * d + half * (d / 2) + axis * quarter + i;
+                                        cos[idx] = Math.cos(rowCol[axis] * inv);
+                                        sin[idx] = Math.sin(rowCol[axis] * inv);
+                                    }
+                                }
+                            }
+                            k++;
+                        }
                     }
                 }
             }
@@ -190,53 +219,91 @@ public final class Qwen2VlModel {
 
     // ---- vision ----
 
+    /** Consecutive images with the same grid attend in one batched call (each still only to itself). */
+    private record Run(int firstRow, int images, int[] grid) {
+        int rowsPerImage() {
+            return grid[0] * grid[1] * grid[2];
+        }
+    }
+
+    private static List<Run> runs(List<int[]> grids) {
+        List<Run> runs = new ArrayList<>();
+        int row = 0;
+        for (int[] g : grids) {
+            Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (last != null && java.util.Arrays.equals(last.grid(), g)) {
+                runs.set(runs.size() - 1, new Run(last.firstRow(), last.images() + 1, g));
+            } else {
+                runs.add(new Run(row, 1, g.clone()));
+            }
+            row += g[0] * g[1] * g[2];
+        }
+        return runs;
+    }
+
     /**
      * Encodes images into decoder-width tokens.
      *
      * @param p parameters
      * @param f tensor factory of the same engine
-     * @param patches [images, patchesPerImage, 3 * patch^2] pixel patches in window-major order
-     * @param patchRowCol (row, column) of each patch in the grid, same order, shared by all images
-     * @return [images, tokensPerImage, hiddenSize]
+     * @param pixels [rows, channels * temporal * patch^2]: every image's patch rows, image after
+     *     image, each image's rows in merge-block order (what the image processor returns)
+     * @param grids {@code image_grid_thw} of each image, in order
+     * @return [rows / 4, hiddenSize]: the merged tokens of every image, in order
      */
-    public Tensor encodeImages(Parameters p, TensorFactory f, Tensor patches, int[][] patchRowCol) {
+    public Tensor encodeImages(Parameters p, TensorFactory f, Tensor pixels, List<int[]> grids) {
         ModelConfig.VisionConfig v = config.visionConfig();
-        long images = patches.shape()[0];
-        long n = patches.shape()[1];
         int e = v.embedDim();
         int heads = v.numHeads();
-        int d = e / heads;
-        Tensor x = linear(p, "visual.patch_embed.proj", patches, false); // [I, N, E]
-        Tensor[] rope = visionRope(f, patchRowCol);
+        int d = v.headDim();
+        long total = pixels.shape()[0];
+        long expected = grids.stream().mapToLong(g -> (long) g[0] * g[1] * g[2]).sum();
+        if (expected != total) {
+            throw new IllegalArgumentException(total + " patch rows given, the grids need " + expected);
+        }
+        Tensor kernel = p.get("visual.patch_embed.proj.weight").reshape(e, v.patchValues());
+        Tensor x = pixels.matmul(kernel.transpose(1, 0)); // [R, E]
+        List<Run> runs = runs(grids);
+        List<Tensor[]> ropes = new ArrayList<>();
+        for (Run run : runs) {
+            ropes.add(visionRope(f, run.grid()));
+        }
         for (int i = 0; i < v.depth(); i++) {
             String b = "visual.blocks." + i + ".";
-            Tensor qkv = linear(p, b + "attn.qkv", layerNorm(p, b + "norm1", x), true)
-                    .reshape(images, n, 3, heads, d).transpose(2, 0, 3, 1, 4); // [3, I, heads, N, d]
-            Tensor q = rotate(f, qkv.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
-            Tensor k = rotate(f, qkv.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
-            Tensor val = qkv.slice(0, 2, 3).reshape(images, heads, n, d);
-            Tensor attn = q.matmul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).softmax(-1).matmul(val);
-            Tensor merged = attn.transpose(0, 2, 1, 3).reshape(images, n, e);
+            Tensor qkv = linear(p, b + "attn.qkv", layerNorm(p, b + "norm1", x), true); // [R, 3E]
+            List<Tensor> attended = new ArrayList<>();
+            for (int r = 0; r < runs.size(); r++) {
+                Run run = runs.get(r);
+                long n = run.rowsPerImage();
+                long images = run.images();
+                Tensor part = qkv.slice(0, run.firstRow(), run.firstRow() + images * n)
+                        .reshape(images, n, 3, heads, d).transpose(2, 0, 3, 1, 4); // [3, I, heads, N, d]
+                Tensor[] rope = ropes.get(r);
+                Tensor q = rotate(f, part.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
+                Tensor k = rotate(f, part.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
+                Tensor val = part.slice(0, 2, 3).reshape(images, heads, n, d);
+                Tensor attn = q.matmul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).softmax(-1).matmul(val);
+                attended.add(attn.transpose(0, 2, 1, 3).reshape(images * n, e));
+            }
+            Tensor merged = attended.size() == 1 ? attended.get(0) : f.concat(attended, 0);
             x = x.add(linear(p, b + "attn.proj", merged, true));
             Tensor hidden = linear(p, b + "mlp.fc1", layerNorm(p, b + "norm2", x), true);
             hidden = hidden.mul(hidden.mul(1.702).sigmoid()); // QuickGELU
             x = x.add(linear(p, b + "mlp.fc2", hidden, true));
         }
-        int window = v.spatialMergeSize() * v.spatialMergeSize();
-        Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(images, n / window, (long) e * window);
+        int window = v.mergeWindow();
+        Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(total / window, (long) e * window);
         Tensor hidden = linear(p, "visual.merger.mlp.0", grouped, true);
-        // tanh-approximated GELU
-        Tensor cubic = hidden.mul(hidden).mul(hidden).mul(0.044715).add(hidden);
-        hidden = hidden.mul(cubic.mul(Math.sqrt(2 / Math.PI)).tanh().add(1.0)).mul(0.5);
+        hidden = hidden.mul(hidden.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5); // exact GELU
         return linear(p, "visual.merger.mlp.2", hidden, true);
     }
 
     // ---- decoder ----
 
     /**
-     * Token embeddings with image placeholder runs replaced by image features, row by row.
-     * Every run of {@code image_token_id} must be exactly one image's tokens long; images
-     * are consumed in order across the batch.
+     * Token embeddings with image placeholders replaced by image features: the k-th
+     * placeholder of the batch (row by row) takes feature row k, as transformers'
+     * masked scatter does.
      */
     private Tensor embed(Parameters p, TensorFactory f, long[][] ids, Tensor imageFeatures) {
         int b = ids.length;
@@ -249,8 +316,8 @@ public final class Qwen2VlModel {
         if (imageFeatures == null) {
             return tokens;
         }
-        int perImage = config.visionConfig().tokensPerImage();
-        int image = 0;
+        long available = imageFeatures.shape()[0];
+        long used = 0;
         List<Tensor> rows = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
             Tensor row = tokens.slice(0, r, r + 1);
@@ -266,15 +333,15 @@ public final class Qwen2VlModel {
                 while (end < t && ids[r][end] == config.imageTokenId()) {
                     end++;
                 }
-                if (end - j != perImage) {
-                    throw new IllegalArgumentException("row " + r + " has a run of " + (end - j)
-                            + " image tokens; one image is " + perImage + " tokens");
+                if (used + (end - j) > available) {
+                    throw new IllegalArgumentException("more image placeholders than image tokens (" + available
+                            + ") in the batch");
                 }
                 if (j > start) {
                     parts.add(row.slice(1, start, j));
                 }
-                parts.add(imageFeatures.slice(0, image, image + 1));
-                image++;
+                parts.add(imageFeatures.slice(0, used, used + (end - j)).reshape(1, end - j, config.hiddenSize()));
+                used += end - j;
                 start = end;
                 j = end;
             }
@@ -283,8 +350,8 @@ public final class Qwen2VlModel {
             }
             rows.add(parts.size() == 1 ? parts.get(0) : f.concat(parts, 1));
         }
-        if (image != imageFeatures.shape()[0]) {
-            throw new IllegalArgumentException(imageFeatures.shape()[0] + " images given but " + image
+        if (used != available) {
+            throw new IllegalArgumentException(available + " image tokens given but " + used
                     + " placeholders found");
         }
         return rows.size() == 1 ? rows.get(0) : f.concat(rows, 0);
@@ -296,14 +363,14 @@ public final class Qwen2VlModel {
      * @param p parameters
      * @param f tensor factory of the same engine
      * @param ids [B][T] token ids of the new tokens
-     * @param positions [B][T] rotary positions of the new tokens
+     * @param positions [B][3][T] M-RoPE positions (temporal, height, width) of the new tokens
      * @param keyMask [B][S] 1 for real and 0 for padded key positions over everything the
      *     attention sees (cached tokens then new tokens, S = cache length + T)
-     * @param imageFeatures [images, tokensPerImage, H] for placeholder runs in ids, or null
+     * @param imageFeatures [placeholders, H] from {@link #encodeImages} for the placeholders in ids, or null
      * @param cache the KV cache to extend (may be null: no caching)
      * @return logits [B, T, vocab]
      */
-    public Tensor forward(Parameters p, TensorFactory f, long[][] ids, long[][] positions, int[][] keyMask,
+    public Tensor forward(Parameters p, TensorFactory f, long[][] ids, long[][][] positions, int[][] keyMask,
                           Tensor imageFeatures, KvCache cache) {
         int b = ids.length;
         int t = ids[0].length;

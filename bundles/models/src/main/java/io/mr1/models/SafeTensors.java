@@ -119,8 +119,13 @@ public final class SafeTensors {
                     case "BF16", "F16" -> 2;
                     default -> throw new IOException(file + ": tensor " + e.getKey() + " has unsupported dtype " + dtype);
                 };
-                if (end - begin != count * width || dataStart + end > ch.size()) {
-                    throw new IOException(file + ": tensor " + e.getKey() + " has inconsistent offsets");
+                if (end - begin != count * width) {
+                    throw new IOException(file + ": tensor " + e.getKey() + " has " + (end - begin)
+                            + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+                }
+                if (dataStart + end > ch.size()) {
+                    throw new IOException(file + ": truncated: tensor " + e.getKey() + " ends at byte "
+                            + (dataStart + end) + ", the file has " + ch.size());
                 }
                 ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
                 ch.position(dataStart + begin);

@@ -10,6 +10,7 @@ import io.mr1.tensor.Parameters;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -21,8 +22,8 @@ class Qwen2VlModelTest {
     static final int IMAGE = 5;
 
     static ModelConfig config() {
-        return new ModelConfig("test", 20, 16, 24, 2, 4, 2, 1e-6, 10000, 64, true, IMAGE, 3, 0,
-                new ModelConfig.VisionConfig(1, 16, 2, 2, 2, 2, 8));
+        return new ModelConfig(ModelConfig.MODEL_TYPE, 20, 16, 24, 2, 4, 2, 1e-6, 10000, 64, true, List.of(1, 0, 1),
+                IMAGE, 4, 6, 3, 0, new ModelConfig.VisionConfig(1, 16, 2, 2, 2, 2, 2, 3), List.of());
     }
 
     static Parameters init(Qwen2VlModel model, long seed) {
@@ -48,10 +49,18 @@ class Qwen2VlModelTest {
         };
     }
 
-    static long[][] positions(int t) {
-        long[][] p = new long[1][t];
-        for (int i = 0; i < t; i++) {
-            p[0][i] = i;
+    /** Text positions 0 .. t-1 on all three M-RoPE axes, one row. */
+    static long[][][] positions(int t) {
+        return positions(new long[][] {java.util.stream.LongStream.range(0, t).toArray()});
+    }
+
+    /** The same 1-D positions on all three axes, per row. */
+    static long[][][] positions(long[][] rows) {
+        long[][][] p = new long[rows.length][3][];
+        for (int r = 0; r < rows.length; r++) {
+            for (int a = 0; a < 3; a++) {
+                p[r][a] = rows[r].clone();
+            }
         }
         return p;
     }
@@ -74,7 +83,7 @@ class Qwen2VlModelTest {
         Tensor prefix = model.forward(p, F, new long[][] {{2, 7, 8}}, positions(3), ones(1, 3), null, cache);
         assertArrayEquals(full.slice(1, 0, 3).toDoubleArray(), prefix.toDoubleArray(), 1e-10);
         for (int i = 3; i < 6; i++) {
-            Tensor step = model.forward(p, F, new long[][] {{seq[i]}}, new long[][] {{i}}, ones(1, i + 1), null, cache);
+            Tensor step = model.forward(p, F, new long[][] {{seq[i]}}, positions(new long[][] {{i}}), ones(1, i + 1), null, cache);
             assertArrayEquals(full.slice(1, i, i + 1).toDoubleArray(), step.toDoubleArray(), 1e-10, "token " + i);
         }
         assertEquals(6, cache.length());
@@ -98,9 +107,18 @@ class Qwen2VlModelTest {
         long[][] ids = {{0, 0, 2, 7, 8}, {2, 9, 10, 11, 12}};
         long[][] pos = {{0, 0, 0, 1, 2}, {0, 1, 2, 3, 4}};
         int[][] mask = {{0, 0, 1, 1, 1}, {1, 1, 1, 1, 1}};
-        Tensor batch = model.forward(p, F, ids, pos, mask, null, null);
+        Tensor batch = model.forward(p, F, ids, positions(pos), mask, null, null);
         assertArrayEquals(alone.toDoubleArray(), batch.slice(0, 0, 1).slice(1, 2, 5).toDoubleArray(), 1e-10);
         assertArrayEquals(new long[] {2, 5, 20}, batch.shape());
+    }
+
+    static Tensor randomPixels(int rows, int width, long seed) {
+        Random random = new Random(seed);
+        double[] px = new double[rows * width];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = random.nextGaussian();
+        }
+        return F.constant(px, rows, width);
     }
 
     @Test
@@ -108,24 +126,16 @@ class Qwen2VlModelTest {
         ModelConfig c = config();
         Qwen2VlModel model = new Qwen2VlModel(c);
         Parameters p = init(model, 4);
-        int perImage = c.visionConfig().tokensPerImage();
-        assertEquals(4, perImage); // 8 px / 2 px patches = 4x4 grid, merged 2x2 -> 2x2 tokens
-        int patchLen = 3 * 2 * 2;
-        int patches = 16;
-        Random random = new Random(5);
-        double[] px1 = new double[patches * patchLen];
-        double[] px2 = new double[patches * patchLen];
-        for (int i = 0; i < px1.length; i++) {
-            px1[i] = random.nextGaussian();
-            px2[i] = random.nextGaussian();
-        }
-        int[][] order = ImagePatches.order(c.visionConfig());
-        Tensor img1 = model.encodeImages(p, F, F.constant(px1, 1, patches, patchLen), order);
-        Tensor img2 = model.encodeImages(p, F, F.constant(px2, 1, patches, patchLen), order);
-        assertArrayEquals(new long[] {1, perImage, 16}, img1.shape());
+        int width = c.visionConfig().patchValues();
+        assertEquals(24, width); // 3 channels x 2 frames x 2 x 2
+        List<int[]> grid = List.<int[]>of(new int[] {1, 4, 4}); // 16 patches, merged 2x2 -> 4 tokens
+        Tensor img1 = model.encodeImages(p, F, randomPixels(16, width, 5), grid);
+        Tensor img2 = model.encodeImages(p, F, randomPixels(16, width, 6), grid);
+        assertArrayEquals(new long[] {4, 16}, img1.shape());
         long[] ids = {2, IMAGE, IMAGE, IMAGE, IMAGE, 7, 8};
-        Tensor a = model.forward(p, F, new long[][] {ids}, positions(7), ones(1, 7), img1, null);
-        Tensor b = model.forward(p, F, new long[][] {ids}, positions(7), ones(1, 7), img2, null);
+        long[][][] pos = {MropePositions.of(ids, IMAGE, 2, grid).ids()};
+        Tensor a = model.forward(p, F, new long[][] {ids}, pos, ones(1, 7), img1, null);
+        Tensor b = model.forward(p, F, new long[][] {ids}, pos, ones(1, 7), img2, null);
         // Before the image the outputs agree; after it they depend on the pixels.
         assertArrayEquals(a.slice(1, 0, 1).toDoubleArray(), b.slice(1, 0, 1).toDoubleArray(), 1e-12);
         assertTrue(Math.abs(a.slice(1, 6, 7).sum().toScalar() - b.slice(1, 6, 7).sum().toScalar()) > 1e-9);
@@ -134,18 +144,43 @@ class Qwen2VlModelTest {
     }
 
     @Test
-    void patchOrderIsWindowMajor() {
-        int[][] order = ImagePatches.order(new ModelConfig.VisionConfig(1, 16, 2, 2, 2, 2, 8));
-        assertArrayEquals(new int[] {0, 0}, order[0]);
-        assertArrayEquals(new int[] {0, 1}, order[1]);
-        assertArrayEquals(new int[] {1, 0}, order[2]);
-        assertArrayEquals(new int[] {1, 1}, order[3]);
-        assertArrayEquals(new int[] {0, 2}, order[4]);
+    void imagesInOneBatchStaySeparateWhateverTheirGrids() {
+        ModelConfig c = config();
+        Qwen2VlModel model = new Qwen2VlModel(c);
+        Parameters p = init(model, 7);
+        int width = c.visionConfig().patchValues();
+        int[] wide = {1, 2, 4};
+        int[] square = {1, 4, 4};
+        Tensor a = randomPixels(8, width, 1);
+        Tensor b = randomPixels(16, width, 2);
+        Tensor c2 = randomPixels(8, width, 3);
+        Tensor alone = model.encodeImages(p, F, b, List.of(square));
+        Tensor together = model.encodeImages(p, F, F.concat(List.of(a, b, c2), 0), List.of(wide, square, wide));
+        assertArrayEquals(new long[] {2 + 4 + 2, 16}, together.shape());
+        assertArrayEquals(alone.toDoubleArray(), together.slice(0, 2, 6).toDoubleArray(), 1e-12);
+        assertArrayEquals(model.encodeImages(p, F, c2, List.of(wide)).toDoubleArray(),
+                together.slice(0, 6, 8).toDoubleArray(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> model.encodeImages(p, F, b, List.of(wide)));
+    }
+
+    @Test
+    void mropePositionsFollowTheImageGrid() {
+        long[] ids = {1, 2, IMAGE, IMAGE, IMAGE, IMAGE, IMAGE, IMAGE, 8, 9};
+        MropePositions pos = MropePositions.of(ids, IMAGE, 2, List.<int[]>of(new int[] {1, 4, 6}));
+        assertArrayEquals(new long[] {0, 1, 2, 2, 2, 2, 2, 2, 5, 6}, pos.ids()[0]);
+        assertArrayEquals(new long[] {0, 1, 2, 2, 2, 3, 3, 3, 5, 6}, pos.ids()[1]);
+        assertArrayEquals(new long[] {0, 1, 2, 3, 4, 2, 3, 4, 5, 6}, pos.ids()[2]);
+        assertEquals(7, pos.next());
+        assertEquals(-3, pos.ropeDelta());
+        assertThrows(IllegalArgumentException.class, () -> MropePositions.of(ids, IMAGE, 2, List.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> MropePositions.of(ids, IMAGE, 2, List.<int[]>of(new int[] {1, 4, 4})));
     }
 
     @Test
     void tinyDefaultConfigHasOneToFiveMillionParameters() {
-        ModelConfig tiny = ModelConfig.tiny(2000, 5, 3, 0);
+        ModelConfig tiny = ModelConfig.tiny(WordLevelTokenizerJson.vocabulary(
+                java.util.stream.IntStream.range(0, 2000).mapToObj(Integer::toString).toList()));
         long count = new Qwen2VlModel(tiny).parameters().values().stream().mapToLong(ParamSpec::size).sum();
         assertTrue(count >= 1_000_000 && count <= 5_000_000, "parameters: " + count);
     }

@@ -65,7 +65,7 @@ final class Decoder {
                 ids[r][offset + j] = prompt[j];
                 mask[r][offset + j] = 1;
             }
-            nextPos[r] = prompt.length;
+            nextPos[r] = rows.get(r).positions().next();
         }
         KvCache cache = useCache ? new KvCache(config.numHiddenLayers()) : null;
         int vocab = config.vocabSize();
@@ -95,7 +95,7 @@ final class Decoder {
             }
             KvCache shared = new KvCache(config.numHiddenLayers());
             float[] last = SequenceScorer.lastLogits(scorer.runPrefix(p, f, uniqueIds, uniqueMask, length,
-                    scorer.imageFeatures(p, f, unique), shared));
+                    scorer.imageFeatures(p, f, unique), shared, unique));
             sharedLast = new float[n * vocab];
             for (int r = 0; r < n; r++) {
                 System.arraycopy(last, source[r] * vocab, sharedLast, r * vocab, vocab);
@@ -103,7 +103,7 @@ final class Decoder {
             cache = shared.repeatRows(f, source);
         } else {
             features = scorer.imageFeatures(p, f, rows);
-            logits = scorer.runPrefix(p, f, ids, mask, length, features, cache);
+            logits = scorer.runPrefix(p, f, ids, mask, length, features, cache, rows);
         }
         for (int step = 0; step < sampling.maxNewTokens(); step++) {
             float[] last = step == 0 && sharedLast != null ? sharedLast : SequenceScorer.lastLogits(logits);
@@ -129,11 +129,13 @@ final class Decoder {
             }
             if (useCache) {
                 long[][] newIds = new long[n][1];
-                long[][] newPos = new long[n][1];
+                long[][][] newPos = new long[n][3][1];
                 int[][] keyMask = new int[n][length];
                 for (int r = 0; r < n; r++) {
                     newIds[r][0] = ids[r][length - 1];
-                    newPos[r][0] = nextPos[r]++;
+                    // transformers: cache length + rope_delta on all three axes, per row without padding.
+                    long position = nextPos[r]++;
+                    newPos[r] = new long[][] {{position}, {position}, {position}};
                     System.arraycopy(mask[r], 0, keyMask[r], 0, length);
                 }
                 logits = scorer.model().forward(p, f, newIds, newPos, keyMask, null, cache);
@@ -141,7 +143,7 @@ final class Decoder {
                 for (int r = 0; r < n; r++) {
                     nextPos[r]++;
                 }
-                logits = scorer.runPrefix(p, f, ids, mask, length, features, null);
+                logits = scorer.runPrefix(p, f, ids, mask, length, features, null, rows);
             }
         }
         List<List<Completion>> out = new ArrayList<>();

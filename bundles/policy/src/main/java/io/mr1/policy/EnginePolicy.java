@@ -13,6 +13,8 @@ import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.Checkpoints;
+import io.mr1.models.ImageProcessor;
+import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.Qwen2VlModel;
 import io.mr1.models.SafeTensors;
@@ -47,12 +49,16 @@ import java.util.function.Function;
  */
 public final class EnginePolicy implements Policy {
 
+    /** Copied beside tokenizer.json when a checkpoint has it. */
+    private static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+
     /** Variable-name prefix of the frozen reference weights. */
     static final String REFERENCE = "ref.";
 
     private final TensorEngine engine;
     private final TextTokenizer tokenizer;
     private final ModelConfig config;
+    private final ImageProcessorConfig images;
     private final Path tokenizerFile;
     private final List<String> names;
     private final SequenceScorer scorer;
@@ -85,20 +91,27 @@ public final class EnginePolicy implements Policy {
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new IOException("missing " + tokenizerFile);
         }
-        Map<String, SafeTensors.Entry> weights = SafeTensors.read(checkpoint.resolve(Checkpoints.WEIGHTS));
-        Checkpoints.validate(checkpoint.resolve(Checkpoints.WEIGHTS), model, weights);
+        Map<String, SafeTensors.Entry> weights = Checkpoints.readWeights(checkpoint);
+        Checkpoints.validate(weightsFile(checkpoint), model, weights);
         Map<String, SafeTensors.Entry> refWeights = referenceDir.toAbsolutePath().normalize()
-                .equals(checkpoint.toAbsolutePath().normalize()) ? weights
-                : SafeTensors.read(referenceDir.resolve(Checkpoints.WEIGHTS));
-        Checkpoints.validate(referenceDir.resolve(Checkpoints.WEIGHTS), model, refWeights);
+                .equals(checkpoint.toAbsolutePath().normalize()) ? weights : Checkpoints.readWeights(referenceDir);
+        Checkpoints.validate(weightsFile(referenceDir), model, refWeights);
         List<String> names = new ArrayList<>(model.parameters().keySet());
         for (String name : names) {
             engine.create(name, weights.get(name).data(), weights.get(name).shape(), true);
             engine.create(REFERENCE + name, refWeights.get(name).data(), refWeights.get(name).shape(), false);
         }
         long updates = readOptimizerState(engine, checkpoint, names);
+        ImageProcessorConfig images = config.visionConfig() == null ? null
+                : ImageProcessorConfig.read(checkpoint, config.visionConfig());
         TextTokenizer tokenizer = tokenizers.apply(tokenizerFile);
-        return new EnginePolicy(engine, tokenizer, model, tokenizerFile, names, updates);
+        return new EnginePolicy(engine, tokenizer, model, images, tokenizerFile, names, updates);
+    }
+
+    /** The file that names a folder's weights: its index when sharded, else model.safetensors. */
+    private static Path weightsFile(Path folder) {
+        Path index = folder.resolve(Checkpoints.INDEX);
+        return Files.isRegularFile(index) ? index : folder.resolve(Checkpoints.WEIGHTS);
     }
 
     private static long readOptimizerState(TensorEngine engine, Path checkpoint, List<String> names)
@@ -130,14 +143,16 @@ public final class EnginePolicy implements Policy {
         }
     }
 
-    private EnginePolicy(TensorEngine engine, TextTokenizer tokenizer, Qwen2VlModel model, Path tokenizerFile,
-                         List<String> names, long updates) {
+    private EnginePolicy(TensorEngine engine, TextTokenizer tokenizer, Qwen2VlModel model, ImageProcessorConfig images,
+                         Path tokenizerFile, List<String> names, long updates) {
         this.engine = engine;
         this.tokenizer = tokenizer;
         this.config = model.config();
+        this.images = images;
         this.tokenizerFile = tokenizerFile;
         this.names = List.copyOf(names);
-        this.scorer = new SequenceScorer(model, new PromptEncoder(config, tokenizer), visionTokenIds());
+        this.scorer = new SequenceScorer(model, new PromptEncoder(config,
+                images == null ? null : new ImageProcessor(images), tokenizer), visionTokenIds());
         this.decoder = new Decoder(scorer, tokenizer);
         this.optimizer = new AdamW(engine, names, updates);
         this.policyWeights = engine::variable;
@@ -149,14 +164,12 @@ public final class EnginePolicy implements Policy {
         return config;
     }
 
+    /** The vision markers (image placeholder, vision start and end) that a completion never contains. */
     private int[] visionTokenIds() {
         Set<Integer> ids = new TreeSet<>();
-        ids.add(config.imageTokenId());
-        long unknown = tokenizer.encode("<unk>")[0];
-        for (String marker : List.of("<|vision_start|>", "<|vision_end|>", "<|image_pad|>")) {
-            long[] found = tokenizer.encode(marker);
-            if (found.length == 1 && found[0] != unknown && found[0] != config.eosTokenId()) {
-                ids.add((int) found[0]);
+        for (int id : new int[] {config.imageTokenId(), config.visionStartTokenId(), config.visionEndTokenId()}) {
+            if (id >= 0 && id < config.vocabSize() && id != config.eosTokenId()) {
+                ids.add(id);
             }
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();
@@ -292,12 +305,19 @@ public final class EnginePolicy implements Policy {
     public void save(Path dir, boolean withOptimizerState) throws IOException {
         Path staging = Checkpoints.staging(dir);
         config.write(staging.resolve(Checkpoints.CONFIG));
+        if (images != null) {
+            images.write(staging.resolve(ImageProcessorConfig.FILE));
+        }
         Files.copy(tokenizerFile, staging.resolve(Checkpoints.TOKENIZER));
+        Path tokenizerConfig = tokenizerFile.resolveSibling(TOKENIZER_CONFIG);
+        if (Files.isRegularFile(tokenizerConfig)) {
+            Files.copy(tokenizerConfig, staging.resolve(TOKENIZER_CONFIG));
+        }
         Map<String, SafeTensors.Entry> weights = new LinkedHashMap<>();
         for (String name : names) {
             weights.put(name, new SafeTensors.Entry(engine.shape(name), engine.read(name)));
         }
-        SafeTensors.write(staging.resolve(Checkpoints.WEIGHTS), weights);
+        Checkpoints.writeWeights(staging, weights, Checkpoints.MAX_SHARD_BYTES);
         if (withOptimizerState && optimizer.updates() > 0) {
             Map<String, SafeTensors.Entry> moments = new LinkedHashMap<>();
             for (String prefix : List.of(AdamW.FIRST, AdamW.SECOND)) {

@@ -3,8 +3,10 @@ package io.mr1.policy;
 import io.mr1.api.types.ImageRef;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.ChatTemplate;
-import io.mr1.models.ImagePatches;
+import io.mr1.models.ImageProcessor;
 import io.mr1.models.ModelConfig;
+import io.mr1.models.MropePositions;
+import io.mr1.models.PatchedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -14,54 +16,75 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns prompts into token ids (chat template, image placeholders) and preprocessed image
- * patches, keeping recently used images: training revisits the same images every epoch.
+ * Turns prompts into token ids (chat template, one placeholder per merged image token, as
+ * many as the image's grid gives), processed image patches and M-RoPE positions, keeping
+ * recently used images: training revisits the same images every epoch.
  */
 final class PromptEncoder {
 
-    /** A prompt tokenised, with its images preprocessed. */
-    record Encoded(long[] ids, List<float[][]> images) {
+    /** A prompt tokenised, with its images processed and its M-RoPE positions. */
+    record Encoded(long[] ids, List<PatchedImage> images, MropePositions positions) {
+
+        /** (temporal, height, width) position of real token j: the prompt's, then one more per generated token. */
+        long position(int axis, int j) {
+            return j < ids.length ? positions.ids()[axis][j] : positions.next() + (j - ids.length);
+        }
     }
 
     private static final int IMAGE_CACHE_SIZE = 4096;
 
     private final ModelConfig config;
+    private final ImageProcessor processor;
     private final TextTokenizer tokenizer;
-    private final Map<Path, float[][]> imageCache = new LinkedHashMap<>(256, 0.75f, true) {
+    private final Map<Path, PatchedImage> imageCache = new LinkedHashMap<>(256, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, float[][]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Path, PatchedImage> eldest) {
             return size() > IMAGE_CACHE_SIZE;
         }
     };
 
-    PromptEncoder(ModelConfig config, TextTokenizer tokenizer) {
+    /**
+     * @param config the model
+     * @param processor the model folder's image processor (null for a model without vision)
+     * @param tokenizer the tokenizer
+     */
+    PromptEncoder(ModelConfig config, ImageProcessor processor, TextTokenizer tokenizer) {
         this.config = config;
+        this.processor = processor;
         this.tokenizer = tokenizer;
     }
 
     Encoded encode(Prompt prompt) {
-        int perImage = config.visionConfig() == null ? 0 : config.visionConfig().tokensPerImage();
-        if (!prompt.images().isEmpty() && config.visionConfig() == null) {
+        if (!prompt.images().isEmpty() && (config.visionConfig() == null || processor == null)) {
             throw new IllegalArgumentException("prompt " + prompt.id() + " has images but the model has no vision encoder");
         }
-        List<float[][]> images = new ArrayList<>();
+        List<PatchedImage> images = new ArrayList<>();
+        List<Integer> tokens = new ArrayList<>();
+        List<int[]> grids = new ArrayList<>();
         for (ImageRef ref : prompt.images()) {
             Path path = ref.path().toAbsolutePath();
-            float[][] patches = imageCache.get(path);
-            if (patches == null) {
+            PatchedImage image = imageCache.get(path);
+            if (image == null) {
                 try {
-                    patches = ImagePatches.read(path, config.visionConfig());
+                    image = processor.read(path);
                 } catch (IOException e) {
                     throw new UncheckedIOException("prompt " + prompt.id() + ": " + e.getMessage(), e);
                 }
-                imageCache.put(path, patches);
+                imageCache.put(path, image);
             }
-            images.add(patches);
+            images.add(image);
+            tokens.add(image.tokens(config.visionConfig().spatialMergeSize()));
+            grids.add(image.gridThw());
         }
-        String text = ChatTemplate.render(prompt.text(), images.size(), perImage);
-        return new Encoded(tokenizer.encode(text), images);
+        long[] ids = tokenizer.encode(ChatTemplate.render(prompt.text(), tokens));
+        int merge = config.visionConfig() == null ? 1 : config.visionConfig().spatialMergeSize();
+        try {
+            return new Encoded(ids, images, MropePositions.of(ids, config.imageTokenId(), merge, grids));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("prompt " + prompt.id() + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.mr1.policy;
 
 import io.mr1.api.types.Prompt;
-import io.mr1.models.ImagePatches;
 import io.mr1.models.KvCache;
 import io.mr1.models.ModelConfig;
+import io.mr1.models.PatchedImage;
 import io.mr1.models.Qwen2VlModel;
 import io.mr1.tensor.Parameters;
 import io.mr1.tensor.Tensor;
@@ -48,23 +48,33 @@ final class SequenceScorer {
 
     /** Image features for rows whose prompts are given in order (null when there are none). */
     Tensor imageFeatures(Parameters p, TensorFactory f, List<PromptEncoder.Encoded> rows) {
-        List<float[][]> images = new ArrayList<>();
+        List<PatchedImage> images = new ArrayList<>();
         rows.forEach(r -> images.addAll(r.images()));
         if (images.isEmpty()) {
             return null;
         }
-        int n = images.get(0).length;
-        int len = images.get(0)[0].length;
-        float[] flat = new float[images.size() * n * len];
+        int width = config.visionConfig().patchValues();
+        int total = images.stream().mapToInt(PatchedImage::rows).sum();
+        float[] flat = new float[total * width];
+        List<int[]> grids = new ArrayList<>();
         int k = 0;
-        for (float[][] image : images) {
-            for (float[] patch : image) {
-                System.arraycopy(patch, 0, flat, k, len);
-                k += len;
+        for (PatchedImage image : images) {
+            if (image.values().length != image.rows() * width) {
+                throw new IllegalArgumentException("image patch rows of " + image.values().length / image.rows()
+                        + " values; the vision tower takes " + width);
             }
+            System.arraycopy(image.values(), 0, flat, k, image.values().length);
+            k += image.values().length;
+            grids.add(image.gridThw());
         }
-        Tensor patches = f.constant(flat, images.size(), n, len);
-        return model.encodeImages(p, f, patches, ImagePatches.order(config.visionConfig()));
+        return model.encodeImages(p, f, f.constant(flat, total, width), grids);
+    }
+
+    /** Sets the three M-RoPE positions of row r, column c to those of real token j of a prompt's row. */
+    static void setPosition(long[][][] positions, int r, int c, PromptEncoder.Encoded prompt, int j) {
+        for (int axis = 0; axis < 3; axis++) {
+            positions[r][axis][c] = prompt.position(axis, j);
+        }
     }
 
     /**
@@ -93,7 +103,7 @@ final class SequenceScorer {
         int u = unique.size();
         int prefixLen = unique.stream().mapToInt(e -> e.ids().length).max().orElse(0) - 1;
         long[][] prefixIds = new long[u][prefixLen];
-        long[][] prefixPos = new long[u][prefixLen];
+        long[][][] prefixPos = new long[u][3][prefixLen];
         int[][] prefixMask = new int[u][prefixLen];
         for (int i = 0; i < u; i++) {
             long[] prompt = unique.get(i).ids();
@@ -102,7 +112,7 @@ final class SequenceScorer {
             for (int j = 0; j < prompt.length - 1; j++) {
                 prefixIds[i][offset + j] = prompt[j];
                 prefixMask[i][offset + j] = 1;
-                prefixPos[i][offset + j] = j;
+                setPosition(prefixPos, i, offset + j, unique.get(i), j);
             }
         }
         KvCache shared = new KvCache(config.numHiddenLayers());
@@ -110,7 +120,7 @@ final class SequenceScorer {
         KvCache cache = shared.repeatRows(f, source);
         int t = 1 + width;
         long[][] ids = new long[n][t];
-        long[][] positions = new long[n][t];
+        long[][][] positions = new long[n][3][t];
         int[][] mask = new int[n][prefixLen + t];
         long[] targets = new long[n * width];
         for (int r = 0; r < n; r++) {
@@ -119,11 +129,11 @@ final class SequenceScorer {
             System.arraycopy(prefixMask[source[r]], 0, mask[r], 0, prefixLen);
             Arrays.fill(ids[r], padId);
             ids[r][0] = prompt[prompt.length - 1];
-            positions[r][0] = prompt.length - 1;
+            setPosition(positions, r, 0, unique.get(source[r]), prompt.length - 1);
             mask[r][prefixLen] = 1;
             for (int j = 0; j < completion.length; j++) {
                 ids[r][1 + j] = completion[j];
-                positions[r][1 + j] = prompt.length + j;
+                setPosition(positions, r, 1 + j, unique.get(source[r]), prompt.length + j);
                 mask[r][prefixLen + 1 + j] = 1;
                 targets[r * width + j] = completion[j];
             }
@@ -139,7 +149,7 @@ final class SequenceScorer {
         int promptLen = prompts.stream().mapToInt(e -> e.ids().length).max().orElse(0);
         int t = promptLen + width;
         long[][] ids = new long[n][t];
-        long[][] positions = new long[n][t];
+        long[][][] positions = new long[n][3][t];
         int[][] mask = new int[n][t];
         long[] targets = new long[n * width];
         for (int r = 0; r < n; r++) {
@@ -147,16 +157,15 @@ final class SequenceScorer {
             int[] completion = completions.get(r);
             int offset = promptLen - prompt.length;
             Arrays.fill(ids[r], padId);
-            long pos = 0;
             for (int j = 0; j < prompt.length; j++) {
                 ids[r][offset + j] = prompt[j];
                 mask[r][offset + j] = 1;
-                positions[r][offset + j] = pos++;
+                setPosition(positions, r, offset + j, prompts.get(r), j);
             }
             for (int j = 0; j < completion.length; j++) {
                 ids[r][promptLen + j] = completion[j];
                 mask[r][promptLen + j] = 1;
-                positions[r][promptLen + j] = pos++;
+                setPosition(positions, r, promptLen + j, prompts.get(r), prompt.length + j);
                 targets[r * width + j] = completion[j];
             }
         }
@@ -176,19 +185,24 @@ final class SequenceScorer {
                 .gatherLast(f.indices(targets, n, width));
     }
 
-    /** Forward over the first {@code length} columns (left-padded prompt plus tokens so far). */
+    /**
+     * Forward over the first {@code length} columns (left-padded prompt plus tokens so far);
+     * row r's real tokens are {@code rows.get(r)}'s prompt followed by generated tokens.
+     */
     Tensor runPrefix(Parameters p, TensorFactory f, long[][] ids, int[][] mask, int length, Tensor features,
-                     KvCache cache) {
+                     KvCache cache, List<PromptEncoder.Encoded> rows) {
         int n = ids.length;
         long[][] prefix = new long[n][length];
-        long[][] positions = new long[n][length];
+        long[][][] positions = new long[n][3][length];
         int[][] keyMask = new int[n][length];
         for (int r = 0; r < n; r++) {
-            long pos = 0;
+            int real = 0;
             for (int j = 0; j < length; j++) {
                 prefix[r][j] = ids[r][j];
                 keyMask[r][j] = mask[r][j];
-                positions[r][j] = mask[r][j] == 1 ? pos++ : 0;
+                if (mask[r][j] == 1) {
+                    setPosition(positions, r, j, rows.get(r), real++);
+                }
             }
         }
         return model.forward(p, f, prefix, positions, keyMask, features, cache);

@@ -95,6 +95,9 @@ public interface Tensor {
     /** @return tanh, elementwise */
     Tensor tanh();
 
+    /** @return the Gauss error function, elementwise (exact GELU = x * (1 + erf(x / sqrt 2)) / 2) */
+    Tensor erf();
+
     /**
      * Matrix product over the last two dimensions, broadcasting the leading (batch)
      * dimensions: [..., n, k] x [..., k, m] -> [..., n, m].

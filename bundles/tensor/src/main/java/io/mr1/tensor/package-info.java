@@ -6,7 +6,7 @@
  * shape bucket); {@link io.mr1.tensor.DoubleTensor} is the pure-Java double-precision
  * implementation used as the reference engine in tests.
  */
-@Version("1.1.0")
+@Version("2.0.0")
 @Export
 package io.mr1.tensor;
 

@@ -384,4 +384,15 @@ class DoubleTensorTest {
         assertFails("out of range", () -> f.concat(List.of(a, a), 2));
         assertFails("fill shape", () -> f.constant(new double[] {1, 2, 3}, 2, 2));
     }
+
+    @Test
+    void erfMatchesTabulatedValues() {
+        // erf at 0, 0.5, 1, -2, 3 and 7 (to double precision).
+        double[] x = {0, 0.5, 1, -2, 3, 7};
+        double[] expected = {0, 0.5204998778130465, 0.8427007929497149, -0.9953222650189527, 0.9999779095030014, 1};
+        double[] got = DoubleTensor.of(x, 6).erf().toDoubleArray();
+        for (int i = 0; i < x.length; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(expected[i], got[i], 1e-15, "erf(" + x[i] + ")");
+        }
+    }
 }

@@ -14,6 +14,7 @@ import io.mr1.api.task.Task;
 import io.mr1.api.types.StepStats;
 import io.mr1.core.io.AtomicFiles;
 import io.mr1.models.Checkpoints;
+import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.WordLevelTokenizerJson;
 import io.mr1.trainer.grpo.WeightedReward;
@@ -295,16 +296,14 @@ public final class TrainingSession {
             addWords(words, s.thinking());
         }
         Map<String, Integer> vocab = WordLevelTokenizerJson.vocabulary(new ArrayList<>(words));
-        ModelConfig tiny = ModelConfig.tiny(vocab.size(), vocab.get(WordLevelTokenizerJson.IMAGE),
-                vocab.get(WordLevelTokenizerJson.EOS), vocab.get(WordLevelTokenizerJson.PAD));
         int h = c.model().hiddenSize();
-        ModelConfig.VisionConfig v = tiny.visionConfig();
-        ModelConfig config = new ModelConfig(tiny.modelType(), tiny.vocabSize(), h, h * 3, c.model().layers(),
-                Math.max(1, h / 32), Math.max(1, h / 64), tiny.rmsNormEps(), tiny.ropeTheta(),
-                tiny.maxPositionEmbeddings(), true, tiny.imageTokenId(), tiny.eosTokenId(), tiny.padTokenId(),
-                new ModelConfig.VisionConfig(v.depth(), v.embedDim(), v.numHeads(), v.mlpRatio(), v.patchSize(),
-                        v.spatialMergeSize(), c.model().imageSize()));
-        Checkpoints.createRandom(dir, config, vocab, c.model().createSeed());
+        ModelConfig config = ModelConfig.tiny(vocab).withDecoder(h, h * 3, c.model().layers(), Math.max(1, h / 32),
+                Math.max(1, h / 64));
+        // Images are resized to at most image_size^2 pixels (aspect ratio kept, sides multiples of 28).
+        int pixels = c.model().imageSize() * c.model().imageSize();
+        ImageProcessorConfig images = ImageProcessorConfig.of(config.visionConfig(),
+                Math.min(ImageProcessorConfig.DEFAULT_MIN_PIXELS, pixels), pixels);
+        Checkpoints.createRandom(dir, config, images, vocab, c.model().createSeed());
     }
 
     private static void addWords(Set<String> words, String text) {

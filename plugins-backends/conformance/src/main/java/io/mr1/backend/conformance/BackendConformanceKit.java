@@ -17,6 +17,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.ImageRef;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.Checkpoints;
+import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.Qwen2VlModel;
 import io.mr1.models.SafeTensors;
@@ -89,6 +90,29 @@ public abstract class BackendConformanceKit {
     static final List<Prompt> PROMPTS = List.of(Prompt.text("a", "how many items are there ?"),
             Prompt.text("b", "count the objects in the image"));
 
+    /**
+     * A tiny Qwen2-VL: hidden 32, 2 layers, 4 heads over 2 KV heads, vision depth 1, width 16,
+     * patch 4 (so a 40x30 test image is a few patches).
+     *
+     * @param vocab the word-level vocabulary
+     * @return the config
+     */
+    public static ModelConfig tinyConfig(Map<String, Integer> vocab) {
+        return ModelConfig.tiny(vocab).withDecoder(32, 64, 2, 4, 2)
+                .withVision(new ModelConfig.VisionConfig(1, 16, 2, 2, 4, 2, 2, 3));
+    }
+
+    /**
+     * The tiny model's image processor: at most 512 pixels, so {@link #dotsImage}'s 40x30
+     * becomes 24x16, a 6x4 grid of patches (6 image tokens, not square).
+     *
+     * @param config the tiny config
+     * @return the settings
+     */
+    public static ImageProcessorConfig tinyImages(ModelConfig config) {
+        return ImageProcessorConfig.of(config.visionConfig(), 64, 512);
+    }
+
     /** A tiny model folder with seeded random weights. */
     protected static Path tinyModel(Path dir, long seed) throws Exception {
         List<String> words = new ArrayList<>(List.of("user", "assistant", "how", "many", "items", "are", "there",
@@ -97,10 +121,8 @@ public abstract class BackendConformanceKit {
             words.add(Integer.toString(i));
         }
         Map<String, Integer> vocab = WordLevelTokenizerJson.vocabulary(words);
-        ModelConfig config = new ModelConfig("mr1-qwen2-vl", vocab.size(), 32, 64, 2, 4, 2, 1e-6, 10000, 256, true,
-                vocab.get(WordLevelTokenizerJson.IMAGE), vocab.get(WordLevelTokenizerJson.EOS),
-                vocab.get(WordLevelTokenizerJson.PAD), new ModelConfig.VisionConfig(1, 16, 2, 2, 4, 2, 16));
-        Checkpoints.createRandom(dir, config, vocab, seed);
+        ModelConfig config = tinyConfig(vocab);
+        Checkpoints.createRandom(dir, config, tinyImages(config), vocab, seed);
         return dir;
     }
 
@@ -297,7 +319,8 @@ public abstract class BackendConformanceKit {
             direction[i] = random.nextGaussian();
         }
         long[][] ids = {{2, 20, 21, 22, 23, 24, 25}};
-        long[][] pos = {{0, 1, 2, 3, 4, 5, 6}};
+        long[] text = {0, 1, 2, 3, 4, 5, 6};
+        long[][][] pos = {{text, text, text}}; // text: the same position on the three M-RoPE axes
         int[][] keyMask = {{1, 1, 1, 1, 1, 1, 1}};
         long[] targets = {21, 22, 23, 24, 25, 26};
         PolicyLoss.Grpo spec = new PolicyLoss.Grpo(0.0, 0.2, 0.2, PolicyLoss.KlEstimator.K3,
@@ -378,6 +401,31 @@ public abstract class BackendConformanceKit {
                     Completion c = new Completion("a", 0, "", swapped, new float[k + 1], false);
                     float altLogp = policy.logProbs(PROMPTS.subList(0, 1), List.of(c)).get(0)[k];
                     assertTrue(altLogp <= chosen + 1e-5f, "step " + k + ": token " + alt + " beats the greedy one");
+                }
+            }
+        }
+    }
+
+    /**
+     * Decoding after an image: with the KV cache each new token sits at the prompt's last
+     * M-RoPE position + 1 (transformers' cache length + rope_delta), without it every pass
+     * recomputes the positions; both must give the same tokens.
+     */
+    @Test
+    void kvCacheSamplingAfterAnImageEqualsRecomputingFromScratch(@TempDir Path tmp) throws Exception {
+        Path dir = tinyModel(tmp.resolve("m"), 31);
+        List<Prompt> prompts = List.of(
+                new Prompt("p", "how many items are there ?", List.of(new ImageRef(dotsImage(tmp, "2.png", 2)))),
+                new Prompt("q", "count the objects", List.of(new ImageRef(dotsImage(tmp, "4.png", 4)))));
+        try (Policy policy = backend().load(dir, "cpu")) {
+            SamplingParams params = new SamplingParams(2, 1.0, 1.0, 0, 8, 41);
+            List<List<Completion>> cached = policy.sample(prompts, params);
+            List<List<Completion>> scratch = sampleWithoutCache(policy, prompts, params);
+            for (int i = 0; i < cached.size(); i++) {
+                for (int j = 0; j < cached.get(i).size(); j++) {
+                    assertArrayEquals(scratch.get(i).get(j).tokenIds(), cached.get(i).get(j).tokenIds(),
+                            "prompt " + i + " sample " + j);
+                    assertArrayEquals(scratch.get(i).get(j).logProbs(), cached.get(i).get(j).logProbs(), 1e-4f);
                 }
             }
         }

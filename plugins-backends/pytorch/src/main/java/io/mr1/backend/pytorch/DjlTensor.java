@@ -216,6 +216,11 @@ final class DjlTensor implements Tensor {
     }
 
     @Override
+    public Tensor erf() {
+        return wrap(array.erf());
+    }
+
+    @Override
     public Tensor matmul(Tensor other) {
         return wrap(array.matMul(of(other)));
     }

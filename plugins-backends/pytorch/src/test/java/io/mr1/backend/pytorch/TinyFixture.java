@@ -1,5 +1,6 @@
 package io.mr1.backend.pytorch;
 
+import io.mr1.backend.conformance.BackendConformanceKit;
 import io.mr1.models.Checkpoints;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.WordLevelTokenizerJson;
@@ -25,14 +26,13 @@ final class TinyFixture {
     }
 
     static ModelConfig config(Map<String, Integer> vocab) {
-        return new ModelConfig("mr1-qwen2-vl", vocab.size(), 32, 64, 2, 4, 2, 1e-6, 10000, 256, true,
-                vocab.get(WordLevelTokenizerJson.IMAGE), vocab.get(WordLevelTokenizerJson.EOS),
-                vocab.get(WordLevelTokenizerJson.PAD), new ModelConfig.VisionConfig(1, 16, 2, 2, 4, 2, 16));
+        return BackendConformanceKit.tinyConfig(vocab);
     }
 
     static Path create(Path dir, long seed) throws IOException {
         Map<String, Integer> vocab = vocabulary();
-        Checkpoints.createRandom(dir, config(vocab), vocab, seed);
+        ModelConfig config = config(vocab);
+        Checkpoints.createRandom(dir, config, BackendConformanceKit.tinyImages(config), vocab, seed);
         return dir;
     }
 }
