@@ -146,6 +146,24 @@ public final class SharedData {
     }
 
     /**
+     * Generates with two tasks (e.g. one without options and one with the defaults given as
+     * options) and one seed: the datasets must be identical byte for byte.
+     *
+     * @param a one task
+     * @param b the other
+     * @param count items
+     * @param seed the seed
+     * @param tmp a scratch folder
+     * @throws IOException if generating fails
+     */
+    public static void assertSameData(Task a, Task b, int count, long seed, Path tmp) throws IOException {
+        a.generate(count, seed, tmp.resolve("a"));
+        b.generate(count, seed, tmp.resolve("b"));
+        assertEquals(1 + 2 * count, files(tmp.resolve("b")).size());
+        assertNull(firstDifference(tmp.resolve("a"), tmp.resolve("b")));
+    }
+
+    /**
      * Generates more than one parallel chunk of items on one thread and on three: the
      * datasets must be identical byte for byte.
      *

@@ -259,4 +259,41 @@ class GeometryReasoningTaskTest {
         assertTrue(e.getMessage().contains("task_options.prompt_template must contain {question}"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> shared.withOptions(java.util.Map.of("families", "x")));
     }
+
+    @Test
+    void familiesChooseTheProblems() throws Exception {
+        GeometryReasoningTask two = task.withOptions(Map.of("families", List.of("lengths", "circle-angles")));
+        assertEquals(List.of(0, 0, 0, 1, 1), List.copyOf(two.settings().families().weights().values()));
+        two.generate(40, 2, tmp);
+        TreeSet<String> families = new TreeSet<>();
+        for (int i = 0; i < 40; i++) {
+            families.add(scene(i).get("family").getAsString());
+        }
+        assertEquals(new TreeSet<>(List.of("circle-angles", "lengths")), families);
+        GeometryReasoningTask weighted = task.withOptions(Map.of("families", Map.of("parallel-lines", 2)));
+        List<Sample> samples = weighted.load(weighted.generate(5, 2, tmp.resolve("weighted")), false);
+        assertEquals(5, samples.size());
+        samples.forEach(s -> assertTrue(s.question().contains("AB parallel CD"), s.question()));
+    }
+
+    /** Every family at one weight, listed in another order, writes the same bytes as no option. */
+    @Test
+    void allFamiliesGivenAsAnOptionChangeNothing() throws Exception {
+        GeometryReasoningTask explicit = task.withOptions(Map.of("families",
+                List.of("lengths", "circle-angles", "angle-bisector", "parallel-lines", "triangle-angles")));
+        assertEquals(GeometrySettings.DEFAULTS, explicit.settings());
+        SharedData.assertSameData(task, explicit, 20, 6, tmp);
+    }
+
+    @Test
+    void badFamiliesNameTheKeyAndTheValidFamilies() {
+        assertEquals("task geometry-reasoning: task_options.families: unknown family 'circles'; valid: "
+                + "triangle-angles, parallel-lines, angle-bisector, circle-angles, lengths",
+                assertThrows(IllegalArgumentException.class,
+                        () -> task.withOptions(Map.of("families", List.of("circles")))).getMessage());
+        assertEquals("task geometry-reasoning: task_options.families: needs at least one family with a weight above"
+                + " 0; valid: triangle-angles, parallel-lines, angle-bisector, circle-angles, lengths",
+                assertThrows(IllegalArgumentException.class,
+                        () -> task.withOptions(Map.of("families", Map.of("lengths", 0)))).getMessage());
+    }
 }
