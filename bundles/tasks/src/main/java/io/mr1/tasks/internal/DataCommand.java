@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.IntConsumer;
 import java.util.stream.Stream;
@@ -22,9 +23,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code mr1 data generate --task T --n N [--seed S] --out DIR}: writes a procedurally
- * generated dataset of any installed task. The data is written into a hidden sibling
- * folder and renamed to DIR at the end, so DIR is either absent or complete.
+ * {@code mr1 data generate --task T --n N [--seed S] [--options FILE] [--option K=V]... --out DIR}:
+ * writes a procedurally generated dataset of any installed task, with the task's per-run
+ * options (the run config's {@code task_options}), and records task, count, seed and options
+ * in {@code DIR/generation.json}. The data is written into a hidden sibling folder and
+ * renamed to DIR at the end, so DIR is either absent or complete.
  */
 @Component(service = CliCommand.class, property = CliCommand.NAME_PROPERTY + "=data")
 public final class DataCommand extends BaseCommand {
@@ -51,20 +54,35 @@ public final class DataCommand extends BaseCommand {
 
     @Override
     public String summary() {
-        return "generate procedural datasets (data generate --task T --n N --seed S --out DIR)";
+        return "generate procedural datasets (data generate --task T --n N --seed S [--option K=V] --out DIR)";
     }
 
     @Override
     public String usage() {
         return """
-                Usage: mr1 data generate --task NAME --n N [--seed S] --out DIR
+                Usage: mr1 data generate --task NAME --n N [--seed S] [--options FILE.json]
+                                         [--option KEY=VALUE]... --out DIR
 
                 Generates N items of the named task (see mr1 plugins) with the task's
                 procedural generator: DIR/data.jsonl in the R1-V format, DIR/images/*.png
-                and DIR/scenes/*.json. The same seed gives the same bytes (default seed 0).
+                and DIR/scenes/*.json. The same seed and options give the same bytes
+                (default seed 0, no options: the task as installed).
                 DIR must not exist or be empty; it appears only when generation finished.
                 Progress goes to stderr every 10% from 100 items on; the path of the
                 JSONL file is printed on stdout.
+
+                Task options are the run config's task_options (docs/CONFIG.md, each task
+                plugin's README), e.g. for visual-counting
+                  --option max_objects=5 --option 'question_mix={"items": 1, "color": 3}'
+                and for geometry-reasoning
+                  --option 'families=["lengths", "circle-angles"]'
+                  --options FILE.json   a JSON object of options
+                  --option KEY=VALUE    one option, repeatable, over the file's; VALUE is
+                                        read as JSON when it is a JSON value (number,
+                                        true/false, [list], {map}, "string"), else as text
+                An unknown key or a bad value is a usage error naming task_options.KEY.
+                DIR/generation.json records the task, n, seed and options; its "options"
+                object, saved as a file, is an --options file that makes the same data.
                 """;
     }
 
@@ -75,7 +93,7 @@ public final class DataCommand extends BaseCommand {
 
     @Override
     protected Set<String> valuedOptions() {
-        return Set.of("--task", "--n", "--seed", "--out");
+        return Set.of("--task", "--n", "--seed", "--out", "--options", "--option");
     }
 
     @Override
@@ -95,12 +113,24 @@ public final class DataCommand extends BaseCommand {
         }
         long seed = line.longValue("--seed", 0);
         Path target = Path.of(line.require("--out")).toAbsolutePath().normalize();
-        Task task = registry.task(taskName).orElse(null);
-        if (task == null) {
+        if (line.values("--options").size() > 1) {
+            throw new UsageException("option --options takes one file; put every option in it or use --option");
+        }
+        String optionsFile = line.value("--options");
+        Map<String, Object> options = GenerationOptions.read(optionsFile == null ? null : Path.of(optionsFile),
+                line.values("--option"));
+        Task installedTask = registry.task(taskName).orElse(null);
+        if (installedTask == null) {
             List<String> installed = registry.names(PluginKind.TASK);
             err.println("mr1 data: unknown task '" + taskName + "'; installed tasks: "
                     + (installed.isEmpty() ? "(none)" : String.join(", ", installed)));
             return 2;
+        }
+        Task task;
+        try {
+            task = installedTask.withOptions(options);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
         String refusal = refusal(target);
         if (refusal != null) {
@@ -110,6 +140,7 @@ public final class DataCommand extends BaseCommand {
         Path tmp = AtomicFiles.stagingFolder(target);
         try {
             Path jsonl = generate(task, (int) n, seed, tmp, progress((int) n, err));
+            GenerationOptions.writeRecord(tmp, taskName, (int) n, seed, options);
             Path relative = tmp.relativize(jsonl.toAbsolutePath().normalize());
             if (relative.startsWith("..")) {
                 err.println("mr1 data: task '" + taskName + "' wrote its JSONL outside the output folder: " + jsonl);

@@ -1,5 +1,7 @@
 package io.mr1.tasks.support;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,7 +28,7 @@ public final class TaskOptions {
         this.options = options;
         for (String key : new TreeSet<>(options.keySet())) {
             if (!known.contains(key)) {
-                throw new IllegalArgumentException(prefix(key) + "unknown option; valid: "
+                throw new OptionException(prefix(key) + "unknown option; valid: "
                         + String.join(", ", new TreeSet<>(known)));
             }
         }
@@ -51,7 +53,7 @@ public final class TaskOptions {
                 && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE) {
             return n.intValue();
         }
-        throw new IllegalArgumentException(prefix(key) + "must be a whole number, got " + value);
+        throw new OptionException(prefix(key) + "must be a whole number, got " + value);
     }
 
     /**
@@ -68,7 +70,7 @@ public final class TaskOptions {
         if (value instanceof Number n) {
             return n.doubleValue();
         }
-        throw new IllegalArgumentException(prefix(key) + "must be a number, got " + value);
+        throw new OptionException(prefix(key) + "must be a number, got " + value);
     }
 
     /**
@@ -85,7 +87,66 @@ public final class TaskOptions {
         if (value instanceof String s) {
             return s;
         }
-        throw new IllegalArgumentException(prefix(key) + "must be a string, got " + value);
+        throw new OptionException(prefix(key) + "must be a string, got " + value);
+    }
+
+    /**
+     * A mix of named choices: a list of names (each drawn equally often) or a map of name to
+     * whole-number weight (names left out are never drawn). Names are checked against the
+     * fallback's choices.
+     *
+     * @param key the option
+     * @param what what a choice is, for messages (e.g. {@code question kind})
+     * @param fallback the mix when absent; its choices are the valid names
+     * @return the mix, with every valid choice in canonical order
+     * @throws IllegalArgumentException naming the key (and the entry) and the valid names
+     */
+    public WeightedChoice weights(String key, String what, WeightedChoice fallback) {
+        Object value = options.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        List<String> valid = fallback.choices();
+        Map<String, Integer> given = new LinkedHashMap<>();
+        if (value instanceof List<?> list) {
+            for (Object item : list) {
+                if (!(item instanceof String name) || !valid.contains(name)) {
+                    throw new OptionException(prefix(key) + "unknown " + what + " " + quoted(item)
+                            + "; valid: " + String.join(", ", valid));
+                }
+                if (given.put(name, 1) != null) {
+                    throw new OptionException(prefix(key) + what + " '" + name + "' is listed twice");
+                }
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                String name = String.valueOf(e.getKey());
+                if (!valid.contains(name)) {
+                    throw new OptionException(prefix(key) + "unknown " + what + " '" + name + "'; valid: "
+                            + String.join(", ", valid));
+                }
+                if (!(e.getValue() instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+                        || n.doubleValue() < 0 || n.doubleValue() > WeightedChoice.MAX_WEIGHT) {
+                    throw new OptionException(prefix(key + "." + name) + "must be a whole-number weight"
+                            + " from 0 to " + WeightedChoice.MAX_WEIGHT + ", got " + e.getValue());
+                }
+                given.put(name, n.intValue());
+            }
+        } else {
+            throw new OptionException(prefix(key) + "must be a list of " + what + "s or a map of " + what
+                    + " to weight, got " + quoted(value) + "; valid " + what + "s: " + String.join(", ", valid));
+        }
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        valid.forEach(name -> weights.put(name, given.getOrDefault(name, 0)));
+        if (weights.values().stream().allMatch(w -> w == 0)) {
+            throw new OptionException(prefix(key) + "needs at least one " + what
+                    + " with a weight above 0; valid: " + String.join(", ", valid));
+        }
+        return new WeightedChoice(weights);
+    }
+
+    private static String quoted(Object value) {
+        return value instanceof String s ? "'" + s + "'" : String.valueOf(value);
     }
 
     /**
@@ -99,8 +160,19 @@ public final class TaskOptions {
     public <T> T validated(java.util.function.Supplier<T> build) {
         try {
             return build.get();
+        } catch (OptionException e) {
+            throw e; // already names the task and the key
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("task " + task + ": task_options." + e.getMessage(), e);
+        }
+    }
+
+    /** An error this class raised, which already names the task and the key. */
+    private static final class OptionException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        OptionException(String message) {
+            super(message);
         }
     }
 }

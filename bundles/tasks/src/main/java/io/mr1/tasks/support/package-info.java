@@ -6,7 +6,7 @@
  * resident tasks bundle so the hot-deployable task plugins ({@code plugins-tasks/*}) import
  * it instead of copying it.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.mr1.tasks.support;
 

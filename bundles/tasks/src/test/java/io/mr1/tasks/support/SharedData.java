@@ -10,10 +10,15 @@ import io.mr1.api.task.Task;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** Test helpers: the shared real data beside the repository, folder comparison, annotation defaults. */
@@ -54,6 +59,32 @@ public final class SharedData {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A SHA-256 over chosen files of a folder: each relative path, then its bytes, in path
+     * order. Pins generated text files (JSONL, scene files) whose bytes depend on the random
+     * draws and IEEE arithmetic only, unlike PNGs, which also depend on Java2D's rasteriser.
+     *
+     * @param root the folder
+     * @param include which relative paths to hash
+     * @return the hex digest
+     */
+    public static String sha256(Path root, Predicate<String> include) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (String f : files(root)) {
+                if (include.test(f)) {
+                    digest.update(f.getBytes(StandardCharsets.UTF_8));
+                    digest.update(Files.readAllBytes(root.resolve(f)));
+                }
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -112,6 +143,24 @@ public final class SharedData {
         assertNull(firstDifference(tmp.resolve("a"), tmp.resolve("b")));
         assertNotEquals(Files.readString(tmp.resolve("a/data.jsonl")), Files.readString(tmp.resolve("c/data.jsonl")));
         assertNotEquals(-1L, Files.mismatch(tmp.resolve("a/images/000000.png"), tmp.resolve("c/images/000000.png")));
+    }
+
+    /**
+     * Generates with two tasks (e.g. one without options and one with the defaults given as
+     * options) and one seed: the datasets must be identical byte for byte.
+     *
+     * @param a one task
+     * @param b the other
+     * @param count items
+     * @param seed the seed
+     * @param tmp a scratch folder
+     * @throws IOException if generating fails
+     */
+    public static void assertSameData(Task a, Task b, int count, long seed, Path tmp) throws IOException {
+        a.generate(count, seed, tmp.resolve("a"));
+        b.generate(count, seed, tmp.resolve("b"));
+        assertEquals(1 + 2 * count, files(tmp.resolve("b")).size());
+        assertNull(firstDifference(tmp.resolve("a"), tmp.resolve("b")));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.mr1.klschedule.klscheduletemplate;
 
 import io.mr1.api.kl.KlSchedule;
 import io.mr1.api.kl.KlScheduleProvider;
+import io.mr1.api.kl.ScheduleOverrides;
 import io.mr1.api.kl.ScheduleParameters;
 import io.mr1.api.kl.SimpleScheduleProvider;
 import java.util.LinkedHashMap;
@@ -13,8 +14,10 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 /**
  * A step schedule: beta(s) = {@code beta_start} while s &lt; {@code switch_at} x t, then
  * {@code beta_end}. Copy this class, rename it, its {@link #NAME} and {@link #PID}, and
- * change {@link #curve}: the base class validates parameter names and parses overrides
- * from the run config and ConfigAdmin, so a schedule is its parameters and one function.
+ * change {@link #curve}: the base class implements {@link KlScheduleProvider#create(ScheduleOverrides)}
+ * of {@code io.mr1.api.kl} 2.0 (a run's preset and typed parameter values, resolved over
+ * the ConfigAdmin defaults, unknown names rejected), so a schedule is its parameters, its
+ * presets and one function.
  */
 @Component(service = KlScheduleProvider.class, configurationPid = StepSchedule.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -25,6 +28,9 @@ public final class StepSchedule extends SimpleScheduleProvider {
 
     /** The schedule's name, as the run config's {@code kl_schedule.name} gives it. */
     public static final String NAME = "step";
+
+    /** A preset: a run selects it with {@code kl_schedule: {name: step, preset: gentle}}. */
+    public static final String GENTLE = "gentle";
 
     /**
      * Creates the provider with ConfigAdmin configuration.
@@ -50,13 +56,20 @@ public final class StepSchedule extends SimpleScheduleProvider {
         return builtIn;
     }
 
+    /** Presets are applied before a run's own values; a schedule without any leaves this out. */
+    @Override
+    public Map<String, Map<String, Double>> presets() {
+        return Map.of(GENTLE, Map.of("beta_start", 0.02, "beta_end", 0.0));
+    }
+
     @Override
     protected KlSchedule curve(Map<String, Double> params) {
         double start = ScheduleParameters.requireNonNegative(NAME, params, "beta_start");
         double end = ScheduleParameters.requireNonNegative(NAME, params, "beta_end");
         double switchAt = params.get("switch_at");
         if (!(switchAt >= 0 && switchAt <= 1)) {
-            throw new IllegalArgumentException("kl_schedule " + NAME + ": switch_at must be 0 to 1, got " + switchAt);
+            throw new IllegalArgumentException("parameter 'switch_at' of KL schedule '" + NAME
+                    + "' must be in [0, 1], got " + switchAt);
         }
         return (step, totalSteps) -> step < switchAt * totalSteps ? start : end;
     }

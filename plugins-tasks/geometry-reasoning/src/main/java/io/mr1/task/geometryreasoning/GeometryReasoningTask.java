@@ -49,7 +49,7 @@ public final class GeometryReasoningTask extends R1vTask {
     }
 
     private final GeometrySettings settings;
-    private final ProblemGenerator generator = new ProblemGenerator();
+    private final ProblemGenerator generator;
     private final DiagramRenderer renderer;
 
     /**
@@ -77,6 +77,7 @@ public final class GeometryReasoningTask extends R1vTask {
         super(NAME, AnswerType.NUMERIC_EXPRESSION, settings.promptTemplate(), AnswerJudge.forExpressions());
         this.settings = settings;
         this.renderer = new DiagramRenderer(settings.imageSize());
+        this.generator = new ProblemGenerator(settings.families());
     }
 
     /** @return the settings in effect (ConfigAdmin, or per-run options) */
@@ -84,8 +85,8 @@ public final class GeometryReasoningTask extends R1vTask {
         return settings;
     }
 
-    /** The per-run options: the ConfigAdmin keys, under the same names. */
-    static final Set<String> OPTIONS = Set.of("prompt_template", "image_size");
+    /** The per-run options: the ConfigAdmin keys, under the same names, and the family mix. */
+    static final Set<String> OPTIONS = Set.of("prompt_template", "image_size", "families");
 
     @Override
     public GeometryReasoningTask withOptions(Map<String, Object> options) {
@@ -94,7 +95,8 @@ public final class GeometryReasoningTask extends R1vTask {
         }
         TaskOptions o = new TaskOptions(NAME, options, OPTIONS);
         return new GeometryReasoningTask(o.validated(() -> new GeometrySettings(
-                o.integer("image_size", settings.imageSize()), o.string("prompt_template", settings.promptTemplate()))));
+                o.integer("image_size", settings.imageSize()), o.string("prompt_template", settings.promptTemplate()),
+                o.weights("families", "family", settings.families()))));
     }
 
     @Override

@@ -1,11 +1,13 @@
 package io.mr1.task.geometryreasoning;
 
+import io.mr1.tasks.support.WeightedChoice;
 import java.awt.geom.Point2D;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Draws random GeoQA-style problems from five families, each with an exact integer
+ * Draws random GeoQA-style problems from five families (how often each: the {@code families}
+ * option), each with an exact integer
  * answer and a figure built to the problem's values:
  * <ol>
  * <li>{@code triangle-angles}: two angles of a triangle given, the third or an exterior
@@ -22,12 +24,22 @@ import java.util.SplittableRandom;
  */
 final class ProblemGenerator {
 
-    /** The family names, in the order they are drawn. */
+    /** The family names, in canonical order (the order of the draw's thresholds). */
     static final List<String> FAMILIES =
             List.of("triangle-angles", "parallel-lines", "angle-bisector", "circle-angles", "lengths");
 
     private static final String SHOWN = "As shown in the figure, ";
     private static final int[][] TRIPLES = {{3, 4, 5}, {5, 12, 13}, {8, 15, 17}, {7, 24, 25}, {20, 21, 29}};
+
+    private final WeightedChoice families;
+
+    /**
+     * @param families how often each family is drawn; with every family at the same weight a
+     *     draw is one {@code nextInt(5)}, as before the mix was an option
+     */
+    ProblemGenerator(WeightedChoice families) {
+        this.families = families;
+    }
 
     /**
      * One random problem.
@@ -36,14 +48,14 @@ final class ProblemGenerator {
      * @return the problem
      */
     GeoProblem problem(SplittableRandom random) {
-        GeoProblem p = switch (random.nextInt(FAMILIES.size())) {
-            case 0 -> triangleAngles(random);
-            case 1 -> parallelLines(random);
-            case 2 -> angleBisector(random);
-            case 3 -> circleAngles(random);
-            default -> lengths(random);
+        return switch (families.draw(random)) {
+            case "triangle-angles" -> triangleAngles(random);
+            case "parallel-lines" -> parallelLines(random);
+            case "angle-bisector" -> angleBisector(random);
+            case "circle-angles" -> circleAngles(random);
+            case "lengths" -> lengths(random);
+            default -> throw new IllegalStateException("unknown family");
         };
-        return p;
     }
 
     private static String deg(int v) {

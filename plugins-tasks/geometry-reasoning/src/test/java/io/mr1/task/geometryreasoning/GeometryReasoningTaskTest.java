@@ -56,6 +56,17 @@ class GeometryReasoningTaskTest {
         SharedData.assertSameSeedSameBytes(task, 10, tmp);
     }
 
+    /**
+     * The generator's draws are pinned: problems generated before the families became an
+     * option must come out the same without options. Only the JSONL is hashed: the scene
+     * files hold trigonometry results, which Java allows to differ by an ulp across platforms.
+     */
+    @Test
+    void withoutOptionsTheDataIsWhatItWas() throws IOException {
+        task.generate(60, 42, tmp);
+        assertEquals("1de1dd54b963bc4e8df295152ca5233b4385b725209ac2c734677fca81ec80d1", SharedData.sha256(tmp, f -> f.equals("data.jsonl")));
+    }
+
     @Test
     void labelsUseTheBundledFont() {
         assertEquals("DejaVu Sans", LabelFont.base().getFamily(Locale.ROOT));
@@ -247,5 +258,42 @@ class GeometryReasoningTaskTest {
                 () -> shared.withOptions(java.util.Map.of("prompt_template", "no placeholder")));
         assertTrue(e.getMessage().contains("task_options.prompt_template must contain {question}"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> shared.withOptions(java.util.Map.of("families", "x")));
+    }
+
+    @Test
+    void familiesChooseTheProblems() throws Exception {
+        GeometryReasoningTask two = task.withOptions(Map.of("families", List.of("lengths", "circle-angles")));
+        assertEquals(List.of(0, 0, 0, 1, 1), List.copyOf(two.settings().families().weights().values()));
+        two.generate(40, 2, tmp);
+        TreeSet<String> families = new TreeSet<>();
+        for (int i = 0; i < 40; i++) {
+            families.add(scene(i).get("family").getAsString());
+        }
+        assertEquals(new TreeSet<>(List.of("circle-angles", "lengths")), families);
+        GeometryReasoningTask weighted = task.withOptions(Map.of("families", Map.of("parallel-lines", 2)));
+        List<Sample> samples = weighted.load(weighted.generate(5, 2, tmp.resolve("weighted")), false);
+        assertEquals(5, samples.size());
+        samples.forEach(s -> assertTrue(s.question().contains("AB parallel CD"), s.question()));
+    }
+
+    /** Every family at one weight, listed in another order, writes the same bytes as no option. */
+    @Test
+    void allFamiliesGivenAsAnOptionChangeNothing() throws Exception {
+        GeometryReasoningTask explicit = task.withOptions(Map.of("families",
+                List.of("lengths", "circle-angles", "angle-bisector", "parallel-lines", "triangle-angles")));
+        assertEquals(GeometrySettings.DEFAULTS, explicit.settings());
+        SharedData.assertSameData(task, explicit, 20, 6, tmp);
+    }
+
+    @Test
+    void badFamiliesNameTheKeyAndTheValidFamilies() {
+        assertEquals("task geometry-reasoning: task_options.families: unknown family 'circles'; valid: "
+                + "triangle-angles, parallel-lines, angle-bisector, circle-angles, lengths",
+                assertThrows(IllegalArgumentException.class,
+                        () -> task.withOptions(Map.of("families", List.of("circles")))).getMessage());
+        assertEquals("task geometry-reasoning: task_options.families: needs at least one family with a weight above"
+                + " 0; valid: triangle-angles, parallel-lines, angle-bisector, circle-angles, lengths",
+                assertThrows(IllegalArgumentException.class,
+                        () -> task.withOptions(Map.of("families", Map.of("lengths", 0)))).getMessage());
     }
 }

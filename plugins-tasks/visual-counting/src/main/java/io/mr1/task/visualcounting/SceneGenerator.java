@@ -149,19 +149,20 @@ final class SceneGenerator {
     }
 
     /**
-     * A random question about a scene. Attribute questions usually (4 in 5) ask about
-     * attributes some object has, so that not every such answer is 0.
+     * A random question about a scene, of a kind drawn from the settings' question mix.
+     * Attribute questions usually (4 in 5) ask about attributes some object has, so that
+     * not every such answer is 0.
      *
      * @param scene the scene
      * @param random the item's generator
      * @return the question with its answer
      */
     CountingQuestion question(Scene scene, SplittableRandom random) {
-        int roll = random.nextInt(100);
-        if (roll < 35) {
+        String kind = settings.questionMix().draw(random);
+        if (kind.equals("items")) {
             return total("items", "How many items are there in the image?", scene);
         }
-        if (roll < 55) {
+        if (kind.equals("objects")) {
             return total("objects", "How many objects are there in the image?", scene);
         }
         List<SceneObject> objects = scene.objects();
@@ -170,29 +171,29 @@ final class SceneGenerator {
                 : new SceneObject(pick(Shape.values(), random), pick(Colour.values(), random),
                         pick(Size.values(), random), pick(Material.values(), random), 0, 0, 0, 0);
         Map<String, String> query = new LinkedHashMap<>();
-        String family;
-        String text;
-        if (roll < 70) {
-            family = "color-shape";
-            query.put("color", like.colour().word());
-            query.put("shape", like.shape().word());
-            text = "How many " + like.colour().word() + " " + like.shape().word() + "s are there?";
-        } else if (roll < 85) {
-            family = "size-material";
-            query.put("size", like.size().word());
-            query.put("material", like.material().word());
-            text = "How many " + like.size().word() + " " + like.material().word() + " things are there?";
-        } else if (roll < 93) {
-            family = "shape";
-            query.put("shape", like.shape().word());
-            text = "How many " + like.shape().word() + "s are there?";
-        } else {
-            family = "color";
-            query.put("color", like.colour().word());
-            text = "How many " + like.colour().word() + " objects are there?";
-        }
+        String text = switch (kind) {
+            case "color-shape" -> {
+                query.put("color", like.colour().word());
+                query.put("shape", like.shape().word());
+                yield "How many " + like.colour().word() + " " + like.shape().word() + "s are there?";
+            }
+            case "size-material" -> {
+                query.put("size", like.size().word());
+                query.put("material", like.material().word());
+                yield "How many " + like.size().word() + " " + like.material().word() + " things are there?";
+            }
+            case "shape" -> {
+                query.put("shape", like.shape().word());
+                yield "How many " + like.shape().word() + "s are there?";
+            }
+            case "color" -> {
+                query.put("color", like.colour().word());
+                yield "How many " + like.colour().word() + " objects are there?";
+            }
+            default -> throw new IllegalStateException("unknown question kind " + kind);
+        };
         int answer = (int) objects.stream().filter(o -> matches(o, query)).count();
-        return new CountingQuestion(family, text, query, answer);
+        return new CountingQuestion(kind, text, query, answer);
     }
 
     private static CountingQuestion total(String family, String text, Scene scene) {

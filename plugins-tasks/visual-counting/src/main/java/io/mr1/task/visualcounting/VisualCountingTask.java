@@ -100,9 +100,9 @@ public final class VisualCountingTask extends R1vTask {
         return settings;
     }
 
-    /** The per-run options: the ConfigAdmin keys, under the same names. */
+    /** The per-run options: the ConfigAdmin keys, under the same names, and the question mix. */
     static final Set<String> OPTIONS = Set.of("prompt_template", "image_width", "image_height", "min_objects",
-            "max_objects", "max_overlap");
+            "max_objects", "max_overlap", "question_mix");
 
     @Override
     public VisualCountingTask withOptions(Map<String, Object> options) {
@@ -114,7 +114,8 @@ public final class VisualCountingTask extends R1vTask {
         return new VisualCountingTask(o.validated(() -> new CountingSettings(o.integer("image_width", s.width()),
                 o.integer("image_height", s.height()), o.integer("min_objects", s.minObjects()),
                 o.integer("max_objects", s.maxObjects()), o.number("max_overlap", s.maxOverlap()),
-                o.string("prompt_template", s.promptTemplate()))));
+                o.string("prompt_template", s.promptTemplate()),
+                o.weights("question_mix", "question kind", s.questionMix()))));
     }
 
     @Override

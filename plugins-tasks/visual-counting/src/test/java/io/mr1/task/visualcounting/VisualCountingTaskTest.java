@@ -57,6 +57,17 @@ class VisualCountingTaskTest {
         SharedData.assertSameSeedSameBytes(task, 12, tmp);
     }
 
+    /**
+     * The generator's draws are pinned: data generated before the question mix became an
+     * option must come out the same without options (a change here changes every dataset).
+     */
+    @Test
+    void withoutOptionsTheDataIsWhatItWas() throws IOException {
+        task.generate(40, 42, tmp);
+        assertEquals("73a79a5c239b39e6174fa0d8d14fb829a1ddfb7f024a4b38a4eb2c1c4dde5488", SharedData.sha256(tmp, f -> f.equals("data.jsonl")));
+        assertEquals("35be8c3e15239786a36250f86cc4fea4012124dc69a6bfab70845750508b30f7", SharedData.sha256(tmp, f -> f.startsWith("scenes/")));
+    }
+
     @Test
     void aSmallerDatasetIsAPrefixOfALargerOne() throws IOException {
         task.generate(4, 9, tmp.resolve("small"));
@@ -273,5 +284,61 @@ class VisualCountingTaskTest {
                 () -> shared.withOptions(java.util.Map.of("max_objects", 50)));
         assertTrue(range.getMessage().contains("task_options.max_objects must be"), range.getMessage());
         assertThrows(IllegalArgumentException.class, () -> shared.withOptions(java.util.Map.of("max_objects", 2.5)));
+    }
+
+    @Test
+    void theQuestionMixChoosesTheKindsAndTheirShares() throws Exception {
+        VisualCountingTask mixed = task.withOptions(Map.of("question_mix", Map.of("shape", 3, "items", 1)));
+        assertEquals(Map.of("items", 1, "objects", 0, "color-shape", 0, "size-material", 0, "shape", 3, "color", 0),
+                mixed.settings().questionMix().weights());
+        int n = 200;
+        mixed.generate(n, 11, tmp.resolve("mixed"));
+        int shape = 0;
+        for (int i = 0; i < n; i++) {
+            String family = scene(tmp.resolve("mixed"), i).get("family").getAsString();
+            assertTrue(family.equals("shape") || family.equals("items"), family);
+            shape += family.equals("shape") ? 1 : 0;
+        }
+        assertTrue(shape > 125 && shape < 175, "about three quarters ask by shape: " + shape);
+        VisualCountingTask listed = task.withOptions(Map.of("question_mix", List.of("color", "objects")));
+        listed.generate(30, 11, tmp.resolve("listed"));
+        Set<String> families = new HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            families.add(scene(tmp.resolve("listed"), i).get("family").getAsString());
+        }
+        assertEquals(Set.of("color", "objects"), families);
+    }
+
+    /** The built-in mix given explicitly, in another order, writes the same bytes as no option. */
+    @Test
+    void theBuiltInMixGivenAsAnOptionChangesNothing() throws Exception {
+        Map<String, Object> builtIn = new java.util.LinkedHashMap<>();
+        builtIn.put("color", 7);
+        builtIn.put("shape", 8);
+        builtIn.put("size-material", 15);
+        builtIn.put("color-shape", 15);
+        builtIn.put("objects", 20);
+        builtIn.put("items", 35);
+        VisualCountingTask explicit = task.withOptions(Map.of("question_mix", builtIn));
+        assertEquals(CountingSettings.DEFAULTS, explicit.settings());
+        SharedData.assertSameData(task, explicit, 30, 8, tmp);
+    }
+
+    @Test
+    void aBadQuestionMixNamesTheKeyAndTheValidKinds() {
+        assertEquals("task visual-counting: task_options.question_mix: unknown question kind 'colour'; valid: items,"
+                + " objects, color-shape, size-material, shape, color",
+                assertThrows(IllegalArgumentException.class,
+                        () -> task.withOptions(Map.of("question_mix", List.of("colour")))).getMessage());
+        assertEquals("task visual-counting: task_options.question_mix.items: must be a whole-number weight from 0"
+                + " to 1000000, got -2", assertThrows(IllegalArgumentException.class,
+                        () -> task.withOptions(Map.of("question_mix", Map.of("items", -2)))).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> task.withOptions(Map.of("question_mix", "items"))).getMessage()
+                .startsWith("task visual-counting: task_options.question_mix: must be a list of question kinds or a"
+                        + " map of question kind to weight"));
+        assertEquals("task visual-counting: task_options.max_objects: must be a whole number, got 2.5",
+                assertThrows(IllegalArgumentException.class, () -> task.withOptions(Map.of("max_objects", 2.5)))
+                        .getMessage(), "named once, not prefixed twice");
     }
 }

@@ -68,8 +68,16 @@ class DataCommandTest {
         assertEquals("generated 10/100", progress.get(0));
         assertEquals("generated 100/100", progress.get(9));
         assertEquals(List.of("counting"), names(tmp.resolve("sets")), "no temporary folder left behind");
+        assertEquals("""
+                {
+                  "task": "visual-counting",
+                  "n": 100,
+                  "seed": 5,
+                  "options": {}
+                }
+                """, takeRecord(target));
         new VisualCountingTask().generate(100, 5, tmp.resolve("direct"));
-        assertNull(SharedData.firstDifference(target, tmp.resolve("direct")), "the command adds nothing");
+        assertNull(SharedData.firstDifference(target, tmp.resolve("direct")), "the command adds only the record");
     }
 
     @Test
@@ -77,6 +85,7 @@ class DataCommandTest {
         Path target = tmp.resolve("geo");
         assertEquals(0, run("generate", "--task=geometry-reasoning", "--n=3", "--out", target.toString()));
         assertEquals("", err());
+        assertTrue(takeRecord(target).contains("\"seed\": 0,"));
         new GeometryReasoningTask().generate(3, 0, tmp.resolve("direct"));
         assertNull(SharedData.firstDifference(target, tmp.resolve("direct")));
     }
@@ -123,7 +132,113 @@ class DataCommandTest {
     @Test
     void helpPrintsTheUsage() throws Exception {
         assertEquals(0, run("--help"));
-        assertTrue(out().startsWith("Usage: mr1 data generate --task NAME --n N [--seed S] --out DIR"));
+        assertTrue(out().startsWith("Usage: mr1 data generate --task NAME --n N [--seed S] [--options FILE.json]"));
+        assertTrue(out().contains("--option KEY=VALUE"), out());
+    }
+
+    @Test
+    void optionsGiveTheTaskWithThoseOptionsAndAreRecorded() throws Exception {
+        Path target = tmp.resolve("options");
+        assertEquals(0, run("generate", "--task", "visual-counting", "--n", "12", "--seed", "3", "--out",
+                target.toString(), "--option", "max_objects=4", "--option=question_mix={\"shape\": 1, \"items\": 2}",
+                "--option", "prompt_template=Q: {question}"), err());
+        String record = takeRecord(target);
+        assertEquals("""
+                {
+                  "task": "visual-counting",
+                  "n": 12,
+                  "seed": 3,
+                  "options": {
+                    "max_objects": 4,
+                    "question_mix": {
+                      "shape": 1,
+                      "items": 2
+                    },
+                    "prompt_template": "Q: {question}"
+                  }
+                }
+                """, record);
+        Map<String, Object> mix = new java.util.LinkedHashMap<>();
+        mix.put("shape", 1);
+        mix.put("items", 2);
+        Task direct = new VisualCountingTask().withOptions(
+                Map.of("max_objects", 4, "question_mix", mix, "prompt_template", "Q: {question}"));
+        direct.generate(12, 3, tmp.resolve("direct"));
+        assertNull(SharedData.firstDifference(target, tmp.resolve("direct")));
+
+        // The record's options, saved as a file, make the same data again.
+        String options = record.substring(record.indexOf("\"options\": ") + 11, record.lastIndexOf('}'));
+        Path file = Files.writeString(tmp.resolve("options.json"), options);
+        Path again = tmp.resolve("again");
+        assertEquals(0, run("generate", "--task", "visual-counting", "--n", "12", "--seed", "3", "--options",
+                file.toString(), "--out", again.toString()), err());
+        takeRecord(again);
+        assertNull(SharedData.firstDifference(again, tmp.resolve("direct")));
+    }
+
+    @Test
+    void anOptionReplacesTheFilesKey() throws Exception {
+        Path file = Files.writeString(tmp.resolve("geo.json"), "{\"families\": [\"lengths\"], \"image_size\": 200}");
+        Path target = tmp.resolve("geo");
+        assertEquals(0, run("generate", "--task", "geometry-reasoning", "--n", "4", "--options", file.toString(),
+                "--option", "families=[\"circle-angles\"]", "--out", target.toString()), err());
+        assertEquals("""
+                {
+                  "task": "geometry-reasoning",
+                  "n": 4,
+                  "seed": 0,
+                  "options": {
+                    "families": [
+                      "circle-angles"
+                    ],
+                    "image_size": 200
+                  }
+                }
+                """, takeRecord(target));
+        new GeometryReasoningTask().withOptions(Map.of("families", List.of("circle-angles"), "image_size", 200))
+                .generate(4, 0, tmp.resolve("direct"));
+        assertNull(SharedData.firstDifference(target, tmp.resolve("direct")));
+    }
+
+    @Test
+    void badOptionsAreUsageErrorsNamingTheKeyAndWriteNothing() throws Exception {
+        String out = tmp.resolve("bad").toString();
+        assertUsageError("task visual-counting: task_options.max_object: unknown option; valid: image_height,"
+                + " image_width, max_objects, max_overlap, min_objects, prompt_template, question_mix",
+                "generate", "--task", "visual-counting", "--n", "2", "--option", "max_object=3", "--out", out);
+        assertUsageError("task visual-counting: task_options.max_objects must be from min_objects (1) to 30, got 40",
+                "generate", "--task", "visual-counting", "--n", "2", "--option", "max_objects=40", "--out", out);
+        assertUsageError("task visual-counting: task_options.max_objects: must be a whole number, got many",
+                "generate", "--task", "visual-counting", "--n", "2", "--option", "max_objects=many", "--out", out);
+        assertUsageError("task geometry-reasoning: task_options.families: unknown family 'circles'; valid:"
+                + " triangle-angles, parallel-lines, angle-bisector, circle-angles, lengths",
+                "generate", "--task", "geometry-reasoning", "--n", "2", "--option", "families=[\"circles\"]",
+                "--out", out);
+        assertUsageError("option --option needs KEY=VALUE, got 'max_objects'",
+                "generate", "--task", "visual-counting", "--n", "2", "--option", "max_objects", "--out", out);
+        assertUsageError("option --options: cannot read " + tmp.resolve("missing.json"),
+                "generate", "--task", "visual-counting", "--n", "2", "--options", tmp.resolve("missing.json").toString(),
+                "--out", out);
+        Path notJson = Files.writeString(tmp.resolve("bad.json"), "{max_objects: 3}");
+        assertUsageError("option --options: " + notJson + " is not one strict JSON object of task options: not valid"
+                + " JSON", "generate", "--task", "visual-counting", "--n", "2", "--options", notJson.toString(),
+                "--out", out);
+        assertFalse(Files.exists(tmp.resolve("bad")));
+        assertEquals(List.of("bad.json"), names(tmp));
+    }
+
+    @Test
+    void optionValuesAreJsonWhenTheyAreJsonAndTextOtherwise() {
+        assertEquals(4, GenerationOptions.value("4"));
+        assertEquals(0.25, GenerationOptions.value("0.25"));
+        assertEquals(5_000_000_000L, GenerationOptions.value("5000000000"));
+        assertEquals(true, GenerationOptions.value("true"));
+        assertEquals(List.of("a", 2), GenerationOptions.value("[\"a\", 2]"));
+        assertEquals(Map.of("items", 1), GenerationOptions.value("{\"items\": 1}"));
+        assertEquals("quoted", GenerationOptions.value("\"quoted\""));
+        assertEquals("{question} Answer.", GenerationOptions.value("{question} Answer."));
+        assertEquals("1, \"w\": 2", GenerationOptions.value("1, \"w\": 2"), "not one value: text");
+        assertEquals("", GenerationOptions.value(""));
     }
 
     @Test
@@ -138,6 +253,14 @@ class DataCommandTest {
         err.reset();
         assertEquals(2, run(args));
         assertTrue(err().startsWith("mr1 data: " + message), err());
+    }
+
+    /** Reads and removes the generation record, so the rest can be compared with a direct generation. */
+    private static String takeRecord(Path dir) throws IOException {
+        Path record = dir.resolve("generation.json");
+        String text = Files.readString(record, StandardCharsets.UTF_8);
+        Files.delete(record);
+        return text;
     }
 
     private static List<String> names(Path dir) throws IOException {
