@@ -123,13 +123,15 @@ public final class TrainCommand extends BaseCommand {
             return 1;
         }
         err.println("run folder: " + runDir);
-        if (resume) {
-            return runInterruptibly(session, prepared, runDir, err);
-        }
         try {
             return runInterruptibly(session, prepared, runDir, err);
+        } catch (TrainingSession.SetupException e) {
+            err.println("mr1 train: " + e.getMessage()); // e.g. no checkpoint verifies: the folder is unchanged
+            return 2;
         } catch (Exception | LinkageError e) {
-            removeIfNeverCheckpointed(runDir, err);
+            if (!resume) {
+                removeIfNeverCheckpointed(runDir, err);
+            }
             throw e;
         }
     }

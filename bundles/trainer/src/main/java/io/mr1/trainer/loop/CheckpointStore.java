@@ -256,6 +256,24 @@ public final class CheckpointStore {
     }
 
     /**
+     * Deletes the checkpoints past a step: when a resume fell back to that step, the newer ones
+     * did not verify, and the run writes those steps again.
+     *
+     * @param runDir the run folder
+     * @param step the step the run resumed at
+     * @return the names of the folders deleted
+     * @throws IOException if one cannot be deleted
+     */
+    public List<String> removeAfter(Path runDir, long step) throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (Path dir : stepFolders(runDir).tailMap(step, false).values()) {
+            AtomicFiles.deleteRecursively(dir);
+            removed.add(dir.getFileName().toString());
+        }
+        return removed;
+    }
+
+    /**
      * Deletes all but the latest checkpoints up to a step (TRL's save_total_limit). The
      * newest, which a resume uses, is never deleted; a folder is deleted only after a newer one
      * is complete; folders the user marked with a {@value #KEEP} file are kept and not counted;

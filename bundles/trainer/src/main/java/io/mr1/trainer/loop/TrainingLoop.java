@@ -215,6 +215,10 @@ public final class TrainingLoop {
         for (TrainingListener l : listeners) {
             l.onTrainingBegin(start, spec.totalSteps());
         }
+        // Anything newer than the checkpoint resumed from failed verification; those steps are run again.
+        for (String removed : checkpoints.removeAfter(spec.runDir(), start)) {
+            LOG.warning("removed checkpoint " + removed + ", which does not verify; the run writes it again");
+        }
         Optional<StepStats> last = Optional.empty();
         boolean stopped = false;
         try {
