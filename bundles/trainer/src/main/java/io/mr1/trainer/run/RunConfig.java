@@ -317,7 +317,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                         List.of("sequence_mean", "token_mean", "constant_length")).toUpperCase(Locale.ROOT)),
                 g.bool("scale_rewards", true), g.number("temperature", 1.0, 0, 10), g.number("top_p", 1.0, 1e-6, 1),
                 g.integerInt("top_k", 0, 0, 1 << 24), g.integerInt("max_completion_length", 256, 1, MAX_TOKENS),
-                microBatchSize(g, batchSize, numGenerations), g.number("reward_timeout", 10, 0.001, 86400));
+                microBatchSize(g, batchSize, numGenerations), g.number("reward_timeout", 5, 0.001, 86400));
         g.finish();
 
         ConfigSection s = root.section("sft");

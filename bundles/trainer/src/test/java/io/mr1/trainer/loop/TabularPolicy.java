@@ -78,7 +78,7 @@ public final class TabularPolicy implements Policy {
                     double[][].class);
         }
 
-        static void write(Path dir, double[][] logits) throws java.io.IOException {
+        public static void write(Path dir, double[][] logits) throws java.io.IOException {
             java.nio.file.Files.createDirectories(dir);
             java.nio.file.Files.writeString(dir.resolve("logits.json"), new com.google.gson.Gson().toJson(logits));
         }

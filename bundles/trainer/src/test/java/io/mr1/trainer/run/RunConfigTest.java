@@ -189,7 +189,7 @@ class RunConfigTest {
         RunConfig defaults = parse("task: t\n", tmp);
         assertEquals(RunConfig.DEFAULT_STEPS, defaults.steps(), "neither steps nor epochs: the default");
         assertEquals(RunConfig.DEFAULT_MAX_IMAGE_PIXELS, defaults.data().maxImagePixels());
-        assertEquals(10.0, defaults.grpo().rewardTimeout());
+        assertEquals(5.0, defaults.grpo().rewardTimeout());
         assertEquals(-0.5, parse("task: t\nrewards: {length: -0.5}\n", tmp).rewards().get("length"),
                 "a negative weight (a penalty) is a finite number and allowed");
     }
