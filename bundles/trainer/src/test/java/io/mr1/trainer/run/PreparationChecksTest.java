@@ -131,4 +131,17 @@ class PreparationChecksTest {
         assertTrue(noWeights.contains("has no weights (neither model.safetensors nor model.safetensors.index.json)"),
                 noWeights);
     }
+
+    @Test
+    void anAbsentGpuFallsBackToCpuSaidOnTheConsole() {
+        var out = new java.io.ByteArrayOutputStream();
+        var console = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        var backend = new io.mr1.trainer.loop.TabularPolicy.Backend(); // sees only cpu
+        assertEquals("cpu", TrainingSession.deviceUsed(backend, "cuda:7", console));
+        assertTrue(out.toString(java.nio.charset.StandardCharsets.UTF_8)
+                .contains("device cuda:7 is not available (none sees cpu); training on cpu"), out.toString());
+        out.reset();
+        assertEquals("cpu", TrainingSession.deviceUsed(backend, "cpu", console));
+        assertEquals("", out.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }
