@@ -47,12 +47,14 @@ public final class Mr1Runtime implements AutoCloseable {
     private final Path home;
     private final Framework framework;
     private final Path storage;
+    private final BundleCache.Lease lease;
     private final List<String> warnings = new ArrayList<>();
 
-    private Mr1Runtime(Path home, Framework framework, Path storage) {
+    private Mr1Runtime(Path home, Framework framework, Path storage, BundleCache.Lease lease) {
         this.home = home;
         this.framework = framework;
         this.storage = storage;
+        this.lease = lease;
     }
 
     /**
@@ -71,13 +73,23 @@ public final class Mr1Runtime implements AutoCloseable {
             throw new IOException("not an mr1 distribution (no bundles/ folder): " + home);
         }
         Files.createDirectories(pluginsDir);
-        Path storage = Files.createTempDirectory("mr1-felix-");
-        Map<String, String> props = frameworkProperties(home, pluginsDir, storage, console);
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
-        Framework framework = factory.newFramework(props);
-        framework.init();
-        Mr1Runtime runtime = new Mr1Runtime(home, framework, storage);
+        // Caches of processes that were killed (their lock is gone with them) are removed first.
+        BundleCache.cleanStale(BundleCache.tempRoot());
+        BundleCache.Lease lease = BundleCache.create(BundleCache.tempRoot());
+        // Felix cleans its storage folder on first init: it lives beside the lock file, not around it.
+        Path storage = lease.folder().resolve("felix");
+        Framework framework;
+        try {
+            Map<String, String> props = frameworkProperties(home, pluginsDir, storage, console);
+            FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
+            framework = factory.newFramework(props);
+            framework.init();
+        } catch (IOException | BundleException | RuntimeException e) {
+            lease.release();
+            throw e;
+        }
+        Mr1Runtime runtime = new Mr1Runtime(home, framework, storage, lease);
         try {
             List<Bundle> resident = runtime.installResident(bundlesDir);
             framework.start();
@@ -443,15 +455,7 @@ public final class Mr1Runtime implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         } finally {
-            deleteQuietly(storage);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | RuntimeException ignored) {
-            // A leftover temporary folder is harmless.
+            lease.release(); // deletes the cache, then lets go of its lock
         }
     }
 

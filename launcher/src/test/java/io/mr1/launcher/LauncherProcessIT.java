@@ -147,4 +147,45 @@ class LauncherProcessIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(out.contains("format") && out.contains("io.mr1.reward.format"), out);
     }
+
+    private static List<Path> bundleCaches(Path tmp) throws IOException {
+        try (Stream<Path> entries = Files.list(tmp)) {
+            return entries.filter(e -> e.getFileName().toString().startsWith("mr1-felix-")).toList();
+        }
+    }
+
+    @Test
+    void killedProcessesLeaveNoBundleCacheBehindOnceAnotherStarts(@TempDir Path logs, @TempDir Path tmp)
+            throws Exception {
+        for (int i = 0; i < 10; i++) {
+            ProcessBuilder pb = new ProcessBuilder(DistributionFixture.dist().resolve("bin/mr1").toString(), "console");
+            pb.environment().put("MR1_LOG_DIR", logs.toString());
+            pb.environment().put("JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+            pb.redirectErrorStream(true).redirectOutput(logs.resolve("console-" + i + ".txt").toFile());
+            List<Path> earlier = bundleCaches(tmp);
+            Process p = pb.start(); // stdin stays open: the console waits for commands
+            // Killed at a different moment each time: once its own cache exists, after 0 to 2.7 s more.
+            DistributionFixture.await("bundle cache of process " + i, 60_000, () -> {
+                try {
+                    return bundleCaches(tmp).stream().anyMatch(c -> !earlier.contains(c)
+                            && Files.isDirectory(c.resolve("felix")));
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            Thread.sleep(300L * i);
+            p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertTrue(bundleCaches(tmp).size() >= 1, "a killed process cannot clean up after itself");
+        ProcessBuilder pb = new ProcessBuilder(DistributionFixture.dist().resolve("bin/mr1").toString(), "plugins");
+        pb.environment().put("MR1_LOG_DIR", logs.toString());
+        pb.environment().put("JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+        pb.redirectErrorStream(true).redirectOutput(logs.resolve("plugins.txt").toFile());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), Files.readString(logs.resolve("plugins.txt")));
+        assertEquals(List.of(), bundleCaches(tmp), "the next process removed the dead ones' caches and its own");
+    }
 }

@@ -104,14 +104,53 @@ public final class TrainCommand extends BaseCommand {
                         .toAbsolutePath();
                 RunConfig rc = RunConfig.read(config, config.getParent());
                 session.start(session.prepare(rc), runDir, err);
-                prepared = reload(session, runDir);
+                try {
+                    prepared = reload(session, runDir);
+                } catch (Exception | LinkageError e) {
+                    removeIfNeverCheckpointed(runDir, err);
+                    throw e;
+                }
             }
         } catch (ConfigException | TrainingSession.SetupException e) {
             err.println("mr1 train: " + e.getMessage());
             return 2;
+        } catch (java.nio.file.FileSystemException e) {
+            // Its message is only the path: say what could not be done to it.
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            err.println("mr1 train: cannot write " + e.getFile() + ": " + why
+                    + (resume ? "" : " (choose an --out folder you may write to)"));
+            return 1;
         }
         err.println("run folder: " + runDir);
-        return runInterruptibly(session, prepared, runDir, err);
+        try {
+            return runInterruptibly(session, prepared, runDir, err);
+        } catch (TrainingSession.SetupException e) {
+            err.println("mr1 train: " + e.getMessage()); // e.g. no checkpoint verifies: the folder is unchanged
+            return 2;
+        } catch (Exception | LinkageError e) {
+            if (!resume) {
+                removeIfNeverCheckpointed(runDir, err);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A new run that fails before its first checkpoint has nothing --resume could use: its
+     * folder is removed rather than left half-written.
+     */
+    static void removeIfNeverCheckpointed(Path runDir, PrintStream err) {
+        if (java.nio.file.Files.exists(runDir.resolve(io.mr1.trainer.loop.CheckpointStore.FOLDER))) {
+            return;
+        }
+        try {
+            io.mr1.core.io.AtomicFiles.deleteRecursively(runDir);
+            err.println("mr1 train: the run failed before its first checkpoint; removed " + runDir);
+        } catch (java.io.IOException e) {
+            err.println("mr1 train: the run failed before its first checkpoint; could not remove " + runDir
+                    + " (" + e.getMessage() + ")");
+        }
     }
 
     /** The run as stored in its folder (what a resume uses, and what a new run uses after start). */

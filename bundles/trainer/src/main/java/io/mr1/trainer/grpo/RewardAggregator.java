@@ -4,28 +4,66 @@ import io.mr1.api.reward.RewardScore;
 import io.mr1.api.task.Sample;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.RewardBreakdown;
-import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Scores completions with every configured reward and forms R = sum_k w_k R_k. A reward
- * plugin that throws, returns the wrong number of scores, or returns NaN or infinity must
- * not stop training: the batch is re-scored one completion at a time to isolate the
- * faulty ones, each fault scores 0 for that reward, is counted, and is logged with the
- * completion's id and the plugin's name.
+ * plugin that throws anything ({@link PluginCall}: exceptions, checked ones included, and
+ * errors such as a StackOverflowError or a NoClassDefFoundError), returns the wrong number of
+ * scores, or returns NaN or infinity must not stop training: the batch is re-scored one
+ * completion at a time to isolate the faulty ones, each fault scores 0 for that reward, is
+ * counted, and is logged with the completion's id and the plugin's name. Each call has a time
+ * limit: a call that runs past it scores 0 for its completions, counted as faults, and a
+ * reward that times out {@value #DISABLE_AFTER} calls in a row is disabled for the rest of the
+ * run (said on the console; its completions then score 0 and count as faults). One aggregator
+ * serves one run.
  */
-@Singleton
 public final class RewardAggregator {
+
+    /** Consecutive timed-out calls after which a reward is disabled for the run. */
+    public static final int DISABLE_AFTER = 3;
+    /** The default time limit of one reward call. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = Logger.getLogger(RewardAggregator.class.getName());
     private static final RewardScore ZERO = RewardScore.of(0);
+
+    private final PluginCall calls;
+    private final Consumer<String> notice;
+    private final Map<String, Integer> timeoutsInARow = new HashMap<>();
+    private final Set<String> disabled = new HashSet<>();
+
+    /** With the default time limit; notices go to the log. */
+    @jakarta.inject.Inject
+    public RewardAggregator() {
+        this(DEFAULT_TIMEOUT, LOG::warning);
+    }
+
+    /**
+     * @param timeout the time limit of one reward call
+     * @param notice told when a reward is disabled (the console)
+     */
+    public RewardAggregator(Duration timeout, Consumer<String> notice) {
+        this.calls = new PluginCall("reward", timeout);
+        this.notice = notice;
+    }
+
+    /**
+     * @return the rewards disabled for this run after timing out again and again
+     */
+    public Set<String> disabled() {
+        return Set.copyOf(disabled);
+    }
 
     /**
      * Scores one sample's completions.
@@ -71,11 +109,22 @@ public final class RewardAggregator {
         int n = texts.size();
         RewardScore[] values = new RewardScore[n];
         java.util.Arrays.fill(values, ZERO);
+        if (disabled.contains(reward.name())) {
+            for (int i = 0; i < n; i++) {
+                faults.get(i).add(reward.name());
+            }
+            return values;
+        }
         List<RewardScore> batch = null;
         try {
-            batch = reward.function().score(sample, texts);
-        } catch (RuntimeException | LinkageError e) {
-            LOG.log(Level.FINE, "reward '" + reward.name() + "' failed on a batch; isolating", e);
+            batch = call(reward, sample, texts);
+        } catch (PluginCall.TimedOut e) {
+            for (int i = 0; i < n; i++) {
+                fault(reward, completions.get(i), faults.get(i), e.getMessage());
+            }
+            return values; // no one-by-one retry: that would wait n times as long
+        } catch (PluginCall.Failed e) {
+            LOG.log(Level.FINE, "reward '" + reward.name() + "' failed on a batch; isolating", e.getCause());
         }
         if (batch != null && batch.size() == n) {
             for (int i = 0; i < n; i++) {
@@ -88,19 +137,41 @@ public final class RewardAggregator {
                     + " completions of sample " + sample.id() + "; scoring them one by one");
         }
         for (int i = 0; i < n; i++) {
+            if (disabled.contains(reward.name())) {
+                faults.get(i).add(reward.name());
+                continue;
+            }
             try {
-                List<RewardScore> one = reward.function().score(sample, List.of(texts.get(i)));
+                List<RewardScore> one = call(reward, sample, List.of(texts.get(i)));
                 if (one == null || one.size() != 1) {
                     fault(reward, completions.get(i), faults.get(i),
                             "returned " + (one == null ? "null" : one.size() + " scores") + " for one completion");
                 } else {
                     values[i] = checked(reward, completions.get(i), one.get(0), faults.get(i));
                 }
-            } catch (RuntimeException | LinkageError e) {
-                fault(reward, completions.get(i), faults.get(i), "threw " + e);
+            } catch (PluginCall.TimedOut | PluginCall.Failed e) {
+                fault(reward, completions.get(i), faults.get(i), e.getMessage());
             }
         }
         return values;
+    }
+
+    /** One call with the time limit, counting timeouts in a row (and disabling the reward at the limit). */
+    private List<RewardScore> call(WeightedReward reward, Sample sample, List<String> texts)
+            throws PluginCall.TimedOut, PluginCall.Failed {
+        try {
+            List<RewardScore> result = calls.call(reward.name(), () -> reward.function().score(sample, texts));
+            timeoutsInARow.remove(reward.name());
+            return result;
+        } catch (PluginCall.TimedOut e) {
+            int inARow = timeoutsInARow.merge(reward.name(), 1, Integer::sum);
+            if (inARow >= DISABLE_AFTER && disabled.add(reward.name())) {
+                notice.accept("reward '" + reward.name() + "' ran past its time limit (" + calls.timeout().toMillis()
+                        / 1000.0 + " s, grpo.reward_timeout) on " + inARow + " calls in a row; it is disabled for"
+                        + " the rest of this run: it scores 0 and every completion counts a fault for it");
+            }
+            throw e;
+        }
     }
 
     private static RewardScore checked(WeightedReward reward, Completion completion, RewardScore score,

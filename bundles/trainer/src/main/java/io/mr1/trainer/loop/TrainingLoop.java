@@ -115,7 +115,31 @@ public final class TrainingLoop {
      * @throws IOException if the checkpoints cannot be read
      */
     public long startStep(Path runDir) throws IOException {
-        return checkpoints.latest(runDir).map(c -> c.state().step()).orElse(0L);
+        return checkpoints.latestVerified(runDir, message -> { }).map(c -> c.state().step()).orElse(0L);
+    }
+
+    /**
+     * The checkpoint a run in this folder resumes from: the newest that verifies, checked
+     * against the run's seed and length. Reads only, so a run that cannot resume is left
+     * exactly as it was.
+     *
+     * @param spec the run
+     * @param report told about each checkpoint passed over
+     * @return the checkpoint, or empty to start at step 0
+     * @throws IOException if checkpoints exist but none verifies, or the one that does belongs to another run
+     */
+    public Optional<CheckpointStore.Checkpoint> resumePoint(Spec spec, java.util.function.Consumer<String> report)
+            throws IOException {
+        Optional<CheckpointStore.Checkpoint> resume = checkpoints.latestVerified(spec.runDir(), report);
+        if (resume.isPresent()) {
+            TrainerState state = resume.get().state();
+            if (state.seed() != spec.seed() || state.totalSteps() != spec.totalSteps()) {
+                throw new CheckpointStore.NoUsableCheckpointException("checkpoint " + resume.get().dir()
+                        + " was written by a run with seed " + state.seed() + " and " + state.totalSteps()
+                        + " steps; this run has seed " + spec.seed() + " and " + spec.totalSteps() + " steps");
+            }
+        }
+        return resume;
     }
 
     /**
@@ -131,9 +155,25 @@ public final class TrainingLoop {
      */
     public Result run(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners)
             throws IOException {
+        return run(backend, spec, algorithm, listeners, resumePoint(spec, LOG::warning));
+    }
+
+    /**
+     * Runs from a checkpoint {@link #resumePoint} chose (or from step 0).
+     *
+     * @param backend the policy backend
+     * @param spec what to train
+     * @param algorithm the step (fresh; its state is restored on resume)
+     * @param listeners told about every step, in order
+     * @param resume the verified checkpoint to continue from, or empty
+     * @return how the loop ended
+     * @throws IOException if loading, saving or a listener fails
+     */
+    public Result run(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners,
+                      Optional<CheckpointStore.Checkpoint> resume) throws IOException {
         IOException failure = null;
         try {
-            Result result = loop(backend, spec, algorithm, listeners);
+            Result result = loop(backend, spec, algorithm, listeners, resume);
             for (TrainingListener l : listeners) {
                 l.onTrainingEnd(result);
             }
@@ -158,19 +198,13 @@ public final class TrainingLoop {
         }
     }
 
-    private Result loop(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners)
-            throws IOException {
-        Optional<CheckpointStore.Checkpoint> resume = checkpoints.latest(spec.runDir());
+    private Result loop(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners,
+                        Optional<CheckpointStore.Checkpoint> resume) throws IOException {
         long seed = spec.seed();
         long start = 0;
         Policy policy;
         if (resume.isPresent()) {
             TrainerState state = resume.get().state();
-            if (state.seed() != seed || state.totalSteps() != spec.totalSteps()) {
-                throw new IllegalArgumentException("checkpoint " + resume.get().dir() + " was written by a run with seed "
-                        + state.seed() + " and " + state.totalSteps() + " steps; this run has seed " + seed + " and "
-                        + spec.totalSteps() + " steps");
-            }
             start = state.step();
             algorithm.restore(state.scheduleState());
             policy = backend.load(resume.get().policy(), spec.initialModel(), spec.device());
@@ -180,6 +214,10 @@ public final class TrainingLoop {
         }
         for (TrainingListener l : listeners) {
             l.onTrainingBegin(start, spec.totalSteps());
+        }
+        // Anything newer than the checkpoint resumed from failed verification; those steps are run again.
+        for (String removed : checkpoints.removeAfter(spec.runDir(), start)) {
+            LOG.warning("removed checkpoint " + removed + ", which does not verify; the run writes it again");
         }
         Optional<StepStats> last = Optional.empty();
         boolean stopped = false;
@@ -199,7 +237,7 @@ public final class TrainingLoop {
                 if (due || done == spec.totalSteps() || stopping) {
                     checkpoints.save(spec.runDir(), policy,
                             new TrainerState(done, spec.totalSteps(), seed, algorithm.state()));
-                    checkpoints.keepLatest(spec.runDir(), spec.keepCheckpoints());
+                    checkpoints.keepLatest(spec.runDir(), spec.keepCheckpoints(), done);
                 }
                 if (stopping) {
                     LOG.info("stopped after step " + step + "; checkpoint written");

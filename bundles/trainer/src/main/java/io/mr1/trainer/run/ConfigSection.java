@@ -94,6 +94,15 @@ final class ConfigSection {
         }
     }
 
+    /** A finite number (NaN and infinities are errors). */
+    double finite(String name, double fallback) throws ConfigException {
+        double v = number(name, fallback);
+        if (!Double.isFinite(v)) {
+            throw error(name, "must be a finite number, got " + v);
+        }
+        return v;
+    }
+
     double number(String name, double fallback, double min, double max) throws ConfigException {
         double v = number(name, fallback);
         if (!(v >= min && v <= max)) {
@@ -103,11 +112,31 @@ final class ConfigSection {
     }
 
     long integer(String name, long fallback, long min) throws ConfigException {
+        return integer(name, fallback, min, MAX_WHOLE);
+    }
+
+    /** The largest whole number a double holds exactly (2^53): above it, 1e30 and the like are not counts. */
+    static final long MAX_WHOLE = 1L << 53;
+
+    /**
+     * A whole number in [min, max]: 1e30 steps or a length that overflows an int is an error here,
+     * not a stack trace (or a run that never ends) after the run folder exists.
+     */
+    long integer(String name, long fallback, long min, long max) throws ConfigException {
+        Object given = raw(name);
         double v = number(name, fallback);
-        if (v != Math.rint(v) || v < min) {
-            throw error(name, "must be a whole number >= " + min + ", got " + v);
+        if (v != Math.rint(v) || v < min || v > max) {
+            throw error(name, "must be a whole number in [" + min + ", " + max + "], got "
+                    + (given instanceof String || given instanceof Number ? given : v));
         }
         return (long) v;
+    }
+
+    /**
+     * An int-valued whole number in [min, max] (max at most Integer.MAX_VALUE).
+     */
+    int integerInt(String name, int fallback, int min, int max) throws ConfigException {
+        return (int) integer(name, fallback, min, max);
     }
 
     boolean bool(String name, boolean fallback) throws ConfigException {

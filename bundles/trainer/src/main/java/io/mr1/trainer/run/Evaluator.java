@@ -107,6 +107,7 @@ public final class Evaluator {
         int lenient = 0;
         int format = 0;
         boolean[] correct = new boolean[samples.size()];
+        GuardedJudge judge = new GuardedJudge(task); // a faulty judge cannot stop the evaluation
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
             List<List<Completion>> completions = policy.sample(chunk.stream().map(Sample::prompt).toList(),
@@ -114,7 +115,7 @@ public final class Evaluator {
             for (int i = 0; i < chunk.size(); i++) {
                 Sample sample = chunk.get(i);
                 String output = completions.get(i).get(0).text();
-                Judgement j = task.judge(sample, output);
+                Judgement j = judge.judge(sample, output);
                 strict += j.strictCorrect() ? 1 : 0;
                 correct[start + i] = j.strictCorrect();
                 lenient += j.lenientCorrect() ? 1 : 0;
@@ -148,6 +149,7 @@ public final class Evaluator {
         long correct = 0;
         long formatted = 0;
         int[] perItem = new int[samples.size()];
+        GuardedJudge judge = new GuardedJudge(task);
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
             // One seed per chunk, derived from the item offset: the figure does not depend on
@@ -157,7 +159,7 @@ public final class Evaluator {
                             how.seed() + start));
             for (int i = 0; i < chunk.size(); i++) {
                 for (Completion c : groups.get(i)) {
-                    Judgement j = task.judge(chunk.get(i), c.text());
+                    Judgement j = judge.judge(chunk.get(i), c.text());
                     correct += j.strictCorrect() ? 1 : 0;
                     perItem[start + i] += j.strictCorrect() ? 1 : 0;
                     formatted += j.formatOk() ? 1 : 0;

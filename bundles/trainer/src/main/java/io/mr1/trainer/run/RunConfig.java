@@ -83,9 +83,11 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @param evalMaxNewTokens completion length limit during evaluation
      * @param evalSamples completions per item for the sampled pass@1 (0: greedy evaluation only)
      * @param evalTemperature their sampling temperature
+     * @param maxImagePixels an image with more pixels (width x height, read from its header) is an error
+     *     before the run starts: decoding it would take width x height x 4 bytes and more
      */
     public record Data(Path train, int trainGenerate, Path eval, int evalGenerate, long generateSeed, boolean skipBad,
-                       int evalMaxNewTokens, int evalSamples, double evalTemperature) {
+                       int evalMaxNewTokens, int evalSamples, double evalTemperature, long maxImagePixels) {
     }
 
     /**
@@ -127,10 +129,11 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @param maxCompletionLength max new tokens
      * @param microBatchSize completions per forward/backward pass, gradients accumulated, one optimiser
      *     update (0: the whole step at once)
+     * @param rewardTimeout seconds one reward call may take; a later answer scores 0 and counts as a fault
      */
     public record Grpo(int numGenerations, int mu, double epsilon, double epsilonHigh, PolicyLoss.KlEstimator estimator,
                        PolicyLoss.Aggregation aggregation, boolean scaleRewards, double temperature, double topP,
-                       int topK, int maxCompletionLength, int microBatchSize) {
+                       int topK, int maxCompletionLength, int microBatchSize, double rewardTimeout) {
     }
 
     /**
@@ -162,6 +165,19 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                     maxGradNorm, warmup, totalSteps, decay), warmup, totalSteps, decay);
         }
     }
+
+    /** Steps when neither steps nor epochs is given. */
+    public static final long DEFAULT_STEPS = 100;
+    /** Default data.max_image_pixels: about 7000 x 7000 (PIL warns at 89 million). */
+    public static final long DEFAULT_MAX_IMAGE_PIXELS = 50_000_000L;
+    private static final java.util.regex.Pattern DEVICE = java.util.regex.Pattern.compile("cpu|cuda(:\\d{1,4})?");
+    private static final long MAX_STEPS = 1_000_000_000L;
+    private static final long MAX_EPOCHS = 1_000_000L;
+    private static final int MAX_ITEMS = 100_000_000;
+    private static final int MAX_TOKENS = 32_768; // Qwen2-VL's max_position_embeddings
+    private static final int MAX_BATCH = 65_536;
+    private static final int MAX_GENERATIONS = 4096;
+    private static final double MAX_WEIGHT = 1e6;
 
     /** The default SFT target: a short reasoning and the answer in R1-V's tags. */
     public static final String DEFAULT_SFT_TEMPLATE = "<think> the answer is {answer} . </think> <answer> {answer} </answer>";
@@ -212,6 +228,13 @@ public record RunConfig(String source, String algorithm, long seed, String backe
             return map;
         } catch (JsonParseException | IllegalStateException e) {
             throw new ConfigException(file + ": not valid JSON (" + e.getMessage() + ")");
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            org.yaml.snakeyaml.error.Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String where = mark == null ? "" : ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
+            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage().lines().findFirst().orElse("");
+            String context = e.getContext() != null ? " " + e.getContext() : "";
+            throw new ConfigException(file + where + ": not valid YAML (" + problem + context
+                    + (mark == null ? "" : ", line " + (mark.getLine() + 1) + " column " + (mark.getColumn() + 1)) + ")");
         } catch (org.yaml.snakeyaml.error.YAMLException e) {
             throw new ConfigException(file + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
@@ -235,14 +258,18 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         long seed = root.integer("seed", 42, 0);
         String backend = root.string("backend", "pytorch");
         String device = root.string("device", "cpu");
+        if (!DEVICE.matcher(device).matches()) {
+            throw root.error("device", "'" + device + "' is not a device; valid: cpu, cuda (the first GPU), cuda:N"
+                    + " (N = 0, 1, ...)");
+        }
         String task = root.require("task");
         // The task validates its own options when the run is prepared (errors name task_options.KEY).
         Map<String, Object> taskOptions = new LinkedHashMap<>(root.section("task_options").values());
 
         ConfigSection m = root.section("model");
         Path checkpoint = m.has("checkpoint") ? base.resolve(m.require("checkpoint")) : null;
-        Model model = new Model(checkpoint, m.integer("seed", seed, 0), (int) m.integer("hidden_size", 128, 8),
-                (int) m.integer("layers", 4, 1), (int) m.integer("image_size", 112, 28));
+        Model model = new Model(checkpoint, m.integer("seed", seed, 0), m.integerInt("hidden_size", 128, 8, 16384),
+                m.integerInt("layers", 4, 1, 1024), m.integerInt("image_size", 112, 28, 8192));
         if (checkpoint != null && (m.values().containsKey("hidden_size") || m.values().containsKey("layers"))) {
             throw m.error("checkpoint", "give either a checkpoint or the sizes of a model to create, not both");
         }
@@ -251,16 +278,17 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         ConfigSection d = root.section("data");
         Path train = d.has("train") ? base.resolve(d.require("train")) : null;
         Path eval = d.has("eval") ? base.resolve(d.require("eval")) : null;
-        Data data = new Data(train, (int) d.integer("train_generate", 200, 1), eval,
-                (int) d.integer("eval_generate", 100, 0), d.integer("generate_seed", seed, 0),
-                d.bool("skip_bad", false), (int) d.integer("eval_max_new_tokens", 32, 1),
-                (int) d.integer("eval_samples", 0, 0), d.number("eval_temperature", 1.0, 1e-3, 100));
+        Data data = new Data(train, d.integerInt("train_generate", 200, 1, MAX_ITEMS), eval,
+                d.integerInt("eval_generate", 100, 0, MAX_ITEMS), d.integer("generate_seed", seed, 0),
+                d.bool("skip_bad", false), d.integerInt("eval_max_new_tokens", 32, 1, MAX_TOKENS),
+                d.integerInt("eval_samples", 0, 0, 1000), d.number("eval_temperature", 1.0, 1e-3, 100),
+                d.integer("max_image_pixels", DEFAULT_MAX_IMAGE_PIXELS, 1, 1L << 40));
         d.finish();
 
         Map<String, Double> rewards = new LinkedHashMap<>();
         ConfigSection r = root.section("rewards");
         for (String k : r.values().keySet()) {
-            rewards.put(k, r.number(k, 1.0));
+            rewards.put(k, r.number(k, 1.0, -MAX_WEIGHT, MAX_WEIGHT)); // NaN fails the range check too
         }
         r.finish();
 
@@ -276,19 +304,20 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         kl.finish();
         KlScheduleConfig schedule = new KlScheduleConfig(scheduleName, preset, scheduleParams);
 
-        int batchSize = (int) root.integer("batch_size", 2, 1);
+        int batchSize = root.integerInt("batch_size", 2, 1, MAX_BATCH);
         ConfigSection g = root.section("grpo");
         double eps = g.number("epsilon", 0.2, 0, 0.99);
-        int numGenerations = (int) g.integer("num_generations", 8, 1);
-        Grpo grpo = new Grpo(numGenerations, (int) g.integer("mu", 1, 1), eps,
+        // G >= 2: with one completion per prompt every group-relative advantage is 0 and GRPO learns nothing.
+        int numGenerations = g.integerInt("num_generations", 8, 2, MAX_GENERATIONS);
+        Grpo grpo = new Grpo(numGenerations, g.integerInt("mu", 1, 1, 100), eps,
                 g.number("epsilon_high", eps, 0, 10),
                 PolicyLoss.KlEstimator.valueOf(g.choice("kl_estimator", "k3", List.of("k1", "k2", "k3"))
                         .toUpperCase(Locale.ROOT)),
                 PolicyLoss.Aggregation.valueOf(g.choice("loss_aggregation", "sequence_mean",
                         List.of("sequence_mean", "token_mean", "constant_length")).toUpperCase(Locale.ROOT)),
                 g.bool("scale_rewards", true), g.number("temperature", 1.0, 0, 10), g.number("top_p", 1.0, 1e-6, 1),
-                (int) g.integer("top_k", 0, 0), (int) g.integer("max_completion_length", 256, 1),
-                microBatchSize(g, batchSize, numGenerations));
+                g.integerInt("top_k", 0, 0, 1 << 24), g.integerInt("max_completion_length", 256, 1, MAX_TOKENS),
+                microBatchSize(g, batchSize, numGenerations), g.number("reward_timeout", 5, 0.001, 86400));
         g.finish();
 
         ConfigSection s = root.section("sft");
@@ -301,10 +330,11 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         if (root.has("steps") && root.has("epochs")) {
             throw root.error("steps", "give steps or epochs, not both");
         }
-        long steps = root.integer("steps", 0, 0);
-        long epochs = root.integer("epochs", 0, 0);
+        // Given, steps and epochs must be at least 1 (steps: 0 used to mean "the default 100").
+        long steps = root.integer("steps", 0, root.has("steps") ? 1 : 0, MAX_STEPS);
+        long epochs = root.integer("epochs", 0, root.has("epochs") ? 1 : 0, MAX_EPOCHS);
         if (steps == 0 && epochs == 0) {
-            steps = 100;
+            steps = DEFAULT_STEPS;
         }
         ConfigSection o = root.section("optimizer");
         if (o.has("warmup_steps") && o.has("warmup_ratio")) {
@@ -313,15 +343,15 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         Optimizer optimizer = new Optimizer(o.number("learning_rate", 1e-6, 0, 10),
                 o.number("weight_decay", 0.0, 0, 1), o.number("beta1", 0.9, 0, 1), o.number("beta2", 0.999, 0, 1),
                 o.number("epsilon", 1e-8, 0, 1), o.number("max_grad_norm", 1.0, 0, 1e9),
-                o.integer("warmup_steps", 0, 0), o.number("warmup_ratio", 0.0, 0, 1),
+                o.integer("warmup_steps", 0, 0, MAX_STEPS), o.number("warmup_ratio", 0.0, 0, 1),
                 OptimizerSettings.Decay.valueOf(o.choice("lr_decay", "constant", List.of("constant", "linear", "cosine"))
                         .toUpperCase(Locale.ROOT)));
         o.finish();
-        int checkpointEvery = (int) root.integer("checkpoint_every", 0, 0);
-        int keepCheckpoints = (int) root.integer("keep_checkpoints", 0, 0);
-        int samplesEvery = (int) root.integer("samples_every", 10, 0);
-        int evalEvery = (int) root.integer("eval_every", 0, 0);
-        int logEvery = (int) root.integer("log_every", 0, 0);
+        int checkpointEvery = root.integerInt("checkpoint_every", 0, 0, Integer.MAX_VALUE);
+        int keepCheckpoints = root.integerInt("keep_checkpoints", 0, 0, Integer.MAX_VALUE);
+        int samplesEvery = root.integerInt("samples_every", 10, 0, Integer.MAX_VALUE);
+        int evalEvery = root.integerInt("eval_every", 0, 0, Integer.MAX_VALUE);
+        int logEvery = root.integerInt("log_every", 0, 0, Integer.MAX_VALUE);
         root.finish();
         return new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards, schedule, grpo,
                 template, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
@@ -332,14 +362,14 @@ public record RunConfig(String source, String algorithm, long seed, String backe
     private static int microBatchSize(ConfigSection g, int batchSize, int numGenerations) throws ConfigException {
         long completions = (long) batchSize * numGenerations;
         if (g.has(TrlNames.ACCUMULATION)) {
-            long steps = g.integer(TrlNames.ACCUMULATION, 1, 1);
+            long steps = g.integer(TrlNames.ACCUMULATION, 1, 1, completions);
             if (completions % steps != 0) {
                 throw g.error(TrlNames.ACCUMULATION, "must divide batch_size x num_generations = " + completions
                         + " completions per step into equal micro-batches, got " + steps);
             }
             return (int) (completions / steps);
         }
-        int size = (int) g.integer("micro_batch_size", 0, 0);
+        int size = g.integerInt("micro_batch_size", 0, 0, Integer.MAX_VALUE);
         if (size > completions) {
             throw g.error("micro_batch_size", "must be at most batch_size x num_generations = " + completions
                     + ", got " + size);
@@ -400,6 +430,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         da.put("eval_max_new_tokens", data.evalMaxNewTokens());
         da.put("eval_samples", data.evalSamples());
         da.put("eval_temperature", data.evalTemperature());
+        da.put("max_image_pixels", data.maxImagePixels());
         out.put("data", da);
         out.put("rewards", new LinkedHashMap<>(rewards));
         Map<String, Object> kl = new LinkedHashMap<>();
@@ -422,6 +453,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         gr.put("top_k", grpo.topK());
         gr.put("max_completion_length", grpo.maxCompletionLength());
         gr.put("micro_batch_size", grpo.microBatchSize());
+        gr.put("reward_timeout", grpo.rewardTimeout());
         out.put("grpo", gr);
         out.put("sft", Map.of("target_template", sftTemplate));
         Map<String, Object> op = new LinkedHashMap<>();
@@ -464,7 +496,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      */
     public RunConfig withFiles(Path train, Path eval, Path checkpoint) {
         Data d = new Data(train, data.trainGenerate(), eval, data.evalGenerate(), data.generateSeed(), data.skipBad(),
-                data.evalMaxNewTokens(), data.evalSamples(), data.evalTemperature());
+                data.evalMaxNewTokens(), data.evalSamples(), data.evalTemperature(), data.maxImagePixels());
         Model mo = checkpoint.equals(model.checkpoint()) ? model
                 : new Model(checkpoint, model.createSeed(), model.hiddenSize(), model.layers(), model.imageSize());
         return new RunConfig(source, algorithm, seed, backend, device, mo, task, d, rewards, klSchedule, grpo,

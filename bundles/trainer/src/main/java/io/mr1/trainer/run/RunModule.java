@@ -58,7 +58,7 @@ final class RunModule extends AbstractModule {
 
     @Provides
     @Singleton
-    StepAlgorithm algorithm(RewardAggregator aggregator, LearningRateSchedule learningRate) {
+    StepAlgorithm algorithm(LearningRateSchedule learningRate) {
         RunConfig c = prepared.config();
         if (c.algorithm().equals("sft")) {
             return new SftAlgorithm(c.sftTemplate(), learningRate);
@@ -69,6 +69,9 @@ final class RunModule extends AbstractModule {
                 g.aggregation(), g.scaleRewards(), io.mr1.objective.Advantages.DEFAULT_EPS, learningRate,
                 g.microBatchSize());
         KlSchedule schedule = prepared.scheduleProvider().create(c.klSchedule().overrides());
+        // One aggregator per run: which rewards time out (and are disabled) is this run's business.
+        RewardAggregator aggregator = new RewardAggregator(
+                java.time.Duration.ofNanos(Math.round(g.rewardTimeout() * 1e9)), m -> out.println("mr1 train: " + m));
         return new GrpoAlgorithm(aggregator, prepared.rewards(), schedule, settings);
     }
 

@@ -91,6 +91,8 @@ public final class TrainingSession {
                           boolean stopped) {
     }
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(
+            TrainingSession.class.getName());
     private static final Pattern WORD = Pattern.compile("\\w+|[^\\w\\s]+", Pattern.UNICODE_CHARACTER_CLASS);
 
     private final PluginRegistry registry;
@@ -162,25 +164,25 @@ public final class TrainingSession {
         List<Sample> eval = null;
         try {
             if (config.data().train() != null) {
-                train = task.load(config.data().train(), config.data().skipBad());
+                train = checkImages(config, config.data().train(),
+                        task.load(config.data().train(), config.data().skipBad()));
                 if (train.isEmpty()) {
                     throw new SetupException(config.data().train() + ": no usable training items");
                 }
             }
             if (config.data().eval() != null) {
-                eval = task.load(config.data().eval(), config.data().skipBad());
+                eval = checkImages(config, config.data().eval(),
+                        task.load(config.data().eval(), config.data().skipBad()));
             }
             if (train != null) {
                 requireThinking(config, train);
             }
         } catch (DataException e) {
-            throw new SetupException(e.getMessage() + (config.data().skipBad() ? ""
-                    : " (set data.skip_bad: true to skip such items)"));
+            // Only the errors skip_bad covers (a missing image) get its hint, in the config's words.
+            throw new SetupException(e.getMessage().replace("load with skipBad", "set data.skip_bad: true"));
         }
-        if (config.model().checkpoint() != null
-                && !Files.isRegularFile(config.model().checkpoint().resolve(Checkpoints.CONFIG))) {
-            throw new SetupException(config.source() + ": model.checkpoint: " + config.model().checkpoint()
-                    + " is not a checkpoint folder (no " + Checkpoints.CONFIG + ")");
+        if (config.model().checkpoint() != null) {
+            checkModelFolder(config);
         }
         Set<String> used = new LinkedHashSet<>(List.of(config.backend(), config.task()));
         rewards.forEach(r -> used.add(r.name()));
@@ -249,6 +251,62 @@ public final class TrainingSession {
             throw e;
         }
         return p;
+    }
+
+    /**
+     * Every image of every item, checked by header, size and ending (not decoded): a broken or
+     * oversized image fails the run now, not when its item is drawn. With skip_bad the item is
+     * left out instead (and said so).
+     */
+    static List<Sample> checkImages(RunConfig config, Path file, List<Sample> samples) throws SetupException {
+        List<Sample> kept = new ArrayList<>(samples.size());
+        int skipped = 0;
+        for (Sample s : samples) {
+            String problem = null;
+            for (io.mr1.api.types.ImageRef image : s.prompt().images()) {
+                String p = ImageCheck.problem(image.path(), config.data().maxImagePixels());
+                if (p != null) {
+                    problem = "item " + s.id() + ": image " + image.path() + ": " + p;
+                    break;
+                }
+            }
+            if (problem == null) {
+                kept.add(s);
+            } else if (config.data().skipBad()) {
+                skipped++;
+                LOG.warning(file + ": skipped " + problem);
+            } else {
+                throw new SetupException(file + ": " + problem + " (or set data.skip_bad: true to skip such items)");
+            }
+        }
+        if (skipped > 0) {
+            LOG.warning(file + ": " + skipped + " item(s) skipped for bad images (data.skip_bad)");
+        }
+        return kept;
+    }
+
+    /** model.checkpoint: a folder with a readable config.json, a tokenizer and weights (or a shard index). */
+    static void checkModelFolder(RunConfig config) throws SetupException {
+        Path dir = config.model().checkpoint();
+        String key = config.source() + ": model.checkpoint: ";
+        if (!Files.isDirectory(dir)) {
+            throw new SetupException(key + dir + " is not a folder");
+        }
+        if (!Files.isRegularFile(dir.resolve(Checkpoints.CONFIG))) {
+            throw new SetupException(key + dir + " is not a checkpoint folder (no " + Checkpoints.CONFIG + ")");
+        }
+        try {
+            ModelConfig.read(dir.resolve(Checkpoints.CONFIG));
+        } catch (IOException | RuntimeException e) {
+            throw new SetupException(key + e.getMessage());
+        }
+        if (!Files.isRegularFile(dir.resolve(Checkpoints.WEIGHTS)) && !Files.isRegularFile(dir.resolve(Checkpoints.INDEX))) {
+            throw new SetupException(key + dir + " has no weights (neither " + Checkpoints.WEIGHTS + " nor "
+                    + Checkpoints.INDEX + ")");
+        }
+        if (!Files.isRegularFile(dir.resolve(Checkpoints.TOKENIZER))) {
+            throw new SetupException(key + dir + " has no " + Checkpoints.TOKENIZER);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -331,26 +389,60 @@ public final class TrainingSession {
         RunConfig c = p.config();
         RunFolder folder = new RunFolder(runDir);
         long total = c.totalSteps(p.train().size());
-        folder.writeResolvedConfig(c, total, resolved(p, total));
-        Injector run = injector.createChildInjector(new RunModule(p, folder, total, out, terminal, stop));
-        long startStep = loop.startStep(runDir);
-        if (startStep > 0) {
-            out.println((terminal ? "\r" : "") + "resuming " + runDir + " at step " + startStep + " of " + total);
-        }
+        String device = deviceUsed(p.backend(), c.device(), out);
         TrainingLoop.Spec spec = new TrainingLoop.Spec(p.train(), c.seed(), total, c.batchSize(), c.checkpointEvery(),
-                c.keepCheckpoints(), runDir, c.model().checkpoint(), c.device());
+                c.keepCheckpoints(), runDir, c.model().checkpoint(), device);
+        // The checkpoint is chosen (and verified) before anything in the folder changes: a run that
+        // cannot resume is left byte for byte as it was.
+        Optional<io.mr1.trainer.loop.CheckpointStore.Checkpoint> resume;
+        try {
+            resume = loop.resumePoint(spec, message -> out.println("mr1 train: " + message));
+        } catch (io.mr1.trainer.loop.CheckpointStore.NoUsableCheckpointException e) {
+            throw new SetupException(e.getMessage());
+        }
+        if (resume.isPresent()) {
+            out.println((terminal ? "\r" : "") + "resuming " + runDir + " at step " + resume.get().state().step()
+                    + " of " + total);
+        } else if (Files.exists(folder.metrics())) {
+            out.println("mr1 train: " + runDir + " has no checkpoint yet; starting again at step 0 (the steps logged"
+                    + " before were not checkpointed and are run again, with the same results)");
+        }
+        Map<String, Object> resolved = resolved(p, total);
+        resolved.put("device", device);
+        folder.writeResolvedConfig(c, total, resolved);
+        Injector run = injector.createChildInjector(new RunModule(p, folder, total, out, terminal, stop));
         Evaluation evaluation = run.getInstance(Evaluation.class);
         TrainingLoop.Result result = loop.run(p.backend(), spec, run.getInstance(StepAlgorithm.class),
-                run.getInstance(com.google.inject.Key.get(new com.google.inject.TypeLiteral<List<TrainingListener>>() { })));
+                run.getInstance(com.google.inject.Key.get(new com.google.inject.TypeLiteral<List<TrainingListener>>() { })),
+                resume);
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("algorithm", c.algorithm());
         facts.put("task", c.task());
-        facts.put("backend", c.backend() + " on " + c.device());
+        facts.put("backend", c.backend() + " on " + device + (device.equals(c.device()) ? ""
+                : " (" + c.device() + " requested, not available)"));
         facts.put("steps", Long.toString(total));
         facts.put("plugins", p.plugins().stream().map(i -> i.name() + " (" + i.bundle() + " " + i.version() + ")")
                 .reduce((a, b) -> a + ", " + b).orElse(""));
         ReportWriter.write(runDir, "mr1 run: " + runDir.getFileName(), evaluation.rows(), facts);
         return new Outcome(runDir, total, result.last(), evaluation.last(), result.stopped());
+    }
+
+    /**
+     * The device a run actually uses: the configured one when the backend sees it, otherwise
+     * cpu, said on the console (the backend falls back the same way) and recorded in config.json.
+     */
+    static String deviceUsed(PolicyBackend backend, String device, PrintStream out) {
+        if (device.equals("cpu")) {
+            return device;
+        }
+        String wanted = device.equals("cuda") ? "cuda:0" : device;
+        io.mr1.api.backend.BackendInfo info = backend.info();
+        if (info.problem() != null || info.devices().contains(wanted)) {
+            return device; // an engine that does not load fails with its own message when the run loads it
+        }
+        out.println("mr1 train: device " + device + " is not available (" + info.engine() + " sees "
+                + String.join(", ", info.devices()) + "); training on cpu");
+        return "cpu";
     }
 
     /** config.json's {@code resolved} section: what the configuration resolved to, and provenance. */

@@ -31,6 +31,8 @@ public final class TabularPolicy implements Policy {
     private final double[][] reference;
     /** The learning rate each update used, as a backend computes it from the settings and step index. */
     private final List<Double> learningRates = new java.util.ArrayList<>();
+    /** The optimiser-state file of a saved policy. */
+    static final String OPTIMIZER = "optimizer.json";
 
     /**
      * A uniform policy.
@@ -76,7 +78,7 @@ public final class TabularPolicy implements Policy {
                     double[][].class);
         }
 
-        static void write(Path dir, double[][] logits) throws java.io.IOException {
+        public static void write(Path dir, double[][] logits) throws java.io.IOException {
             java.nio.file.Files.createDirectories(dir);
             java.nio.file.Files.writeString(dir.resolve("logits.json"), new com.google.gson.Gson().toJson(logits));
         }
@@ -227,6 +229,11 @@ public final class TabularPolicy implements Policy {
     @Override
     public void save(Path dir, boolean withOptimizerState) throws java.io.IOException {
         Backend.write(dir, logits);
+        if (withOptimizerState) {
+            // Stands in for the optimiser state file a real backend writes beside the weights.
+            java.nio.file.Files.writeString(dir.resolve(OPTIMIZER), "{\"updates\": " + learningRates.size()
+                    + ", \"learning_rates\": " + learningRates + "}");
+        }
     }
 
     @Override

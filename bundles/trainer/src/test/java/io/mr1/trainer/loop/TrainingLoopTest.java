@@ -2,6 +2,7 @@ package io.mr1.trainer.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mr1.api.kl.KlSchedule;
@@ -134,6 +135,100 @@ class TrainingLoopTest {
         try (var dirs = Files.list(run.resolve("checkpoints"))) {
             assertEquals(List.of("step-6", "step-8"), dirs.map(d -> d.getFileName().toString()).sorted().toList());
         }
+    }
+
+    /** One way a checkpoint gets damaged after it was written. */
+    private interface Corruption {
+        void apply(Path checkpoint) throws Exception;
+    }
+
+    private static void truncate(Path file) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    }
+
+    private static Map<String, byte[]> snapshot(Path dir) throws Exception {
+        Map<String, byte[]> files = new java.util.TreeMap<>();
+        try (var walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isRegularFile(p)) {
+                    files.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+                }
+            }
+        }
+        return files;
+    }
+
+    private static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, actual.get(k)), k + " changed"));
+    }
+
+    @Test
+    void resumeFallsBackToTheNewestCheckpointThatVerifiesAndLosesNothing(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        List<String> uninterrupted = runToEnd(tmp.resolve("a"), model, 0);
+        Map<String, Corruption> corruptions = new java.util.LinkedHashMap<>();
+        corruptions.put("truncated weights", c -> truncate(c.resolve("policy/logits.json")));
+        corruptions.put("truncated optimiser state", c -> truncate(c.resolve("policy/" + TabularPolicy.OPTIMIZER)));
+        corruptions.put("empty trainer state", c -> Files.writeString(c.resolve(CheckpointStore.STATE), ""));
+        corruptions.put("garbage trainer state", c -> Files.writeString(c.resolve(CheckpointStore.STATE), "{\"step\": [}"));
+        for (Map.Entry<String, Corruption> corruption : corruptions.entrySet()) {
+            Path run = tmp.resolve(corruption.getKey().replace(' ', '-'));
+            runToEnd(run, model, 7); // checkpoints step-3, step-6 and step-7 (the stop)
+            corruption.getValue().apply(run.resolve("checkpoints/step-7"));
+            List<String> said = new java.util.ArrayList<>();
+            var chosen = new TrainingLoop(new CheckpointStore()).resumePoint(spec(run, model, 0), said::add);
+            assertEquals(6, chosen.orElseThrow().state().step(), corruption.getKey());
+            assertTrue(said.get(0).startsWith("checkpoint step-7 does not verify: "), said.toString());
+            assertTrue(said.get(1).contains("using step-6"), said.toString());
+            List<String> resumed = runToEnd(run, model, 0);
+            assertEquals(uninterrupted, resumed, corruption.getKey() + ": the same metrics as an uninterrupted run");
+            assertFalse(Files.exists(run.resolve("checkpoints/step-7")), "the bad checkpoint is not left behind");
+            new CheckpointStore().verify(run.resolve("checkpoints/step-8"));
+        }
+    }
+
+    @Test
+    void whenNoCheckpointVerifiesResumeFailsAndChangesNothing(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        Path run = tmp.resolve("run");
+        runToEnd(run, model, 4); // step-3 and step-4
+        truncate(run.resolve("checkpoints/step-4/policy/logits.json"));
+        Files.writeString(run.resolve("checkpoints/step-3/" + CheckpointStore.STATE), "");
+        Map<String, byte[]> before = snapshot(run);
+        CheckpointStore.NoUsableCheckpointException e = assertThrows(CheckpointStore.NoUsableCheckpointException.class,
+                () -> runToEnd(run, model, 0));
+        assertTrue(e.getMessage().contains("none of the 2 checkpoint(s)") && e.getMessage().contains("step-4")
+                && e.getMessage().contains("(truncated)") && e.getMessage().contains("step-3"), e.getMessage());
+        assertSameFiles(before, snapshot(run));
+    }
+
+    @Test
+    void aCheckpointFromAnotherRunIsRefusedBeforeAnythingChanges(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        Path run = tmp.resolve("run");
+        runToEnd(run, model, 4);
+        Map<String, byte[]> before = snapshot(run);
+        TrainingLoop.Spec other = new TrainingLoop.Spec(GrpoAlgorithmTest.prompts(5), 4, 8, 3, 3, 0, run, model, "cpu");
+        CheckpointStore.NoUsableCheckpointException e = assertThrows(CheckpointStore.NoUsableCheckpointException.class,
+                () -> new TrainingLoop(new CheckpointStore()).resumePoint(other, m -> { }));
+        assertTrue(e.getMessage().contains("seed 3") && e.getMessage().contains("seed 4"), e.getMessage());
+        assertSameFiles(before, snapshot(run));
+    }
+
+    @Test
+    void markedCheckpointsOutliveTheRetentionLimit(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        Path run = tmp.resolve("run");
+        runToEnd(run, model, 4, 1); // step-3 then step-4; keep 1
+        Files.createDirectories(run.resolve("checkpoints/step-4"));
+        Files.writeString(run.resolve("checkpoints/step-4/" + CheckpointStore.KEEP), "");
+        runToEnd(run, model, 0, 1); // step-6, step-8
+        try (var dirs = Files.list(run.resolve("checkpoints"))) {
+            assertEquals(List.of("step-4", "step-8"), dirs.map(d -> d.getFileName().toString()).sorted().toList());
+        }
+        new CheckpointStore().verify(run.resolve("checkpoints/step-4")); // the mark is not part of the manifest
     }
 
     @Test

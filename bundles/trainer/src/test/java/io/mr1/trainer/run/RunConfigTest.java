@@ -127,7 +127,7 @@ class RunConfigTest {
                 () -> parse("task: t\nloss_type: dapo\n", tmp));
         assertTrue(loss.getMessage().contains("loss_type: 'dapo' is not one of bnpo, dr_grpo, grpo"), loss.getMessage());
         ConfigException mu = assertThrows(ConfigException.class, () -> parse("task: t\nnum_iterations: 0\n", tmp));
-        assertTrue(mu.getMessage().contains("num_iterations (grpo.mu): must be a whole number >= 1"), mu.getMessage());
+        assertTrue(mu.getMessage().contains("num_iterations (grpo.mu): must be a whole number in [1, 100], got 0"), mu.getMessage());
         ConfigException accumulation = assertThrows(ConfigException.class,
                 () -> parse("task: t\nbatch_size: 1\nnum_generations: 3\ngradient_accumulation_steps: 2\n", tmp));
         assertTrue(accumulation.getMessage().contains("gradient_accumulation_steps")
@@ -150,5 +150,59 @@ class RunConfigTest {
         ConfigException warmup = assertThrows(ConfigException.class,
                 () -> parse("task: t\noptimizer: {warmup_steps: 2, warmup_ratio: 0.1}\n", tmp));
         assertTrue(warmup.getMessage().contains("optimizer.warmup_steps"), warmup.getMessage());
+    }
+
+    private static String error(String yaml, Path tmp) {
+        return assertThrows(ConfigException.class, () -> parse(yaml, tmp)).getMessage();
+    }
+
+    @Test
+    void everyValueHasARangeCheckedAtParse(@TempDir Path tmp) throws Exception {
+        String steps = error("task: t\nsteps: 1e30\n", tmp);
+        assertTrue(steps.contains("run.yaml: steps: must be a whole number in [1, 1000000000], got 1.0E30"), steps);
+        String zero = error("task: t\nsteps: 0\n", tmp);
+        assertTrue(zero.contains("steps: must be a whole number in [1, "), zero);
+        assertTrue(error("task: t\nepochs: 0\n", tmp).contains("epochs: must be a whole number in [1, "));
+        String length = error("task: t\ngrpo: {max_completion_length: 2147483647}\n", tmp);
+        assertTrue(length.contains("grpo.max_completion_length: must be a whole number in [1, 32768], got 2147483647"),
+                length);
+        assertTrue(error("task: t\nmax_completion_length: 1000000000\n", tmp)
+                .contains("max_completion_length (grpo.max_completion_length): must be a whole number in [1, 32768]"));
+        String batch = error("task: t\nbatch_size: 4294967296\n", tmp);
+        assertTrue(batch.contains("batch_size: must be a whole number in [1, 65536], got 4294967296"), batch);
+        String g = error("task: t\ngrpo: {num_generations: 1}\n", tmp);
+        assertTrue(g.contains("grpo.num_generations: must be a whole number in [2, 4096], got 1"), g);
+        String weight = error("task: t\nrewards: {accuracy: .nan}\n", tmp);
+        assertTrue(weight.contains("rewards.accuracy: must be in [") && weight.contains("got NaN"), weight);
+        String infinite = error("task: t\nrewards: {accuracy: .inf}\n", tmp);
+        assertTrue(infinite.contains("rewards.accuracy") && infinite.contains("Infinity"), infinite);
+        String device = error("task: t\ndevice: tpu\n", tmp);
+        assertTrue(device.contains("device: 'tpu' is not a device; valid: cpu, cuda (the first GPU), cuda:N"), device);
+        assertTrue(error("task: t\ndevice: cuda:x\n", tmp).contains("is not a device"));
+        assertTrue(error("task: t\ncheckpoint_every: 3000000000\n", tmp).contains("checkpoint_every: must be"));
+        assertTrue(error("task: t\ndata: {max_image_pixels: 0}\n", tmp).contains("data.max_image_pixels"));
+        assertTrue(error("task: t\ngrpo: {reward_timeout: 0}\n", tmp).contains("grpo.reward_timeout"));
+        assertTrue(error("task: t\nmodel: {hidden_size: 99999999}\n", tmp).contains("model.hidden_size"));
+        // The valid forms still parse.
+        assertEquals("cuda:1", parse("task: t\ndevice: cuda:1\n", tmp).device());
+        assertEquals("cuda", parse("task: t\ndevice: cuda\n", tmp).device());
+        RunConfig defaults = parse("task: t\n", tmp);
+        assertEquals(RunConfig.DEFAULT_STEPS, defaults.steps(), "neither steps nor epochs: the default");
+        assertEquals(RunConfig.DEFAULT_MAX_IMAGE_PIXELS, defaults.data().maxImagePixels());
+        assertEquals(5.0, defaults.grpo().rewardTimeout());
+        assertEquals(-0.5, parse("task: t\nrewards: {length: -0.5}\n", tmp).rewards().get("length"),
+                "a negative weight (a penalty) is a finite number and allowed");
+    }
+
+    @Test
+    void yamlAndJsonSyntaxErrorsNameTheLine(@TempDir Path tmp) throws Exception {
+        String yaml = error("task: t\nbatch_size: 2\ngrpo: {mu: 1\nsteps: 3\n", tmp);
+        assertTrue(yaml.matches("(?s).*run\\.yaml:\\d+:\\d+: not valid YAML .*line \\d+ column \\d+.*"), yaml);
+        String tabs = error("task: t\n\tbatch_size: 2\n", tmp);
+        assertTrue(tabs.contains("run.yaml:2:"), tabs);
+        Path json = tmp.resolve("run.json");
+        Files.writeString(json, "{\"task\": \"t\",\n \"steps\": 3,,\n}");
+        String j = assertThrows(ConfigException.class, () -> RunConfig.read(json, BASE)).getMessage();
+        assertTrue(j.contains("run.json: not valid JSON") && j.contains("line 2"), j);
     }
 }

@@ -1,0 +1,99 @@
+package io.mr1.trainer.run;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Checks an image file cheaply, before a run writes anything: its header gives a format and a
+ * size (no pixel is decoded), the size is within a pixel limit (a 20000 x 20000 PNG would take
+ * 1.6 GB to decode), and a PNG or JPEG ends the way a complete file ends (IEND chunk, EOI
+ * marker), which finds the truncated files that would otherwise fail only when drawn.
+ */
+final class ImageCheck {
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final byte[] PNG_END = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    private ImageCheck() {
+    }
+
+    /**
+     * What is wrong with an image.
+     *
+     * @param image the file
+     * @param maxPixels the largest width x height accepted
+     * @return null when it is fine, otherwise the problem in words
+     */
+    static String problem(Path image, long maxPixels) {
+        long width;
+        long height;
+        try (ImageInputStream in = ImageIO.createImageInputStream(image.toFile())) {
+            if (in == null) {
+                return "cannot open the file";
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return "unknown image format";
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                width = reader.getWidth(0);
+                height = reader.getHeight(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return "unreadable header (" + (e.getMessage() == null ? e : e.getMessage()) + ")";
+        }
+        if (width <= 0 || height <= 0) {
+            return "empty image";
+        }
+        if (width * height > maxPixels) {
+            return String.format(Locale.ROOT, "%d x %d = %,d pixels is above data.max_image_pixels (%,d); shrink the"
+                    + " image or raise the limit", width, height, width * height, maxPixels);
+        }
+        return truncation(image);
+    }
+
+    /** A PNG must end with its IEND chunk, a JPEG with its EOI marker (trailing zero padding allowed). */
+    private static String truncation(Path image) {
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
+            long length = file.length();
+            byte[] head = new byte[(int) Math.min(8, length)];
+            file.readFully(head);
+            int tailLength = (int) Math.min(4096, length);
+            byte[] tail = new byte[tailLength];
+            file.seek(length - tailLength);
+            file.readFully(tail);
+            if (Arrays.equals(head, PNG_SIGNATURE)) {
+                return endsWith(tail, PNG_END) ? null : "truncated PNG (the file does not end with its IEND chunk)";
+            }
+            if (head.length >= 2 && (head[0] & 0xff) == 0xFF && (head[1] & 0xff) == 0xD8) {
+                int end = tail.length;
+                while (end > 0 && tail[end - 1] == 0) {
+                    end--;
+                }
+                boolean eoi = end >= 2 && (tail[end - 2] & 0xff) == 0xFF && (tail[end - 1] & 0xff) == 0xD9;
+                return eoi ? null : "truncated JPEG (the file does not end with an EOI marker)";
+            }
+            return null;
+        } catch (IOException e) {
+            return "cannot read the file (" + e.getMessage() + ")";
+        }
+    }
+
+    private static boolean endsWith(byte[] data, byte[] suffix) {
+        if (data.length < suffix.length) {
+            return false;
+        }
+        return Arrays.equals(data, data.length - suffix.length, data.length, suffix, 0, suffix.length);
+    }
+}
