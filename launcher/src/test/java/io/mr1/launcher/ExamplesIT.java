@@ -27,8 +27,9 @@ class ExamplesIT {
     void everyExampleConfigTrains(@TempDir Path tmp) throws Exception {
         List<Path> configs;
         try (Stream<Path> files = Files.list(examples())) {
-            configs = files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".json")).sorted()
-                    .toList();
+            configs = files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".json"))
+                    .filter(f -> !f.getFileName().toString().startsWith("qwen2vl-")) // need real weights and a GPU
+                    .sorted().toList();
         }
         assertTrue(configs.size() >= 8, "sft + six schedules + geometry: " + configs);
         for (Path config : configs) {

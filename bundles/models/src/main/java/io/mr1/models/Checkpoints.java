@@ -118,17 +118,7 @@ public final class Checkpoints {
         if (!Files.isRegularFile(index)) {
             return SafeTensors.read(folder.resolve(WEIGHTS));
         }
-        Map<String, String> shardOf = new LinkedHashMap<>();
-        try {
-            JsonObject map = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8)).getAsJsonObject()
-                    .getAsJsonObject("weight_map");
-            if (map == null) {
-                throw new IOException(index + ": no weight_map");
-            }
-            map.entrySet().forEach(e -> shardOf.put(e.getKey(), e.getValue().getAsString()));
-        } catch (JsonParseException | IllegalStateException | ClassCastException | UnsupportedOperationException e) {
-            throw new IOException(index + ": not a safetensors index: " + e.getMessage(), e);
-        }
+        Map<String, String> shardOf = shards(index);
         Map<String, SafeTensors.Entry> out = new LinkedHashMap<>();
         for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
             Path file = folder.resolve(shard);
@@ -148,6 +138,55 @@ public final class Checkpoints {
             });
         }
         return out;
+    }
+
+    /**
+     * Describes a model folder's weights from the safetensors headers alone (no tensor data is
+     * read): {@code model.safetensors}, or every shard the index names.
+     *
+     * @param folder the model folder
+     * @return tensor name to dtype and shape
+     * @throws IOException naming the file, as {@link #readWeights}
+     */
+    public static Map<String, SafeTensors.TensorInfo> describeWeights(Path folder) throws IOException {
+        Path index = folder.resolve(INDEX);
+        if (!Files.isRegularFile(index)) {
+            return SafeTensors.describe(folder.resolve(WEIGHTS));
+        }
+        Map<String, String> shardOf = shards(index);
+        Map<String, SafeTensors.TensorInfo> out = new LinkedHashMap<>();
+        for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
+            Path file = folder.resolve(shard);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("missing shard " + file + " (named by " + index + ")");
+            }
+            Map<String, SafeTensors.TensorInfo> tensors = SafeTensors.describe(file);
+            for (Map.Entry<String, String> e : shardOf.entrySet()) {
+                if (e.getValue().equals(shard)) {
+                    if (!tensors.containsKey(e.getKey())) {
+                        throw new IOException(index + " names tensor " + e.getKey() + " in " + file + ", which lacks it");
+                    }
+                    out.put(e.getKey(), tensors.get(e.getKey()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** An index's weight_map: tensor name to shard file name. */
+    private static Map<String, String> shards(Path index) throws IOException {
+        Map<String, String> shardOf = new LinkedHashMap<>();
+        try {
+            JsonObject map = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8)).getAsJsonObject()
+                    .getAsJsonObject("weight_map");
+            if (map == null) {
+                throw new IOException(index + ": no weight_map");
+            }
+            map.entrySet().forEach(e -> shardOf.put(e.getKey(), e.getValue().getAsString()));
+        } catch (JsonParseException | IllegalStateException | ClassCastException | UnsupportedOperationException e) {
+            throw new IOException(index + ": not a safetensors index: " + e.getMessage(), e);
+        }
+        return shardOf;
     }
 
     /**

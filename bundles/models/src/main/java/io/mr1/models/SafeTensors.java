@@ -149,6 +149,69 @@ public final class SafeTensors {
         }
     }
 
+    /**
+     * A tensor as a file's header describes it, without its data.
+     *
+     * @param dtype the safetensors dtype (F32, BF16, F16, ...)
+     * @param shape the shape
+     */
+    public record TensorInfo(String dtype, long[] shape) {
+
+        /** @return the number of elements */
+        public long elements() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Reads only a file's header (no tensor data), checking that the file is long enough for it.
+     *
+     * @param file the .safetensors file
+     * @return name to dtype and shape, in file order
+     * @throws IOException if the file is missing, malformed or truncated (the message names it)
+     */
+    public static Map<String, TensorInfo> describe(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, file);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > 100_000_000 || headerLen > ch.size() - 8) {
+                throw new IOException(file + ": not a safetensors file (header length " + headerLen + ")");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, file);
+            JsonObject header = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8).trim())
+                    .getAsJsonObject();
+            Map<String, TensorInfo> out = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+                if (e.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                JsonObject meta = e.getValue().getAsJsonObject();
+                var shapeJson = meta.getAsJsonArray("shape");
+                long[] shape = new long[shapeJson.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = shapeJson.get(i).getAsLong();
+                }
+                long end = meta.getAsJsonArray("data_offsets").get(1).getAsLong();
+                if (8 + headerLen + end > ch.size()) {
+                    throw new IOException(file + ": truncated: tensor " + e.getKey() + " ends at byte "
+                            + (8 + headerLen + end) + ", the file has " + ch.size());
+                }
+                out.put(e.getKey(), new TensorInfo(meta.get("dtype").getAsString(), shape));
+            }
+            return out;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("missing weights file " + file, e);
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": malformed safetensors header (" + e.getMessage() + ")", e);
+        }
+    }
+
     private static void readFully(FileChannel ch, ByteBuffer buf, Path file) throws IOException {
         while (buf.hasRemaining()) {
             if (ch.read(buf) < 0) {

@@ -35,7 +35,8 @@ public final class WordLevelTokenizerJson {
     }
 
     /**
-     * The vocabulary: special tokens then the words, in order.
+     * The vocabulary: special tokens, the words in order, then the chat template's own words
+     * ({@link ChatTemplate#WORDS}) not among them.
      *
      * @param words words and punctuation marks (duplicates and specials are skipped)
      * @return token to id
@@ -46,6 +47,9 @@ public final class WordLevelTokenizerJson {
             vocab.put(s, vocab.size());
         }
         for (String w : words) {
+            vocab.putIfAbsent(w, vocab.size());
+        }
+        for (String w : ChatTemplate.WORDS) {
             vocab.putIfAbsent(w, vocab.size());
         }
         return vocab;

@@ -5,6 +5,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.KvCache;
 import io.mr1.models.ModelConfig;
+import io.mr1.models.SpecialTokens;
 import io.mr1.tensor.Parameters;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
@@ -24,15 +25,15 @@ final class Decoder {
     private final SequenceScorer scorer;
     private final TextTokenizer tokenizer;
     private final ModelConfig config;
-    private final int eosId;
+    private final SpecialTokens special;
     private final int padId;
 
-    Decoder(SequenceScorer scorer, TextTokenizer tokenizer) {
+    Decoder(SequenceScorer scorer, TextTokenizer tokenizer, SpecialTokens special) {
         this.scorer = scorer;
         this.tokenizer = tokenizer;
         this.config = scorer.model().config();
-        this.eosId = config.eosTokenId();
-        this.padId = config.padTokenId();
+        this.special = special;
+        this.padId = special.padId();
     }
 
     /**
@@ -118,7 +119,7 @@ final class Decoder {
                     double[] lp = TokenSampler.logSoftmax(last, r * vocab, vocab, 1.0);
                     tokens.get(r).add(token);
                     logps.get(r).add((float) lp[token]);
-                    done[r] = token == eosId;
+                    done[r] = special.isEos(token);
                 }
                 ids[r][length] = token;
                 mask[r][length] = 1;

@@ -12,12 +12,14 @@ import io.mr1.api.backend.StepResult;
 import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
+import io.mr1.models.ChatTemplate;
 import io.mr1.models.Checkpoints;
 import io.mr1.models.ImageProcessor;
 import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.Qwen2VlModel;
 import io.mr1.models.SafeTensors;
+import io.mr1.models.SpecialTokens;
 import io.mr1.objective.GrpoLoss;
 import io.mr1.objective.SftLoss;
 import io.mr1.tensor.Parameters;
@@ -49,8 +51,9 @@ import java.util.function.Function;
  */
 public final class EnginePolicy implements Policy {
 
-    /** Copied beside tokenizer.json when a checkpoint has it. */
-    private static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    /** Copied from the loaded folder into every saved checkpoint when present. */
+    private static final List<String> COPIED = List.of(Checkpoints.TOKENIZER, SpecialTokens.TOKENIZER_CONFIG,
+            SpecialTokens.GENERATION_CONFIG);
 
     /** Variable-name prefix of the frozen reference weights. */
     static final String REFERENCE = "ref.";
@@ -59,7 +62,7 @@ public final class EnginePolicy implements Policy {
     private final TextTokenizer tokenizer;
     private final ModelConfig config;
     private final ImageProcessorConfig images;
-    private final Path tokenizerFile;
+    private final Path source;
     private final List<String> names;
     private final SequenceScorer scorer;
     private final Decoder decoder;
@@ -105,7 +108,14 @@ public final class EnginePolicy implements Policy {
         ImageProcessorConfig images = config.visionConfig() == null ? null
                 : ImageProcessorConfig.read(checkpoint, config.visionConfig());
         TextTokenizer tokenizer = tokenizers.apply(tokenizerFile);
-        return new EnginePolicy(engine, tokenizer, model, images, tokenizerFile, names, updates);
+        SpecialTokens special;
+        try {
+            special = SpecialTokens.read(checkpoint, config, tokenizer::encode);
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+        return new EnginePolicy(engine, tokenizer, model, images, special, checkpoint, names, updates);
     }
 
     /** The file that names a folder's weights: its index when sharded, else model.safetensors. */
@@ -144,16 +154,16 @@ public final class EnginePolicy implements Policy {
     }
 
     private EnginePolicy(TensorEngine engine, TextTokenizer tokenizer, Qwen2VlModel model, ImageProcessorConfig images,
-                         Path tokenizerFile, List<String> names, long updates) {
+                         SpecialTokens special, Path source, List<String> names, long updates) {
         this.engine = engine;
         this.tokenizer = tokenizer;
         this.config = model.config();
         this.images = images;
-        this.tokenizerFile = tokenizerFile;
+        this.source = source;
         this.names = List.copyOf(names);
         this.scorer = new SequenceScorer(model, new PromptEncoder(config,
                 images == null ? null : new ImageProcessor(images), tokenizer), visionTokenIds());
-        this.decoder = new Decoder(scorer, tokenizer);
+        this.decoder = new Decoder(scorer, tokenizer, special);
         this.optimizer = new AdamW(engine, names, updates);
         this.policyWeights = engine::variable;
         this.referenceWeights = name -> engine.variable(REFERENCE + name);
@@ -238,7 +248,7 @@ public final class EnginePolicy implements Policy {
 
     @Override
     public Completion encodeTarget(String promptId, String text) {
-        long[] ids = tokenizer.encode(text + " <|im_end|>");
+        long[] ids = tokenizer.encode(ChatTemplate.target(text));
         int[] tokens = Arrays.stream(ids).mapToInt(v -> (int) v).toArray();
         return new Completion(promptId, 0, text, tokens, new float[tokens.length], true);
     }
@@ -308,10 +318,10 @@ public final class EnginePolicy implements Policy {
         if (images != null) {
             images.write(staging.resolve(ImageProcessorConfig.FILE));
         }
-        Files.copy(tokenizerFile, staging.resolve(Checkpoints.TOKENIZER));
-        Path tokenizerConfig = tokenizerFile.resolveSibling(TOKENIZER_CONFIG);
-        if (Files.isRegularFile(tokenizerConfig)) {
-            Files.copy(tokenizerConfig, staging.resolve(TOKENIZER_CONFIG));
+        for (String file : COPIED) {
+            if (Files.isRegularFile(source.resolve(file))) {
+                Files.copy(source.resolve(file), staging.resolve(file));
+            }
         }
         Map<String, SafeTensors.Entry> weights = new LinkedHashMap<>();
         for (String name : names) {

@@ -3,7 +3,7 @@
  * offending flag and list the valid ones, so every mr1 command rejects bad usage the
  * same way. Exported so bundles outside the core (the trainer, tasks) can add commands.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.mr1.core.cli;
 

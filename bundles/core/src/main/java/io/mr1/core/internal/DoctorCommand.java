@@ -11,22 +11,31 @@ import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.core.cli.BaseCommand;
 import io.mr1.core.cli.CommandLine;
+import io.mr1.core.cli.ModelDoctor;
 import io.mr1.core.cli.UsageException;
 import java.io.PrintStream;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * {@code mr1 doctor [--json]}: the Java runtime, and for every installed backend its engine,
  * version, native flavour, visible devices and a one-step smoke test (forward, backward,
- * update). Exits 1 when no backend is installed or a smoke test fails.
+ * update). Exits 1 when no backend is installed or a smoke test fails. With
+ * {@code --model DIR} it checks a model folder instead, through the {@link ModelDoctor} service.
  */
 @Component(service = CliCommand.class, property = CliCommand.NAME_PROPERTY + "=doctor")
 public final class DoctorCommand extends BaseCommand {
 
     private final PluginRegistry registry;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ModelDoctor modelDoctor;
 
     /**
      * Creates the command.
@@ -52,12 +61,28 @@ public final class DoctorCommand extends BaseCommand {
     public String usage() {
         return """
                 Usage: mr1 doctor [--json]
+                       mr1 doctor --model DIR [--device D] [--batch B] [--generations G]
+                                  [--max-length L] [--micro-batch M] [--device-memory GIB] [--json]
 
                 Reports the Java runtime and, for every installed backend, the engine and its
                 version, the native flavour (cpu, cu128 ...), the devices it sees, and whether a
                 one-step smoke test (forward, backward, update on a tiny tensor) passed.
                 Exit status 1 when no backend is installed or a smoke test fails.
-                  --json   print the report as one JSON object
+
+                With --model, checks a Hugging Face Qwen2-VL folder without loading its weights:
+                the architecture, the exact parameter count (sum of the tensors' sizes), dtype,
+                the config keys mr1 ignores, whether the tensors match config.json, and the
+                memory a GRPO-D run needs on one device (weights, gradients, AdamW moments, the
+                frozen reference, KV cache and activations at B x G x L) against the device's
+                memory: "fits" or "does not fit" and what to change. Exit status 1 when the
+                folder does not match its config or the run does not fit.
+                  --device D          cpu (default) or cuda:N (memory from nvidia-smi)
+                  --batch B           prompts per step (default 1)
+                  --generations G     completions per prompt (default 8)
+                  --max-length L      prompt + completion tokens (default 1024)
+                  --micro-batch M     completions per training pass (default B x G)
+                  --device-memory GIB the device's memory when it cannot be read
+                  --json              print the report as one JSON object
                 """;
     }
 
@@ -68,13 +93,26 @@ public final class DoctorCommand extends BaseCommand {
 
     @Override
     protected Set<String> valuedOptions() {
-        return Set.of();
+        return ModelDoctor.OPTIONS;
     }
 
     @Override
-    protected int run(CommandLine line, PrintStream out, PrintStream err) throws UsageException {
+    protected int run(CommandLine line, PrintStream out, PrintStream err) throws Exception {
         if (!line.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + line.positional().get(0) + "'");
+        }
+        if (line.has("--model")) {
+            ModelDoctor doctor = modelDoctor;
+            if (doctor == null) {
+                err.println("mr1 doctor: model checks need the trainer bundle, which is not running");
+                return 1;
+            }
+            return doctor.check(line, line.has("--json"), out, err);
+        }
+        for (String option : ModelDoctor.OPTIONS) {
+            if (line.has(option)) {
+                throw new UsageException(option + " needs --model DIR");
+            }
         }
         JsonObject report = new JsonObject();
         JsonObject java = new JsonObject();

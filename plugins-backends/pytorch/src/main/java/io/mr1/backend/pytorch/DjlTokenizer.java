@@ -7,7 +7,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A checkpoint's {@code tokenizer.json} through DJL's Hugging Face tokenizers (Rust, offline). */
+/**
+ * A checkpoint's {@code tokenizer.json} through DJL's Hugging Face tokenizers (Rust, offline):
+ * no special tokens added, no padding and no truncation (DJL truncates at 512 tokens unless told
+ * otherwise, which would cut a Qwen2-VL prompt with a large image).
+ */
 final class DjlTokenizer implements TextTokenizer {
 
     private final HuggingFaceTokenizer tokenizer;
@@ -18,7 +22,8 @@ final class DjlTokenizer implements TextTokenizer {
 
     static DjlTokenizer open(Path file) {
         try {
-            return new DjlTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false")));
+            return new DjlTokenizer(HuggingFaceTokenizer.newInstance(file,
+                    Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
         }

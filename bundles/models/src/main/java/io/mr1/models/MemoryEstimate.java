@@ -1,0 +1,84 @@
+package io.mr1.models;
+
+/**
+ * What one device holds during a GRPO-D run of a Qwen2-VL, in bytes: the persistent part (the
+ * trained weights, their gradients, AdamW's two moments and the frozen reference) plus the
+ * larger of the two transient phases: sampling (the KV cache of all B x G rows at the full
+ * length, the prompts' prefill logits) and the training pass of one micro-batch (activations
+ * kept for backward by eager autograd in float32: per decoder layer and token the norms,
+ * projections, rotary copies, attention scores and probabilities, SwiGLU intermediates; the
+ * logits with their log-softmax; the vision tower's activations for the micro-batch's images).
+ * These are estimates from the shapes, not measurements: they ignore allocator slack and the
+ * engine's workspace, so keep a margin.
+ *
+ * @param weights the trained weights
+ * @param gradients their gradients (float32)
+ * @param adamMoments AdamW's first and second moments (float32)
+ * @param reference the frozen reference weights
+ * @param kvCache the KV cache while sampling
+ * @param promptLogits the prefill's logits while sampling
+ * @param activations the decoder's and head's activations of one micro-batch
+ * @param visionActivations the vision tower's activations of one micro-batch's images
+ */
+public record MemoryEstimate(long weights, long gradients, long adamMoments, long reference, long kvCache,
+                             long promptLogits, long activations, long visionActivations) {
+
+    private static final long FLOAT = 4;
+
+    /**
+     * Estimates a run.
+     *
+     * @param c the model
+     * @param parameters the exact parameter count
+     * @param weightBytes bytes per weight as the engine holds them (4 for float32, 2 for bfloat16)
+     * @param prompts B, prompts per step
+     * @param generations G, completions per prompt
+     * @param microBatch completions per training pass (B x G for one pass)
+     * @param maxLength prompt plus completion tokens per row
+     * @param imagePatches patches of each prompt's image (0 for text-only)
+     * @return the estimate
+     */
+    public static MemoryEstimate of(ModelConfig c, long parameters, int weightBytes, int prompts, int generations,
+                                    int microBatch, int maxLength, int imagePatches) {
+        long rows = (long) prompts * generations;
+        long headDim = c.hiddenSize() / c.numAttentionHeads();
+        long kv = 2L * c.numHiddenLayers() * rows * maxLength * c.numKeyValueHeads() * headDim * FLOAT;
+        long promptLogits = (long) prompts * maxLength * c.vocabSize() * FLOAT;
+        long tokens = (long) microBatch * maxLength;
+        long perTokenLayer = 10L * c.hiddenSize() + 4L * c.numKeyValueHeads() * headDim + 4L * c.intermediateSize()
+                + 2L * c.numAttentionHeads() * maxLength;
+        long activations = tokens * (c.numHiddenLayers() * perTokenLayer + 3L * c.vocabSize()) * FLOAT;
+        long vision = 0;
+        ModelConfig.VisionConfig v = c.visionConfig();
+        if (v != null && imagePatches > 0) {
+            long images = Math.min(microBatch, prompts);
+            long e = v.embedDim();
+            long perPatchBlock = 10L * e + 4L * v.mlpRatio() * e + 2L * v.numHeads() * imagePatches;
+            long merger = 4L * e * 3 + c.hiddenSize();
+            vision = images * imagePatches * (v.depth() * perPatchBlock + merger) * FLOAT;
+        }
+        long w = parameters * weightBytes;
+        return new MemoryEstimate(w, parameters * FLOAT, 2 * parameters * FLOAT, w, kv, promptLogits, activations,
+                vision);
+    }
+
+    /** @return weights, gradients, moments and reference: held for the whole run */
+    public long persistent() {
+        return weights + gradients + adamMoments + reference;
+    }
+
+    /** @return what sampling adds */
+    public long sampling() {
+        return kvCache + promptLogits;
+    }
+
+    /** @return what one training pass adds */
+    public long training() {
+        return activations + visionActivations;
+    }
+
+    /** @return the peak: persistent plus the larger phase */
+    public long peak() {
+        return persistent() + Math.max(sampling(), training());
+    }
+}
