@@ -97,9 +97,9 @@ public final class BeforeAfter {
         for (Row r : rows) {
             Comparison c = r.comparison();
             lines.add(String.format(Locale.ROOT, "%s on %d held-out items: %s -> %s, %s points (95%% CI %s to %s), "
-                            + "p = %s: %s", r.label(), c.items(), pct(c.before()), pct(c.after()),
+                            + "p %s: %s", r.label(), c.items(), pct(c.before()), pct(c.after()),
                     points(c.change()), points(c.changeInterval().low()), points(c.changeInterval().high()),
-                    p(c.pValue()), verdict(c)));
+                    (c.pValue() < 1e-4 ? "" : "= ") + p(c.pValue()), verdict(c)));
             lines.add(String.format(Locale.ROOT, "  before GRPO-D %s (95%% CI %s), after GRPO-D %s (95%% CI %s); %s",
                     pct(c.before()), range(c.beforeInterval()), pct(c.after()), range(c.afterInterval()), c.test()));
         }

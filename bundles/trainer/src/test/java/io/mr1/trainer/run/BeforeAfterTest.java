@@ -75,6 +75,13 @@ class BeforeAfterTest {
     }
 
     @Test
+    void tinyPValuesArePrintedAsABound() {
+        assertEquals("< 0.0001", BeforeAfter.p(4.99975e-05));
+        assertEquals("0.039", BeforeAfter.p(0.03857421875));
+        assertEquals("1.0", BeforeAfter.p(1.0));
+    }
+
+    @Test
     void unchangedEvaluationsAreWithinNoiseAndUnpairedOnesRejected() {
         boolean[] greedy = {true, false, true, true};
         int[] sampled = {1, 2, 3, 4};
