@@ -13,6 +13,10 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.proto.RewriterConfig;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TType;
 
@@ -31,6 +35,21 @@ final class TfContext implements AutoCloseable {
     /** Graph only: the placeholder of every variable used, and the host values it is fed with. */
     final Map<Operand<TFloat32>, TfEngine.Host> feeds = new LinkedHashMap<>();
     private Session session;
+
+    /**
+     * Graph sessions run the graph as built: no Grappler rewrites (fusions such as
+     * MatMul+BiasAdd, arithmetic simplification, constant folding), so each op runs the kernel
+     * it runs eagerly. This narrows, but does not remove, the rounding-level difference between
+     * eager scoring and graph training (see README, "Honest limits").
+     */
+    private static final ConfigProto UNOPTIMISED = ConfigProto.newBuilder()
+            .setGraphOptions(GraphOptions.newBuilder()
+                    .setRewriteOptions(RewriterConfig.newBuilder().setDisableMetaOptimizer(true))
+                    .setOptimizerOptions(OptimizerOptions.newBuilder()
+                            .setOptLevel(OptimizerOptions.Level.L0)
+                            .setDoConstantFolding(false)
+                            .setDoFunctionInlining(false)))
+            .build();
 
     private TfContext(ExecutionEnvironment env, boolean graph) {
         this.env = env;
@@ -74,7 +93,7 @@ final class TfContext implements AutoCloseable {
     /** The graph's session, created on first use (graph contexts only). */
     Session session() {
         if (session == null) {
-            session = new Session((Graph) env);
+            session = new Session((Graph) env, UNOPTIMISED);
         }
         return session;
     }
