@@ -50,8 +50,8 @@ class TensorflowIT {
             double loss = m.get("loss").getAsDouble();
             assertTrue(Double.isFinite(loss), "finite loss: " + line);
         }
-        assertTrue(Files.isRegularFile(out.resolve("checkpoints/step-3/model.safetensors")), "final checkpoint");
-        assertTrue(Files.readString(out.resolve("run.json")).contains("tensorflow")
+        assertTrue(Files.isRegularFile(out.resolve("checkpoints/step-3/policy/model.safetensors")), "final checkpoint");
+        assertTrue(Files.readString(out.resolve("run-config.json")).contains("tensorflow")
                 || run.err().contains("tensorflow"), "the run says which backend trained it");
     }
 }
