@@ -20,7 +20,7 @@ class BackendIT {
     @Test
     void doctorReportsPyTorchOnCpuWithAPassingSmokeTest(@TempDir Path logs) throws Exception {
         var plugins = mr1(logs, "plugins", "--json");
-        assertEquals(List.of("pytorch"), DistributionFixture.pluginNames(plugins.out(), "backend"));
+        assertEquals(List.of("pytorch", "tensorflow"), DistributionFixture.pluginNames(plugins.out(), "backend"));
         var doctor = mr1(logs, "doctor", "--json");
         assertEquals(0, doctor.status(), doctor.err());
         JsonObject report = JsonParser.parseString(doctor.out()).getAsJsonObject();
