@@ -19,8 +19,12 @@ import java.util.Map;
  */
 public final class ExperimentPlan {
 
-    /** Kept checkpoints per run unless the file says otherwise: the newest, and one to fall back on. */
-    static final int KEEP_CHECKPOINTS = 2;
+    /**
+     * Kept checkpoints per run unless the file says otherwise: all. A run resumed from a checkpoint
+     * that keep_checkpoints later prunes fails at its next save (the policy copies its tokenizer
+     * from the folder it was loaded from), so the experiment does not prune by default.
+     */
+    static final int KEEP_CHECKPOINTS = 0;
     /** Checkpoints per run unless the file says otherwise, so a killed run loses at most a quarter. */
     static final int CHECKPOINTS_PER_RUN = 4;
 
@@ -102,7 +106,7 @@ public final class ExperimentPlan {
         List<ArmRun> runs = new ArrayList<>();
         for (ExperimentSpec.Arm arm : spec.arms()) {
             for (String task : arm.trainOn()) {
-                for (long seed : spec.seeds()) {
+                for (long seed : arm.seeds()) {
                     Path folder = dir.resolve("runs").resolve(arm.name()).resolve(task).resolve("seed-" + seed);
                     runs.add(new ArmRun(arm, seed, task, folder, armConfig(arm, task, seed, Path.of("base-model"),
                             Path.of("train.jsonl"))));

@@ -86,9 +86,10 @@ public record ExperimentSpec(String source, String name, Base base, List<TaskSpe
      * @param config run-config values of the arm
      * @param perTask run-config values of the arm per train task id
      * @param trainOn the task ids this arm trains on (a subset of the experiment's)
+     * @param seeds the seeds this arm runs with (a subset of the experiment's)
      */
     public record Arm(String name, String group, String sweepKey, double sweepValue, Map<String, Object> config,
-                      Map<String, Map<String, Object>> perTask, List<String> trainOn) {
+                      Map<String, Map<String, Object>> perTask, List<String> trainOn, List<Long> seeds) {
         /** @return whether the arm is a point of a sweep */
         public boolean swept() {
             return sweepKey != null;
@@ -243,7 +244,7 @@ public record ExperimentSpec(String source, String name, Base base, List<TaskSpe
                 e.number("temperature", 1.0, 1e-3, 100), e.integer("seed", 12345, 0, Long.MAX_VALUE / 4));
         e.finish();
 
-        List<Arm> arms = parseArms(root, ids, trainOn);
+        List<Arm> arms = parseArms(root, ids, trainOn, seeds);
         List<String> references = root.has("reference_arms") ? root.strings("reference_arms")
                 : arms.stream().map(Arm::name).filter(n -> n.equals("sft") || n.equals("grpo")).toList();
         for (String r : references) {
@@ -256,7 +257,7 @@ public record ExperimentSpec(String source, String name, Base base, List<TaskSpe
                 List.copyOf(seeds), common, eval, List.copyOf(references));
     }
 
-    private static List<Arm> parseArms(Section root, Set<String> taskIds, List<String> trainOn)
+    private static List<Arm> parseArms(Section root, Set<String> taskIds, List<String> trainOn, List<Long> seeds)
             throws ConfigException {
         List<Arm> arms = new ArrayList<>();
         List<Object> list = root.list("arms");
@@ -303,6 +304,18 @@ public record ExperimentSpec(String source, String name, Base base, List<TaskSpe
             if (armTrainOn.isEmpty()) {
                 throw a.error("train_on", "at least one task to train on is needed");
             }
+            List<Long> armSeeds = new ArrayList<>();
+            for (Object o : a.has("seeds") ? a.list("seeds") : List.<Object>copyOf(seeds)) {
+                if (!(o instanceof Number n) || !seeds.contains(n.longValue()) || n.doubleValue() != n.longValue()) {
+                    throw a.error("seeds", "'" + o + "' is not among the experiment's seeds " + seeds);
+                }
+                if (!armSeeds.contains(n.longValue())) {
+                    armSeeds.add(n.longValue());
+                }
+            }
+            if (armSeeds.isEmpty()) {
+                throw a.error("seeds", "at least one seed is needed");
+            }
             if (a.has("sweep")) {
                 Section s = a.section("sweep");
                 String key = s.require("key");
@@ -319,11 +332,13 @@ public record ExperimentSpec(String source, String name, Base base, List<TaskSpe
                     addName(a, names, point);
                     Map<String, Object> c = ExperimentPlan.deepCopy(config);
                     ExperimentPlan.put(c, key, n.doubleValue());
-                    arms.add(new Arm(point, name, key, n.doubleValue(), c, perTask, List.copyOf(armTrainOn)));
+                    arms.add(new Arm(point, name, key, n.doubleValue(), c, perTask, List.copyOf(armTrainOn),
+                            List.copyOf(armSeeds)));
                 }
             } else {
                 addName(a, names, name);
-                arms.add(new Arm(name, name, null, Double.NaN, config, perTask, List.copyOf(armTrainOn)));
+                arms.add(new Arm(name, name, null, Double.NaN, config, perTask, List.copyOf(armTrainOn),
+                            List.copyOf(armSeeds)));
             }
             a.finish();
         }
