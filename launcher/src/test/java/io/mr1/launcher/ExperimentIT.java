@@ -167,6 +167,33 @@ class ExperimentIT {
         assertTrue(other.err().contains("holds another experiment"), other.err());
     }
 
+    @Test
+    void ctrlCCheckpointsTheCurrentRunAndSaysHowToResume(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("two.yaml");
+        Files.writeString(file, TWO_ARMS.replace("STEPS", "200"));
+        Path out = tmp.resolve("exp");
+        Process p = start(tmp, "experiment", file.toString(), "--out", out.toString());
+        Path grpoCheckpoints = out.resolve("runs/grpo-d/counting/seed-1/checkpoints");
+        long deadline = System.currentTimeMillis() + 600_000;
+        while (!hasCheckpoint(grpoCheckpoints) && p.isAlive() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(p.isAlive(), Files.readString(tmp.resolve("err.txt")));
+        p.destroy(); // SIGTERM, as Ctrl-C: the shutdown hook asks the loop to stop after the current step
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String err = Files.readString(tmp.resolve("err.txt"));
+        assertEquals(130, p.exitValue(), err);
+        assertTrue(err.contains("mr1 experiment: stopped; run the same command again to resume"), err);
+        assertFalse(Files.exists(out.resolve("results/grpo-d")), "the stopped run was not evaluated");
+        long checkpoints;
+        try (Stream<Path> s = Files.list(grpoCheckpoints)) {
+            checkpoints = s.filter(c -> c.getFileName().toString().startsWith("step-")).count();
+        }
+        long logged = Files.readAllLines(out.resolve("runs/grpo-d/counting/seed-1/metrics.jsonl")).size();
+        assertTrue(logged < 200 && checkpoints >= logged, "a checkpoint for every logged step (checkpoint_every 1): "
+                + checkpoints + " checkpoints, " + logged + " steps");
+    }
+
     private static boolean hasCheckpoint(Path checkpoints) throws IOException {
         if (!Files.isDirectory(checkpoints)) {
             return false;

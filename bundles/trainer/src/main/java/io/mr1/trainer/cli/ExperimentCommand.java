@@ -17,8 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -123,39 +121,23 @@ public final class ExperimentCommand extends BaseCommand {
             }
             return 0;
         }
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            err.println();
-            err.println("mr1 experiment: interrupted; checkpointing the current run before exiting ...");
+        try (StopOnSignal stop = new StopOnSignal(err,
+                "mr1 experiment: interrupted; checkpointing the current run before exiting ...")) {
             try {
-                finished.await(); // the JVM exits only after the current run has checkpointed
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                err.println("experiment folder: " + dir);
+                new ExperimentRunner(session, registry, err, System.console() != null, stop::requested)
+                        .run(spec, values, dir);
+            } catch (ExperimentRunner.Stopped e) {
+                err.println("mr1 experiment: stopped; run the same command again to resume");
+                return 130;
+            } catch (ConfigException | TrainingSession.SetupException e) {
+                err.println("mr1 experiment: " + e.getMessage());
+                return 2;
             }
-        }, "mr1-experiment-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            err.println("experiment folder: " + dir);
-            new ExperimentRunner(session, registry, err, System.console() != null, stop::get).run(spec, values, dir);
             out.println("results: " + dir.resolve("results.jsonl"));
             out.println("table: " + dir.resolve("table.md"));
             out.println("report: " + dir.resolve("report.html"));
             return 0;
-        } catch (ExperimentRunner.Stopped e) {
-            err.println("mr1 experiment: stopped; run the same command again to resume");
-            return 130;
-        } catch (ConfigException | TrainingSession.SetupException e) {
-            err.println("mr1 experiment: " + e.getMessage());
-            return 2;
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook is running; it returns once finished is counted down
-            }
         }
     }
 }

@@ -207,14 +207,7 @@ public final class ExperimentRunner {
             created.put("task", spec.tasks().get(0).task());
             created.put("model", spec.base().create());
             RunConfig c = RunConfig.parse(spec.source() + " (base.create)", created, plan.dir());
-            Path staging = AtomicFiles.stagingFolder(model);
-            try {
-                TrainingSession.createTinyModel(staging, c, all);
-                AtomicFiles.commitFolder(staging, model);
-            } catch (IOException | RuntimeException e) {
-                Checkpoints.deleteRecursively(staging);
-                throw e;
-            }
+            buildAside(model, staging -> TrainingSession.createTinyModel(staging, c, all));
             out.println("created the base model " + model + " (vocabulary over every task's items)");
         }
         Path current = model;
@@ -311,16 +304,26 @@ public final class ExperimentRunner {
             return file;
         }
         out.println("generating " + n + " " + task.name() + " items into " + folder + " ...");
+        buildAside(folder, staging -> task.generate(n, seed, staging));
+        return file;
+    }
+
+    /** What builds a folder's content. */
+    private interface FolderBuilder {
+        void build(Path staging) throws IOException;
+    }
+
+    /** Builds a folder in a hidden sibling and renames it into place: a kill leaves none half-made. */
+    private static void buildAside(Path folder, FolderBuilder builder) throws IOException {
         Files.createDirectories(folder.getParent());
         Path staging = AtomicFiles.stagingFolder(folder);
         try {
-            task.generate(n, seed, staging);
+            builder.build(staging);
             AtomicFiles.commitFolder(staging, folder);
         } catch (IOException | RuntimeException e) {
             Checkpoints.deleteRecursively(staging);
             throw e;
         }
-        return file;
     }
 
     private static List<Sample> load(Task task, Path file) throws TrainingSession.SetupException {

@@ -33,6 +33,7 @@ class ExperimentSpecTest {
               - {name: grpo, kl_schedule: {name: constant, beta: 0.04}, per_task: {geometry: {kl_schedule: {beta: 0.01}}}}
               - name: beta
                 train_on: [counting]
+                seeds: [2]
                 kl_schedule: {name: constant}
                 sweep: {key: kl_schedule.beta, values: [0, 0.01, 0.05]}
             """;
@@ -51,8 +52,9 @@ class ExperimentSpecTest {
         assertEquals(Path.of("/data/geo/train.jsonl"), spec.tasks().get(1).train());
         assertNull(spec.tasks().get(1).test());
         ExperimentPlan plan = new ExperimentPlan(spec, Path.of("/out"));
-        // 2 arms x 2 tasks x 2 seeds + 3 sweep points x 1 task x 2 seeds
-        assertEquals(14, plan.runs().size());
+        // 2 arms x 2 tasks x 2 seeds + 3 sweep points x 1 task x 1 seed
+        assertEquals(11, plan.runs().size());
+        assertEquals("beta[0.05], seed 2, trained on counting", plan.runs().get(10).label());
         plan.validate();
 
         ExperimentSpec.Arm grpo = spec.arms().get(1);
@@ -95,6 +97,8 @@ class ExperimentSpecTest {
                 "[0, high]"));
         assertError("x.yaml: arms[2].train_on: 'nope' is not among", YAML.replace("train_on: [counting]",
                 "train_on: [nope]"));
+        assertError("x.yaml: arms[2].seeds: '3' is not among the experiment's seeds [1, 2]",
+                YAML.replace("seeds: [2]", "seeds: [3]"));
         assertError("x.yaml: run.seed: set by the experiment", YAML.replace("run: {grpo:", "run: {seed: 3, grpo:"));
         assertError("x.yaml: base.warm_start[0].task: task 'geometry' has no warm-start items",
                 YAML.replace("warm_start: [{task: counting", "warm_start: [{task: geometry"));
