@@ -165,7 +165,8 @@ public final class ExperimentRunner {
         }
         List<JsonObject> lines = collect(spec, plan);
         AtomicFiles.writeLines(dir.resolve("results.jsonl"), lines.stream().map(GSON::toJson).toList());
-        Map<String, String> facts = facts(spec, base, tests, trainFiles, tasks, (System.nanoTime() - started) / 1e9);
+        Map<String, String> facts = facts(spec, dir, base, tests, trainFiles, tasks,
+                (System.nanoTime() - started) / 1e9);
         AtomicFiles.writeString(dir.resolve("table.md"), ExperimentTable.markdown(spec.name(), lines,
                 spec.referenceArms(), facts));
         ExperimentReport.write(dir, spec, plan, lines, facts);
@@ -407,7 +408,7 @@ public final class ExperimentRunner {
         return lines;
     }
 
-    private static Map<String, String> facts(ExperimentSpec spec, Path base, Map<String, List<Sample>> tests,
+    private static Map<String, String> facts(ExperimentSpec spec, Path dir, Path base, Map<String, List<Sample>> tests,
                                              Map<String, Path> trainFiles, Map<String, Task> tasks, double seconds)
             throws TrainingSession.SetupException {
         Map<String, String> facts = new LinkedHashMap<>();
@@ -426,6 +427,14 @@ public final class ExperimentRunner {
                 + (spec.eval().samples() == 0 ? "" : "; sampled pass@1 with " + spec.eval().samples()
                 + " samples per item at T=" + spec.eval().temperature()));
         facts.put("wall time of this invocation", minutes(seconds));
+        try {
+            // experiment.json is written once, at the first start: its time is when the experiment began.
+            long began = Files.getLastModifiedTime(dir.resolve(SPEC_FILE)).toMillis();
+            facts.put("elapsed since the experiment began (pauses between invocations included)",
+                    minutes((System.currentTimeMillis() - began) / 1000.0));
+        } catch (IOException e) {
+            // only a fact of the report; leave it out
+        }
         return facts;
     }
 }

@@ -16,7 +16,7 @@ import java.util.Set;
  * each arm, columns the test tasks (same task: the arm trained on that task; cross task: trained
  * on another), each cell the mean over seeds with a 95% interval; then the paper's relative
  * improvements (vs the base and the reference arms) and paired tests between arms on the same
- * items and seeds.
+ * items and seeds; sweep points in a section of their own.
  *
  * <p>Intervals: over seeds (Student's t, n - 1 degrees of freedom) when a cell has two or more
  * seeds — the variation that retraining brings; for the base (evaluated once, it is not
@@ -118,7 +118,9 @@ public final class ExperimentTable {
         for (JsonObject o : lines) {
             tests.add(o.get("test_task").getAsString());
             if (!o.get("arm").getAsString().equals("base")) {
-                arms.add(o.get("arm").getAsString());
+                if (!o.has("sweep_key")) {
+                    arms.add(o.get("arm").getAsString()); // sweep points have their own section
+                }
                 trains.add(string(o, "train_task"));
                 if (o.get("test_task").getAsString().equals(string(o, "train_task"))
                         && o.has("wall_time_s") && !o.get("wall_time_s").isJsonNull()) {

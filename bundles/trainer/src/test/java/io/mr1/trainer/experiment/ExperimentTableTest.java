@@ -41,6 +41,11 @@ class ExperimentTableTest {
         l.add(line("grpo-d", 1L, "a", "a", "1111111100")); // 80
         l.add(line("grpo-d", 2L, "a", "a", "1111111100")); // 80
         l.add(line("grpo-d", 3L, "a", "a", "1111111110")); // 90
+        JsonObject point = line("beta[0.01]", 1L, "a", "a", "1000000000");
+        point.addProperty("group", "beta");
+        point.addProperty("sweep_key", "kl_schedule.beta");
+        point.addProperty("sweep_value", 0.01);
+        l.add(point);
         return l;
     }
 
@@ -83,7 +88,11 @@ class ExperimentTableTest {
         // (0.8333 - 0.6) / 0.6 = +38.89%, (0.8333 - 0.4) / 0.4 = +108.33%
         assertTrue(md.contains("| grpo-d | a | a | +108.33% | +38.89% |"), md);
         assertTrue(md.contains("| grpo-d | sft | a | a | 30 | +23.3 |"), md);
-        assertTrue(md.contains("| training time, all arm runs (sum of step times) | 60 s |"), md);
+        assertTrue(md.contains("| training time, all arm runs (sum of step times) | 70 s |"), md);
         assertFalse(md.contains("Cross task"), "one task: no cross-task table");
+        // Sweep points are not rows of the main tables; they have their own section.
+        assertFalse(md.contains("| + beta[0.01] |"), md);
+        assertTrue(md.contains("## Sweep beta: kl_schedule.beta"), md);
+        assertTrue(md.contains("| 0.01 | a | a | 10.00 ["), md);
     }
 }
