@@ -50,36 +50,32 @@ public final class ExperimentReport {
         Path plots = dir.resolve("plots");
         Files.createDirectories(plots);
         List<String[]> images = new ArrayList<>();
-        for (String train : spec.trainOn()) {
-            for (String[] curve : CURVES) {
-                LinePlot plot = new LinePlot(curve[1] + ", trained on " + train, "step", curve[0]);
-                int series = 0;
-                for (ExperimentSpec.Arm arm : spec.arms()) {
-                    TreeMap<Double, double[]> sum = new TreeMap<>(); // step -> (sum, count)
-                    for (ExperimentPlan.ArmRun run : plan.runs()) {
-                        if (run.arm().equals(arm) && run.trainTask().equals(train)) {
-                            for (double[] p : ReportWriter.readMetrics(run.folder().resolve("metrics.jsonl"))
-                                    .getOrDefault(curve[0], List.of())) {
-                                if (!Double.isNaN(p[1])) {
-                                    double[] s = sum.computeIfAbsent(p[0], k -> new double[2]);
-                                    s[0] += p[1];
-                                    s[1]++;
-                                }
-                            }
+        // The main arms overlaid, and each sweep's points overlaid on their own (one plot per
+        // group keeps the legend readable).
+        Map<String, List<ExperimentSpec.Arm>> groups = new LinkedHashMap<>();
+        for (ExperimentSpec.Arm arm : spec.arms()) {
+            groups.computeIfAbsent(arm.swept() ? arm.group() : "", k -> new ArrayList<>()).add(arm);
+        }
+        for (Map.Entry<String, List<ExperimentSpec.Arm>> group : groups.entrySet()) {
+            String which = group.getKey().isEmpty() ? "" : "sweep " + group.getKey() + ", ";
+            for (String train : spec.trainOn()) {
+                for (String[] curve : CURVES) {
+                    LinePlot plot = new LinePlot(curve[1] + ", " + which + "trained on " + train, "step", curve[0]);
+                    int series = 0;
+                    for (ExperimentSpec.Arm arm : group.getValue()) {
+                        double[][] mean = meanCurve(plan, arm, train, curve[0]);
+                        if (mean != null) {
+                            plot.add(arm.name(), mean[0], mean[1]);
+                            series++;
                         }
                     }
-                    if (!sum.isEmpty()) {
-                        double[] x = sum.keySet().stream().mapToDouble(Double::doubleValue).toArray();
-                        double[] y = sum.values().stream().mapToDouble(s -> s[0] / s[1]).toArray();
-                        plot.add(arm.name(), x, y);
-                        series++;
+                    if (series > 0) {
+                        String file = "train-" + (group.getKey().isEmpty() ? "" : group.getKey() + "-") + train + "-"
+                                + curve[0].replace('/', '_') + ".png";
+                        plot.writePng(plots.resolve(file));
+                        images.add(new String[] {"plots/" + file, curve[1] + ", " + which + "trained on " + train
+                                + " (mean over seeds)"});
                     }
-                }
-                if (series > 0) {
-                    String file = "train-" + train + "-" + curve[0].replace('/', '_') + ".png";
-                    plot.writePng(plots.resolve(file));
-                    images.add(new String[] {"plots/" + file, curve[1] + ", trained on " + train
-                            + " (mean over seeds)"});
                 }
             }
         }
@@ -113,6 +109,29 @@ public final class ExperimentReport {
         Path report = dir.resolve("report.html");
         AtomicFiles.writeString(report, html.toString());
         return report;
+    }
+
+    /** An arm's metric on one train task, the mean over its seeds at each step; null when never logged. */
+    private static double[][] meanCurve(ExperimentPlan plan, ExperimentSpec.Arm arm, String train, String key)
+            throws IOException {
+        TreeMap<Double, double[]> sum = new TreeMap<>(); // step -> (sum, count)
+        for (ExperimentPlan.ArmRun run : plan.runs()) {
+            if (run.arm().equals(arm) && run.trainTask().equals(train)) {
+                for (double[] p : ReportWriter.readMetrics(run.folder().resolve("metrics.jsonl"))
+                        .getOrDefault(key, List.of())) {
+                    if (!Double.isNaN(p[1])) {
+                        double[] s = sum.computeIfAbsent(p[0], k -> new double[2]);
+                        s[0] += p[1];
+                        s[1]++;
+                    }
+                }
+            }
+        }
+        if (sum.isEmpty()) {
+            return null;
+        }
+        return new double[][] {sum.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
+            sum.values().stream().mapToDouble(s -> s[0] / s[1]).toArray()};
     }
 
     private static void figures(StringBuilder html, List<String[]> images) {
