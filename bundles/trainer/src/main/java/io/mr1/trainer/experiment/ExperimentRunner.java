@@ -428,10 +428,17 @@ public final class ExperimentRunner {
                 + " samples per item at T=" + spec.eval().temperature()));
         facts.put("wall time of this invocation", minutes(seconds));
         try {
-            // experiment.json is written once, at the first start: its time is when the experiment began.
+            // experiment.json is written once, at the first start; the newest result file is the
+            // last evaluation: between them lies the experiment's work, however often it resumed.
             long began = Files.getLastModifiedTime(dir.resolve(SPEC_FILE)).toMillis();
-            facts.put("elapsed since the experiment began (pauses between invocations included)",
-                    minutes((System.currentTimeMillis() - began) / 1000.0));
+            long last = began;
+            try (java.util.stream.Stream<Path> files = Files.walk(dir.resolve("results"))) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    last = Math.max(last, Files.getLastModifiedTime(f).toMillis());
+                }
+            }
+            facts.put("elapsed from the first start to the last result (pauses between invocations included)",
+                    minutes((last - began) / 1000.0));
         } catch (IOException e) {
             // only a fact of the report; leave it out
         }

@@ -343,7 +343,7 @@ public final class ExperimentTable {
         if (c == null) {
             return "-";
         }
-        return String.format(Locale.ROOT, "%.2f [%.1f, %.1f]", 100 * c.mean(), 100 * c.low(), 100 * c.high());
+        return String.format(Locale.ROOT, "%.2f [%.2f, %.2f]", 100 * c.mean(), 100 * c.low(), 100 * c.high());
     }
 
     private static String pValue(double p) {
