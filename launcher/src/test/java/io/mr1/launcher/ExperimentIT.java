@@ -116,8 +116,8 @@ class ExperimentIT {
         assertTrue(table.contains("| grpo-d | sft | counting | counting | 6 |"), table);
         assertTrue(table.contains("| seeds | [1] |"), table);
         String report = Files.readString(out.resolve("report.html"), StandardCharsets.UTF_8);
-        assertTrue(report.contains("plots/train-counting-reward.png") && report.contains("plots/train-counting-beta.png"),
-                "overlaid curves in the report");
+        assertTrue(report.contains("plots/train-counting-reward.png")
+                && report.contains("plots/train-counting-beta.png"), "overlaid curves in the report");
         assertTrue(Files.size(out.resolve("plots/train-counting-reward.png")) > 1000);
         assertTrue(r.err().contains("[2/2] arm grpo-d, seed 1, trained on counting"), r.err());
     }
@@ -127,14 +127,9 @@ class ExperimentIT {
         Path file = tmp.resolve("two.yaml");
         Files.writeString(file, TWO_ARMS.replace("STEPS", "12"));
         Path out = tmp.resolve("exp");
-        Process p = start(tmp, "experiment", file.toString(), "--out", out.toString());
         Path sftResult = out.resolve("results/sft/counting/seed-1/counting.json");
         Path grpoCheckpoints = out.resolve("runs/grpo-d/counting/seed-1/checkpoints");
-        long deadline = System.currentTimeMillis() + 600_000;
-        while (!(Files.exists(sftResult) && hasCheckpoint(grpoCheckpoints)) && p.isAlive()
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
+        Process p = startAndAwait(tmp, file, out, () -> Files.exists(sftResult) && hasCheckpoint(grpoCheckpoints));
         assertTrue(p.isAlive(), "the experiment ended before it could be killed: "
                 + Files.readString(tmp.resolve("err.txt")));
         p.destroyForcibly(); // SIGKILL: no shutdown hook, a half-finished GRPO-D run
@@ -172,12 +167,8 @@ class ExperimentIT {
         Path file = tmp.resolve("two.yaml");
         Files.writeString(file, TWO_ARMS.replace("STEPS", "200"));
         Path out = tmp.resolve("exp");
-        Process p = start(tmp, "experiment", file.toString(), "--out", out.toString());
         Path grpoCheckpoints = out.resolve("runs/grpo-d/counting/seed-1/checkpoints");
-        long deadline = System.currentTimeMillis() + 600_000;
-        while (!hasCheckpoint(grpoCheckpoints) && p.isAlive() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
+        Process p = startAndAwait(tmp, file, out, () -> hasCheckpoint(grpoCheckpoints));
         assertTrue(p.isAlive(), Files.readString(tmp.resolve("err.txt")));
         p.destroy(); // SIGTERM, as Ctrl-C: the shutdown hook asks the loop to stop after the current step
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
@@ -192,6 +183,21 @@ class ExperimentIT {
         long logged = Files.readAllLines(out.resolve("runs/grpo-d/counting/seed-1/metrics.jsonl")).size();
         assertTrue(logged < 200 && checkpoints >= logged, "a checkpoint for every logged step (checkpoint_every 1): "
                 + checkpoints + " checkpoints, " + logged + " steps");
+    }
+
+    /** A condition on the experiment's folder. */
+    interface Reached {
+        boolean now() throws IOException;
+    }
+
+    /** Starts the experiment and returns once the condition holds (or the process ended, or 10 minutes passed). */
+    static Process startAndAwait(Path tmp, Path file, Path out, Reached reached) throws Exception {
+        Process p = start(tmp, "experiment", file.toString(), "--out", out.toString());
+        long deadline = System.currentTimeMillis() + 600_000;
+        while (!reached.now() && p.isAlive() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        return p;
     }
 
     private static boolean hasCheckpoint(Path checkpoints) throws IOException {

@@ -84,7 +84,8 @@ public final class ExperimentReport {
         String title = "mr1 experiment: " + spec.name();
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
                 .append(ReportWriter.escape(title)).append("</title>\n<style>body{font-family:sans-serif;margin:2em;"
-                        + "max-width:1700px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;"
+                        + "max-width:1700px}table{border-collapse:collapse}"
+                        + "td,th{border:1px solid #ccc;padding:4px 10px;"
                         + "text-align:left}.plots{display:flex;flex-wrap:wrap;gap:12px}.plots figure{margin:0}"
                         + ".plots img{width:800px;max-width:100%}pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
                         + "</style></head><body>\n<h1>").append(ReportWriter.escape(title)).append("</h1>\n");
@@ -154,8 +155,8 @@ public final class ExperimentReport {
             String key = g.getValue().get(0).sweepKey();
             for (String train : spec.trainOn()) {
                 for (String test : tests) {
-                    LinePlot plot = new LinePlot("Sweep " + g.getKey() + ": trained on " + train + ", tested on " + test,
-                            key, "accuracy");
+                    LinePlot plot = new LinePlot("Sweep " + g.getKey() + ": trained on " + train + ", tested on "
+                            + test, key, "accuracy");
                     boolean drawn = false;
                     for (String[] metric : new String[][] {{"accuracy", "greedy"}, {"sampled_accuracy", "sampled"}}) {
                         int n = g.getValue().size();

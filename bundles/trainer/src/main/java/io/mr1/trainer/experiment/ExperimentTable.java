@@ -138,7 +138,8 @@ public final class ExperimentTable {
                 + " trained arms with two or more seeds; Wilson over items for the base (evaluated once, it is not"
                 + " trained) and single-seed cells. Measured as run, not tuned per seed.\n");
         String[][] figures = sampled
-                ? new String[][] {{"accuracy", "greedy accuracy (strict)"}, {"sampled_accuracy", "sampled pass@1 (strict)"},
+                ? new String[][] {{"accuracy", "greedy accuracy (strict)"},
+                    {"sampled_accuracy", "sampled pass@1 (strict)"},
                     {"lenient_accuracy", "greedy accuracy (lenient)"}, {"format_rate", "format rate (greedy)"}}
                 : new String[][] {{"accuracy", "greedy accuracy (strict)"},
                     {"lenient_accuracy", "greedy accuracy (lenient)"}, {"format_rate", "format rate (greedy)"}};
@@ -156,7 +157,8 @@ public final class ExperimentTable {
             List<String[]> cross = crossCells(trains, tests);
             if (!cross.isEmpty() && (f[0].equals("accuracy") || f[0].equals("sampled_accuracy"))) {
                 md.append("\n## Cross task: ").append(f[1]).append("\n\n| model |");
-                cross.forEach(c -> md.append(" trained on ").append(c[0]).append(", tested on ").append(c[1]).append(" |"));
+                cross.forEach(c -> md.append(" trained on ").append(c[0]).append(", tested on ").append(c[1])
+                        .append(" |"));
                 md.append("\n|---|").append("---|".repeat(cross.size())).append("\n| base |");
                 cross.forEach(c -> md.append(" ").append(format(cell(select(lines, "base", null, c[1]), f[0])))
                         .append(" |"));
