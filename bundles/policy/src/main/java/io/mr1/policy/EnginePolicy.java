@@ -62,7 +62,11 @@ public final class EnginePolicy implements Policy {
     private final TextTokenizer tokenizer;
     private final ModelConfig config;
     private final ImageProcessorConfig images;
-    private final Path source;
+    /**
+     * The tokenizer and generation files of the loaded folder, read at load time: a run that
+     * prunes old checkpoints may delete the folder this policy came from before it saves.
+     */
+    private final Map<String, byte[]> copiedFiles;
     private final List<String> names;
     private final SequenceScorer scorer;
     private final Decoder decoder;
@@ -159,7 +163,7 @@ public final class EnginePolicy implements Policy {
         this.tokenizer = tokenizer;
         this.config = model.config();
         this.images = images;
-        this.source = source;
+        this.copiedFiles = readCopiedFiles(source);
         this.names = List.copyOf(names);
         this.scorer = new SequenceScorer(model, new PromptEncoder(config,
                 images == null ? null : new ImageProcessor(images), tokenizer), visionTokenIds());
@@ -311,6 +315,21 @@ public final class EnginePolicy implements Policy {
 
     // ---- saving ----
 
+    private static Map<String, byte[]> readCopiedFiles(Path source) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (String file : COPIED) {
+            Path path = source.resolve(file);
+            if (Files.isRegularFile(path)) {
+                try {
+                    out.put(file, Files.readAllBytes(path));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return Map.copyOf(out);
+    }
+
     @Override
     public void save(Path dir, boolean withOptimizerState) throws IOException {
         Path staging = Checkpoints.staging(dir);
@@ -318,10 +337,8 @@ public final class EnginePolicy implements Policy {
         if (images != null) {
             images.write(staging.resolve(ImageProcessorConfig.FILE));
         }
-        for (String file : COPIED) {
-            if (Files.isRegularFile(source.resolve(file))) {
-                Files.copy(source.resolve(file), staging.resolve(file));
-            }
+        for (Map.Entry<String, byte[]> file : copiedFiles.entrySet()) {
+            Files.write(staging.resolve(file.getKey()), file.getValue());
         }
         Map<String, SafeTensors.Entry> weights = new LinkedHashMap<>();
         for (String name : names) {

@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -161,22 +159,10 @@ public final class TrainCommand extends BaseCommand {
     /** Runs with a shutdown hook that turns Ctrl-C into "checkpoint, then exit". */
     static int runInterruptibly(TrainingSession session, TrainingSession.Prepared prepared, Path runDir,
                                 PrintStream err) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            err.println();
-            err.println("mr1 train: interrupted; writing a checkpoint before exiting ...");
-            try {
-                finished.await(); // the JVM exits only after the loop has checkpointed
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "mr1-train-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
+        try (StopOnSignal stop = new StopOnSignal(err,
+                "mr1 train: interrupted; writing a checkpoint before exiting ...")) {
             TrainingSession.Outcome outcome = session.train(prepared, runDir, err, System.console() != null,
-                    stop::get);
+                    stop::requested);
             if (outcome.stopped()) {
                 err.println("mr1 train: stopped; continue with: mr1 train --resume " + runDir);
                 return 130;
@@ -188,13 +174,6 @@ public final class TrainCommand extends BaseCommand {
             }
             err.println("report: " + runDir.resolve("report.html"));
             return 0;
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook is running; it returns once finished is counted down
-            }
         }
     }
 }

@@ -339,8 +339,16 @@ public final class TrainingSession {
         return c.algorithm().equals("sft") && c.sftTemplate().contains("{thinking}");
     }
 
-    /** A tiny model whose word-level vocabulary covers every word of the run's prompts and answers. */
-    static void createTinyModel(Path dir, RunConfig c, List<Sample> samples) throws IOException {
+    /**
+     * A tiny model whose word-level vocabulary covers every word of the given prompts and answers
+     * (an experiment creates one over all its tasks' items).
+     *
+     * @param dir the folder to create it in
+     * @param c the configuration giving its sizes ({@code model}) and the SFT target's words
+     * @param samples the items whose words it must know
+     * @throws IOException if writing fails
+     */
+    public static void createTinyModel(Path dir, RunConfig c, List<Sample> samples) throws IOException {
         Set<String> words = new LinkedHashSet<>();
         for (int i = 0; i <= 100; i++) {
             words.add(Integer.toString(i));

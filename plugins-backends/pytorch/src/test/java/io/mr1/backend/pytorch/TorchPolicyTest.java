@@ -78,4 +78,20 @@ class TorchPolicyTest {
         assertTrue(e.getMessage().contains(SpecialTokens.TOKENIZER_CONFIG) && e.getMessage().contains("eos_token"),
                 e.getMessage());
     }
+
+    /** A run that prunes old checkpoints can delete the folder a policy was loaded from before it saves again. */
+    @Test
+    void savingWorksAfterTheLoadedFolderIsDeleted(@TempDir Path tmp) throws Exception {
+        Path model = TinyFixture.create(tmp.resolve("m"), 3);
+        byte[] tokenizer = Files.readAllBytes(model.resolve("tokenizer.json"));
+        try (Policy policy = new TorchBackend().load(model, "cpu")) {
+            io.mr1.models.Checkpoints.deleteRecursively(model);
+            Path saved = tmp.resolve("saved");
+            policy.save(saved, true);
+            assertArrayEquals(tokenizer, Files.readAllBytes(saved.resolve("tokenizer.json")));
+            try (Policy again = new TorchBackend().load(saved, "cpu")) {
+                assertEquals(policy.parameterCount(), again.parameterCount());
+            }
+        }
+    }
 }
