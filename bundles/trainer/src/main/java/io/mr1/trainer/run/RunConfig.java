@@ -35,6 +35,8 @@ import java.util.Map;
  * @param klSchedule the KL schedule plugin and its parameters
  * @param grpo GRPO-D settings
  * @param sftTemplate the SFT target, with {answer} and optionally {thinking} (the item's reference reasoning)
+ * @param sftMicroBatchSize SFT targets per forward/backward pass, gradients accumulated, one optimiser update
+ *     (0: the whole batch at once)
  * @param optimizer AdamW settings and the learning-rate schedule
  * @param batchSize prompts per step
  * @param steps total optimisation steps (0 when given as epochs)
@@ -49,7 +51,8 @@ import java.util.Map;
  */
 public record RunConfig(String source, String algorithm, long seed, String backend, String device, Model model,
                         String task, Data data, Map<String, Double> rewards, KlScheduleConfig klSchedule, Grpo grpo,
-                        String sftTemplate, Optimizer optimizer, int batchSize, long steps, long epochs,
+                        String sftTemplate, int sftMicroBatchSize, Optimizer optimizer, int batchSize, long steps,
+                        long epochs,
                         int checkpointEvery, int keepCheckpoints, int samplesEvery, int evalEvery, int logEvery,
                         Map<String, Object> taskOptions) {
 
@@ -325,6 +328,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         if (!template.contains("{answer}")) {
             throw s.error("target_template", "must contain {answer}");
         }
+        int sftMicroBatchSize = s.integerInt("micro_batch_size", 0, 0, batchSize);
         s.finish();
 
         if (root.has("steps") && root.has("epochs")) {
@@ -354,7 +358,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         int logEvery = root.integerInt("log_every", 0, 0, Integer.MAX_VALUE);
         root.finish();
         return new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards, schedule, grpo,
-                template, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
+                template, sftMicroBatchSize, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
                 evalEvery, logEvery, taskOptions);
     }
 
@@ -455,7 +459,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         gr.put("micro_batch_size", grpo.microBatchSize());
         gr.put("reward_timeout", grpo.rewardTimeout());
         out.put("grpo", gr);
-        out.put("sft", Map.of("target_template", sftTemplate));
+        out.put("sft", Map.of("target_template", sftTemplate, "micro_batch_size", sftMicroBatchSize));
         Map<String, Object> op = new LinkedHashMap<>();
         op.put("learning_rate", optimizer.learningRate());
         op.put("weight_decay", optimizer.weightDecay());
@@ -500,7 +504,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         Model mo = checkpoint.equals(model.checkpoint()) ? model
                 : new Model(checkpoint, model.createSeed(), model.hiddenSize(), model.layers(), model.imageSize());
         return new RunConfig(source, algorithm, seed, backend, device, mo, task, d, rewards, klSchedule, grpo,
-                sftTemplate, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
-                evalEvery, logEvery, taskOptions);
+                sftTemplate, sftMicroBatchSize, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints,
+                samplesEvery, evalEvery, logEvery, taskOptions);
     }
 }

@@ -61,7 +61,7 @@ final class RunModule extends AbstractModule {
     StepAlgorithm algorithm(LearningRateSchedule learningRate) {
         RunConfig c = prepared.config();
         if (c.algorithm().equals("sft")) {
-            return new SftAlgorithm(c.sftTemplate(), learningRate);
+            return new SftAlgorithm(c.sftTemplate(), learningRate, c.sftMicroBatchSize());
         }
         RunConfig.Grpo g = c.grpo();
         GrpoSettings settings = new GrpoSettings(new SamplingParams(g.numGenerations(), g.temperature(), g.topP(),

@@ -25,16 +25,19 @@ public final class SftAlgorithm implements StepAlgorithm {
 
     private final String template;
     private final LearningRateSchedule learningRate;
+    private final int microBatchSize;
 
     /**
      * Creates the algorithm for one run.
      *
      * @param template the target template (contains {answer}, optionally {thinking})
      * @param learningRate the learning-rate schedule over run steps
+     * @param microBatchSize targets per forward/backward pass, gradients accumulated (0: the whole batch)
      */
-    public SftAlgorithm(String template, LearningRateSchedule learningRate) {
+    public SftAlgorithm(String template, LearningRateSchedule learningRate, int microBatchSize) {
         this.template = template;
         this.learningRate = learningRate;
+        this.microBatchSize = microBatchSize;
     }
 
     /**
@@ -53,8 +56,8 @@ public final class SftAlgorithm implements StepAlgorithm {
         List<Prompt> prompts = batch.stream().map(Sample::prompt).toList();
         List<Completion> targets = batch.stream().map(s -> policy.encodeTarget(s.id(), target(template, s))).toList();
         OptimizerSettings optimizer = learningRate.settingsAt(step);
-        StepResult r = policy.step(new TrainingBatch(prompts, targets, new double[batch.size()], List.of(), List.of()),
-                new PolicyLoss.Sft(), optimizer, step);
+        StepResult r = policy.step(new TrainingBatch(prompts, targets, new double[batch.size()], List.of(), List.of(),
+                microBatchSize), new PolicyLoss.Sft(), optimizer, step);
         Map<String, Double> values = new LinkedHashMap<>();
         values.put(StepStats.KEYS.LOSS, r.loss());
         values.put(StepStats.KEYS.GRAD_NORM, r.gradNorm());

@@ -25,7 +25,7 @@ class RunConfigTest {
 
     private static RunConfig withSource(RunConfig c, String source) {
         return new RunConfig(source, c.algorithm(), c.seed(), c.backend(), c.device(), c.model(), c.task(), c.data(),
-                c.rewards(), c.klSchedule(), c.grpo(), c.sftTemplate(), c.optimizer(), c.batchSize(), c.steps(),
+                c.rewards(), c.klSchedule(), c.grpo(), c.sftTemplate(), c.sftMicroBatchSize(), c.optimizer(), c.batchSize(), c.steps(),
                 c.epochs(), c.checkpointEvery(), c.keepCheckpoints(), c.samplesEvery(), c.evalEvery(), c.logEvery(),
                 c.taskOptions());
     }
@@ -42,6 +42,7 @@ class RunConfigTest {
                 kl_schedule: {name: grpo-d, preset: counting, beta_max: 0.2}
                 grpo: {num_generations: 4, mu: 2, epsilon_high: 0.28, loss_aggregation: token_mean}
                 optimizer: {learning_rate: 0.002, warmup_ratio: 0.1, lr_decay: cosine}
+                sft: {micro_batch_size: 1}
                 batch_size: 2
                 epochs: 3
                 keep_checkpoints: 2
@@ -51,6 +52,7 @@ class RunConfigTest {
         assertEquals(withSource(c, "again"), again);
         assertEquals(0.2, again.klSchedule().parameters().get("beta_max"), 0.0, "a number stays a number");
         assertEquals(3, again.epochs());
+        assertEquals(1, again.sftMicroBatchSize(), "sft.micro_batch_size round-trips");
         assertEquals(Map.of("min_objects", 1, "max_objects", 5), again.taskOptions(), "task options round-trip");
         // With the steps resolved (config.json), too.
         RunConfig resolved = RunConfig.parse("resolved", c.toMap(42), BASE);
