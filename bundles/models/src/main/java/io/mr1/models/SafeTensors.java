@@ -87,17 +87,8 @@ public final class SafeTensors {
      */
     public static Map<String, Entry> read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, file);
-            long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > 100_000_000 || headerLen > ch.size() - 8) {
-                throw new IOException(file + ": not a safetensors file (header length " + headerLen + ")");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, file);
-            JsonObject header = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8).trim())
-                    .getAsJsonObject();
-            long dataStart = 8 + headerLen;
+            JsonObject header = readHeader(ch, file);
+            long dataStart = ch.position();
             Map<String, Entry> out = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
@@ -168,6 +159,22 @@ public final class SafeTensors {
     }
 
     /**
+     * Reads the 8-byte length and the JSON header at the start of a file, leaving the channel
+     * at the first byte of tensor data.
+     */
+    private static JsonObject readHeader(FileChannel ch, Path file) throws IOException {
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBuf, file);
+        long headerLen = lenBuf.flip().getLong();
+        if (headerLen <= 0 || headerLen > 100_000_000 || headerLen > ch.size() - 8) {
+            throw new IOException(file + ": not a safetensors file (header length " + headerLen + ")");
+        }
+        ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, headerBuf, file);
+        return JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8).trim()).getAsJsonObject();
+    }
+
+    /**
      * Reads only a file's header (no tensor data), checking that the file is long enough for it.
      *
      * @param file the .safetensors file
@@ -176,16 +183,8 @@ public final class SafeTensors {
      */
     public static Map<String, TensorInfo> describe(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, file);
-            long headerLen = lenBuf.flip().getLong();
-            if (headerLen <= 0 || headerLen > 100_000_000 || headerLen > ch.size() - 8) {
-                throw new IOException(file + ": not a safetensors file (header length " + headerLen + ")");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, file);
-            JsonObject header = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8).trim())
-                    .getAsJsonObject();
+            JsonObject header = readHeader(ch, file);
+            long dataStart = ch.position();
             Map<String, TensorInfo> out = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
@@ -198,9 +197,9 @@ public final class SafeTensors {
                     shape[i] = shapeJson.get(i).getAsLong();
                 }
                 long end = meta.getAsJsonArray("data_offsets").get(1).getAsLong();
-                if (8 + headerLen + end > ch.size()) {
+                if (dataStart + end > ch.size()) {
                     throw new IOException(file + ": truncated: tensor " + e.getKey() + " ends at byte "
-                            + (8 + headerLen + end) + ", the file has " + ch.size());
+                            + (dataStart + end) + ", the file has " + ch.size());
                 }
                 out.put(e.getKey(), new TensorInfo(meta.get("dtype").getAsString(), shape));
             }

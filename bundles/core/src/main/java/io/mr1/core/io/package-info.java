@@ -4,7 +4,7 @@
  * kill) sees the old content or the new, never half of it. The one place that does this,
  * shared by run folders, reports, checkpoints and generated data.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.mr1.core.io;
 

@@ -8,6 +8,7 @@ import io.mr1.api.task.AnswerType;
 import io.mr1.api.task.DataException;
 import io.mr1.api.task.Sample;
 import io.mr1.api.types.ImageRef;
+import io.mr1.core.io.ImageFiles;
 import io.mr1.api.types.Prompt;
 import io.mr1.core.jsonl.JsonLineException;
 import io.mr1.core.jsonl.JsonLines;
@@ -18,13 +19,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads datasets in the R1-V / OThink-MR1 JSONL format, one item per line:
@@ -171,33 +168,13 @@ public final class R1vLoader {
     }
 
     /**
-     * Checks that a file decodes as an image by reading its header only (size), which is
-     * cheap enough for the 8k images of GeoQA's training set.
+     * Checks an image by its header and ending, without decoding it (cheap enough for the 8k
+     * images of GeoQA's training set): the same check a run's preparation makes.
      *
      * @param image an existing file
      * @return null when readable, else what is wrong
      */
     static String imageProblem(Path image) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(image.toFile())) {
-            if (in == null) {
-                return "cannot open the file";
-            }
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                return "unknown image format";
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                if (reader.getWidth(0) <= 0 || reader.getHeight(0) <= 0) {
-                    return "empty image";
-                }
-                return null;
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            return String.valueOf(e.getMessage() == null ? e : e.getMessage());
-        }
+        return ImageFiles.problem(image, Long.MAX_VALUE, "the pixel limit");
     }
 }

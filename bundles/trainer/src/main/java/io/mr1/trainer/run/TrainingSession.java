@@ -13,6 +13,7 @@ import io.mr1.api.task.Sample;
 import io.mr1.api.task.Task;
 import io.mr1.api.types.StepStats;
 import io.mr1.core.io.AtomicFiles;
+import io.mr1.core.io.ImageFiles;
 import io.mr1.models.Checkpoints;
 import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
@@ -264,7 +265,7 @@ public final class TrainingSession {
         for (Sample s : samples) {
             String problem = null;
             for (io.mr1.api.types.ImageRef image : s.prompt().images()) {
-                String p = ImageCheck.problem(image.path(), config.data().maxImagePixels());
+                String p = ImageFiles.problem(image.path(), config.data().maxImagePixels(), "data.max_image_pixels");
                 if (p != null) {
                     problem = "item " + s.id() + ": image " + image.path() + ": " + p;
                     break;

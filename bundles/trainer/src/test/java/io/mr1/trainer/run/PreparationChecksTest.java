@@ -1,5 +1,7 @@
 package io.mr1.trainer.run;
 
+import io.mr1.core.io.ImageFiles;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -77,18 +79,18 @@ class PreparationChecksTest {
     void completeImagesPassAndBrokenOnesAreNamed(@TempDir Path tmp) throws Exception {
         Path png = image(tmp, "ok.png", "png", 40, 30);
         Path jpg = image(tmp, "ok.jpg", "jpg", 40, 30);
-        assertNull(ImageCheck.problem(png, 10_000));
-        assertNull(ImageCheck.problem(jpg, 10_000));
-        String cutPng = ImageCheck.problem(truncated(png, tmp.resolve("cut.png")), 10_000);
+        assertNull(ImageFiles.problem(png, 10_000, "data.max_image_pixels"));
+        assertNull(ImageFiles.problem(jpg, 10_000, "data.max_image_pixels"));
+        String cutPng = ImageFiles.problem(truncated(png, tmp.resolve("cut.png")), 10_000, "data.max_image_pixels");
         assertTrue(cutPng != null && cutPng.startsWith("truncated PNG"), cutPng);
-        String cutJpg = ImageCheck.problem(truncated(jpg, tmp.resolve("cut.jpg")), 10_000);
+        String cutJpg = ImageFiles.problem(truncated(jpg, tmp.resolve("cut.jpg")), 10_000, "data.max_image_pixels");
         assertTrue(cutJpg != null && cutJpg.startsWith("truncated JPEG"), cutJpg);
-        String large = ImageCheck.problem(png, 1000);
+        String large = ImageFiles.problem(png, 1000, "data.max_image_pixels");
         assertTrue(large.contains("40 x 30 = 1,200 pixels is above data.max_image_pixels (1,000)"), large);
-        String huge = ImageCheck.problem(hugePngHeader(tmp.resolve("huge.png")), 50_000_000);
+        String huge = ImageFiles.problem(hugePngHeader(tmp.resolve("huge.png")), 50_000_000, "data.max_image_pixels");
         assertTrue(huge.contains("20000 x 20000 = 400,000,000 pixels"), huge);
         Files.writeString(tmp.resolve("text.png"), "not an image");
-        assertEquals("unknown image format", ImageCheck.problem(tmp.resolve("text.png"), 10_000));
+        assertEquals("unknown image format", ImageFiles.problem(tmp.resolve("text.png"), 10_000, "data.max_image_pixels"));
     }
 
     @Test

@@ -91,7 +91,7 @@ final class DjlEngine implements TensorEngine {
     public void assign(String name, Tensor value) {
         NDArray target = array(name);
         NDArray source = ((DjlTensor) value).array;
-        if (trainable.contains(name) || variables.containsValue(source)) {
+        if (trainable.contains(name) || isVariable(source)) {
             // An in-place copy (torch's copy_), outside autograd: a parameter keeps its identity and .grad.
             target.set(new NDIndex(":"), source);
             return;
@@ -101,6 +101,19 @@ final class DjlEngine implements TensorEngine {
         NDScope.unregister(source);
         variables.put(name, source);
         target.close();
+    }
+
+    /**
+     * Whether an array is one of the variables themselves. By identity: DJL's equals compares
+     * contents, a full pass over every same-shaped variable.
+     */
+    private boolean isVariable(NDArray array) {
+        for (NDArray v : variables.values()) {
+            if (v == array) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -126,8 +139,9 @@ final class DjlEngine implements TensorEngine {
 
     @Override
     public void zeroGradients() {
-        // backward accumulates into .grad: reset it in place (the buffer stays the one autograd writes)
-        for (String name : variables.keySet()) {
+        // backward accumulates into .grad: reset it in place (the buffer stays the one autograd writes).
+        // Only trainable variables have one; asking the others would cost a JNI call each per step.
+        for (String name : trainable) {
             if (gradients.containsKey(name) || gradient(name) != null) {
                 gradients.get(name).muli(0);
             }

@@ -1,4 +1,4 @@
-package io.mr1.trainer.run;
+package io.mr1.core.io;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -14,14 +14,15 @@ import javax.imageio.stream.ImageInputStream;
  * Checks an image file cheaply, before a run writes anything: its header gives a format and a
  * size (no pixel is decoded), the size is within a pixel limit (a 20000 x 20000 PNG would take
  * 1.6 GB to decode), and a PNG or JPEG ends the way a complete file ends (IEND chunk, EOI
- * marker), which finds the truncated files that would otherwise fail only when drawn.
+ * marker), which finds the truncated files that would otherwise fail only when drawn. The one
+ * check every reader of image data uses (the R1-V loader, a run's preparation).
  */
-final class ImageCheck {
+public final class ImageFiles {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final byte[] PNG_END = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
 
-    private ImageCheck() {
+    private ImageFiles() {
     }
 
     /**
@@ -29,9 +30,10 @@ final class ImageCheck {
      *
      * @param image the file
      * @param maxPixels the largest width x height accepted
+     * @param limitName what the limit is called where the user sets it (a config key), for the message
      * @return null when it is fine, otherwise the problem in words
      */
-    static String problem(Path image, long maxPixels) {
+    public static String problem(Path image, long maxPixels, String limitName) {
         long width;
         long height;
         try (ImageInputStream in = ImageIO.createImageInputStream(image.toFile())) {
@@ -57,8 +59,8 @@ final class ImageCheck {
             return "empty image";
         }
         if (width * height > maxPixels) {
-            return String.format(Locale.ROOT, "%d x %d = %,d pixels is above data.max_image_pixels (%,d); shrink the"
-                    + " image or raise the limit", width, height, width * height, maxPixels);
+            return String.format(Locale.ROOT, "%d x %d = %,d pixels is above %s (%,d); shrink the"
+                    + " image or raise the limit", width, height, width * height, limitName, maxPixels);
         }
         return truncation(image);
     }
