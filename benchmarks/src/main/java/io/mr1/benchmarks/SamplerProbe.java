@@ -41,8 +41,7 @@ public final class SamplerProbe {
             for (int r = 0; r < rows; r++) {
                 TokenSampler.ban(logits, r * vocab, banned);
                 int token = TokenSampler.sample(logits, r * vocab, vocab, temperature, topK, topP, random);
-                double[] lp = TokenSampler.logSoftmax(logits, r * vocab, vocab, 1.0);
-                sink += token + (long) lp[token];
+                sink += token + (long) TokenSampler.logProbability(logits, r * vocab, vocab, token);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

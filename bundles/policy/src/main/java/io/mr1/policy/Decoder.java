@@ -116,9 +116,8 @@ final class Decoder {
                 } else {
                     token = TokenSampler.sample(last, r * vocab, vocab, sampling.temperature(), sampling.topK(),
                             sampling.topP(), random);
-                    double[] lp = TokenSampler.logSoftmax(last, r * vocab, vocab, 1.0);
                     tokens.get(r).add(token);
-                    logps.get(r).add((float) lp[token]);
+                    logps.get(r).add((float) TokenSampler.logProbability(last, r * vocab, vocab, token));
                     done[r] = special.isEos(token);
                 }
                 ids[r][length] = token;

@@ -41,6 +41,28 @@ public final class TokenSampler {
     }
 
     /**
+     * One token's log-probability at temperature 1, without the whole row: the same value as
+     * {@code logSoftmax(logits, offset, vocab, 1.0)[token]}, computed the same way.
+     *
+     * @param logits rows of logits
+     * @param offset where the row starts
+     * @param vocab its length
+     * @param token the token
+     * @return log p(token)
+     */
+    public static double logProbability(float[] logits, int offset, int vocab, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[offset + i] / 1.0);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            sum += Math.exp(logits[offset + i] / 1.0 - max);
+        }
+        return logits[offset + token] / 1.0 - (max + Math.log(sum));
+    }
+
+    /**
      * Removes tokens a completion may never contain (the vision placeholders) from a row of
      * logits, in place.
      *
