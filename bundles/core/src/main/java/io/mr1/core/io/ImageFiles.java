@@ -26,7 +26,21 @@ public final class ImageFiles {
     }
 
     /**
-     * What is wrong with an image.
+     * What is wrong with an image's header: no format or size could be read from it, or the size
+     * is empty. Reads the header only.
+     *
+     * @param image the file
+     * @return null when the header is fine, otherwise the problem in words
+     */
+    public static String headerProblem(Path image) {
+        long[] size = new long[2];
+        String problem = readSize(image, size);
+        return problem != null ? problem : size[0] <= 0 || size[1] <= 0 ? "empty image" : null;
+    }
+
+    /**
+     * What is wrong with an image: its header (see {@link #headerProblem}), its size against a
+     * pixel limit, or its ending (a truncated PNG or JPEG).
      *
      * @param image the file
      * @param maxPixels the largest width x height accepted
@@ -34,8 +48,25 @@ public final class ImageFiles {
      * @return null when it is fine, otherwise the problem in words
      */
     public static String problem(Path image, long maxPixels, String limitName) {
-        long width;
-        long height;
+        long[] size = new long[2];
+        String problem = readSize(image, size);
+        if (problem != null) {
+            return problem;
+        }
+        long width = size[0];
+        long height = size[1];
+        if (width <= 0 || height <= 0) {
+            return "empty image";
+        }
+        if (width * height > maxPixels) {
+            return String.format(Locale.ROOT, "%d x %d = %,d pixels is above %s (%,d); shrink the"
+                    + " image or raise the limit", width, height, width * height, limitName, maxPixels);
+        }
+        return truncation(image);
+    }
+
+    /** Reads width and height from the header into size; returns the problem, or null. */
+    private static String readSize(Path image, long[] size) {
         try (ImageInputStream in = ImageIO.createImageInputStream(image.toFile())) {
             if (in == null) {
                 return "cannot open the file";
@@ -47,22 +78,15 @@ public final class ImageFiles {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                width = reader.getWidth(0);
-                height = reader.getHeight(0);
+                size[0] = reader.getWidth(0);
+                size[1] = reader.getHeight(0);
+                return null;
             } finally {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
             return "unreadable header (" + (e.getMessage() == null ? e : e.getMessage()) + ")";
         }
-        if (width <= 0 || height <= 0) {
-            return "empty image";
-        }
-        if (width * height > maxPixels) {
-            return String.format(Locale.ROOT, "%d x %d = %,d pixels is above %s (%,d); shrink the"
-                    + " image or raise the limit", width, height, width * height, limitName, maxPixels);
-        }
-        return truncation(image);
     }
 
     /** A PNG must end with its IEND chunk, a JPEG with its EOI marker (trailing zero padding allowed). */
