@@ -1,6 +1,7 @@
 package io.mr1.trainer.loop;
 
 import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.PolicyBackend;
 import java.io.IOException;
 
 /**
@@ -18,6 +19,29 @@ public interface TrainingListener extends AutoCloseable {
      * @throws IOException if the listener cannot prepare its files
      */
     default void onTrainingBegin(long startStep, long totalSteps) throws IOException {
+    }
+
+    /**
+     * The backend of the steps from {@code step} on: called before the first step (with
+     * {@code from} null) and again whenever the run switches backend at a checkpoint.
+     *
+     * @param step the first step run on {@code to}
+     * @param from the backend of the steps before, or null at the start of this call
+     * @param to the backend now in use
+     * @throws IOException if the listener cannot write
+     */
+    default void onBackend(long step, String from, PolicyBackend to) throws IOException {
+    }
+
+    /**
+     * The run is paused before {@code step} (its backend was removed, or the one requested is
+     * not installed); a checkpoint of everything before it is on disk.
+     *
+     * @param step the step the run will continue with
+     * @param message why, and what brings it back
+     * @throws IOException if the listener cannot write
+     */
+    default void onPause(long step, String message) throws IOException {
     }
 
     /**

@@ -159,7 +159,7 @@ public final class TrainingLoop {
     }
 
     /**
-     * Runs from a checkpoint {@link #resumePoint} chose (or from step 0).
+     * Runs from a checkpoint {@link #resumePoint} chose (or from step 0) on one backend.
      *
      * @param backend the policy backend
      * @param spec what to train
@@ -171,9 +171,28 @@ public final class TrainingLoop {
      */
     public Result run(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners,
                       Optional<CheckpointStore.Checkpoint> resume) throws IOException {
+        return run(BackendSource.fixed(backend), spec, algorithm, listeners, resume);
+    }
+
+    /**
+     * Runs from a checkpoint {@link #resumePoint} chose (or from step 0), taking each step's
+     * backend from a {@link BackendSource}: between two steps, a requested backend other than
+     * the current one is switched to at a checkpoint, and a backend that was removed pauses
+     * the run (after a checkpoint) until the requested one is installed.
+     *
+     * @param backends where the backend of each step comes from
+     * @param spec what to train
+     * @param algorithm the step (fresh; its state is restored on resume)
+     * @param listeners told about every step, in order
+     * @param resume the verified checkpoint to continue from, or empty
+     * @return how the loop ended
+     * @throws IOException if loading, saving or a listener fails
+     */
+    public Result run(BackendSource backends, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners,
+                      Optional<CheckpointStore.Checkpoint> resume) throws IOException {
         IOException failure = null;
         try {
-            Result result = loop(backend, spec, algorithm, listeners, resume);
+            Result result = loop(backends, spec, algorithm, listeners, resume);
             for (TrainingListener l : listeners) {
                 l.onTrainingEnd(result);
             }
@@ -198,19 +217,22 @@ public final class TrainingLoop {
         }
     }
 
-    private Result loop(PolicyBackend backend, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners,
+    /** The backend in use and the policy loaded on it. */
+    private record Active(PolicyBackend backend, Policy policy) {
+        String name() {
+            return backend.name();
+        }
+    }
+
+    private Result loop(BackendSource backends, Spec spec, StepAlgorithm algorithm, List<TrainingListener> listeners,
                         Optional<CheckpointStore.Checkpoint> resume) throws IOException {
         long seed = spec.seed();
         long start = 0;
-        Policy policy;
         if (resume.isPresent()) {
             TrainerState state = resume.get().state();
             start = state.step();
             algorithm.restore(state.scheduleState());
-            policy = backend.load(resume.get().policy(), spec.initialModel(), spec.device());
             LOG.info("resuming from " + resume.get().dir() + " at step " + start);
-        } else {
-            policy = backend.load(spec.initialModel(), spec.device());
         }
         for (TrainingListener l : listeners) {
             l.onTrainingBegin(start, spec.totalSteps());
@@ -219,36 +241,129 @@ public final class TrainingLoop {
         for (String removed : checkpoints.removeAfter(spec.runDir(), start)) {
             LOG.warning("removed checkpoint " + removed + ", which does not verify; the run writes it again");
         }
+        Path from = resume.map(CheckpointStore.Checkpoint::policy).orElse(spec.initialModel());
+        Active active = open(backends, spec, start, from, null, listeners);
+        if (active == null) {
+            return new Result(start, spec.totalSteps(), Optional.empty(), true);
+        }
         Optional<StepStats> last = Optional.empty();
         boolean stopped = false;
         try {
             for (long step = start; step < spec.totalSteps(); step++) {
                 List<Sample> batch = batch(spec.data(), spec.batchSize(), seed, step);
                 long began = System.nanoTime();
-                StepOutcome outcome = algorithm.step(policy, batch, step, spec.totalSteps());
+                StepOutcome outcome = algorithm.step(active.policy(), batch, step, spec.totalSteps());
                 outcome = withStepTime(outcome, (System.nanoTime() - began) / 1e9);
                 for (TrainingListener l : listeners) {
-                    l.onStepEnd(policy, outcome, spec.totalSteps());
+                    l.onStepEnd(active.policy(), outcome, spec.totalSteps());
                 }
                 last = Optional.of(outcome.stats());
                 long done = step + 1;
                 boolean due = spec.checkpointEvery() > 0 && done % spec.checkpointEvery() == 0;
                 boolean stopping = done < spec.totalSteps() && listeners.stream().anyMatch(l -> l.stopRequested());
-                if (due || done == spec.totalSteps() || stopping) {
-                    checkpoints.save(spec.runDir(), policy,
-                            new TrainerState(done, spec.totalSteps(), seed, algorithm.state()));
-                    checkpoints.keepLatest(spec.runDir(), spec.keepCheckpoints(), done);
+                boolean leaving = done < spec.totalSteps() && !stopping && mustLeave(backends, active);
+                Path saved = null;
+                if (due || done == spec.totalSteps() || stopping || leaving) {
+                    saved = save(spec, active.policy(), algorithm, done);
                 }
                 if (stopping) {
                     LOG.info("stopped after step " + step + "; checkpoint written");
                     stopped = true;
                     break;
                 }
+                if (leaving) {
+                    String was = active.name();
+                    close(backends, active);
+                    active = null;
+                    active = open(backends, spec, done, saved.resolve(CheckpointStore.POLICY), was, listeners);
+                    if (active == null) {
+                        stopped = true;
+                        break;
+                    }
+                }
             }
         } finally {
-            policy.close();
+            if (active != null) {
+                close(backends, active);
+            }
         }
         return new Result(start, spec.totalSteps(), last, stopped);
+    }
+
+    private Path save(Spec spec, Policy policy, StepAlgorithm algorithm, long done) throws IOException {
+        Path saved = checkpoints.save(spec.runDir(), policy,
+                new TrainerState(done, spec.totalSteps(), spec.seed(), algorithm.state()));
+        checkpoints.keepLatest(spec.runDir(), spec.keepCheckpoints(), done);
+        return saved;
+    }
+
+    /** Whether the run must leave its backend: another one is requested, or this one is being removed. */
+    private static boolean mustLeave(BackendSource backends, Active active) {
+        return !backends.requested().equals(active.name())
+                || backends.find(active.name()).filter(b -> b == active.backend()).isEmpty();
+    }
+
+    private static void close(BackendSource backends, Active active) {
+        try {
+            active.policy().close();
+        } finally {
+            backends.release(active.backend());
+        }
+    }
+
+    /**
+     * Loads the policy for step {@code step} on the requested backend; while it is not
+     * installed the run is paused (said once to the listeners) and waits, until it is or a
+     * listener asks to stop (then null: the checkpoint of step {@code step} is already on disk).
+     */
+    private Active open(BackendSource backends, Spec spec, long step, Path policyFolder, String previous,
+                        List<TrainingListener> listeners) throws IOException {
+        String paused = null;
+        while (true) {
+            String wanted = backends.requested();
+            Optional<PolicyBackend> backend = backends.find(wanted);
+            if (backend.isPresent()) {
+                PolicyBackend b = backend.get();
+                backends.hold(b);
+                Policy policy;
+                try {
+                    policy = policyFolder.equals(spec.initialModel()) ? b.load(spec.initialModel(), spec.device())
+                            : b.load(policyFolder, spec.initialModel(), spec.device());
+                } catch (IOException | RuntimeException e) {
+                    backends.release(b);
+                    throw e;
+                }
+                if (previous != null && !previous.equals(b.name())) {
+                    LOG.info("switched backend " + previous + " -> " + b.name() + " at step " + step);
+                }
+                for (TrainingListener l : listeners) {
+                    l.onBackend(step, previous, b);
+                }
+                return new Active(b, policy);
+            }
+            String message = (previous != null && previous.equals(wanted)
+                    ? "backend '" + wanted + "' was removed" : "backend '" + wanted + "' is not installed")
+                    + "; training paused before step " + step + (previous == null ? "" : " (its checkpoint is"
+                    + " written: nothing is lost)") + ". It"
+                    + " continues when '" + wanted + "' is installed in plugins/ or the run's backend is set to"
+                    + " an installed one (mr1 backend NAME, or backend= in the run's .cfg)";
+            if (!message.equals(paused)) {
+                paused = message;
+                LOG.warning(message);
+                for (TrainingListener l : listeners) {
+                    l.onPause(step, message);
+                }
+            }
+            if (listeners.stream().anyMatch(TrainingListener::stopRequested)) {
+                return null;
+            }
+            try {
+                backends.awaitChange(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while paused before step " + step);
+            }
+        }
     }
 
     /** Adds the step's wall time (sampling, scoring and update) under {@link StepStats.KEYS#STEP_TIME}. */

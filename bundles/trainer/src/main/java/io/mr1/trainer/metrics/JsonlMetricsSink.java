@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.PolicyBackend;
 import io.mr1.api.types.StepStats;
 import io.mr1.core.io.AtomicFiles;
 import io.mr1.trainer.loop.StepOutcome;
@@ -20,8 +21,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Appends one JSON object per step to {@code metrics.jsonl} ({@code {"step": s, ...values}}),
- * flushed every line so a killed run loses at most the line being written. When training
+ * Appends one JSON object per step to {@code metrics.jsonl} ({@code {"step": s, "backend":
+ * NAME, ...values}}), flushed every line so a killed run loses at most the line being written.
+ * A backend switch adds an event line before the first step on the new backend
+ * ({@code {"step": s, "event": "backend_switch", "from": A, "to": B}}), a pause one with
+ * {@code "event": "paused"} and the reason; event lines carry no metric values. When training
  * begins (or resumes) it first drops the lines of steps at or after the starting step.
  */
 public final class JsonlMetricsSink implements TrainingListener {
@@ -30,6 +34,7 @@ public final class JsonlMetricsSink implements TrainingListener {
 
     private final Path file;
     private BufferedWriter writer;
+    private String backend;
 
     /**
      * Creates the sink; the file is opened when training begins.
@@ -92,15 +97,60 @@ public final class JsonlMetricsSink implements TrainingListener {
      * @return one line of JSON
      */
     public static String toJson(StepStats stats) {
+        return toJson(stats, null);
+    }
+
+    /**
+     * The JSON line for one step, naming the backend that ran it.
+     *
+     * @param stats the step's metrics
+     * @param backend the backend's name, or null to leave it out
+     * @return one line of JSON
+     */
+    public static String toJson(StepStats stats, String backend) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("step", stats.step());
+        if (backend != null) {
+            row.put(BACKEND, backend);
+        }
         row.putAll(stats.values());
         return GSON.toJson(row);
     }
 
+    /** Key of the backend that ran a step. */
+    public static final String BACKEND = "backend";
+    /** Key of an event line's kind ({@code backend_switch}, {@code paused}). */
+    public static final String EVENT = "event";
+
+    @Override
+    public void onBackend(long step, String from, PolicyBackend to) throws IOException {
+        backend = to.name();
+        if (from != null && !from.equals(backend)) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("step", step);
+            row.put(EVENT, "backend_switch");
+            row.put("from", from);
+            row.put("to", backend);
+            writeLine(GSON.toJson(row));
+        }
+    }
+
+    @Override
+    public void onPause(long step, String message) throws IOException {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", step);
+        row.put(EVENT, "paused");
+        row.put("reason", message);
+        writeLine(GSON.toJson(row));
+    }
+
     @Override
     public void onStepEnd(Policy policy, StepOutcome outcome, long totalSteps) throws IOException {
-        writer.write(toJson(outcome.stats()));
+        writeLine(toJson(outcome.stats(), backend));
+    }
+
+    private void writeLine(String line) throws IOException {
+        writer.write(line);
         writer.newLine();
         writer.flush();
     }

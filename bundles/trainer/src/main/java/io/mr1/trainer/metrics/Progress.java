@@ -1,6 +1,7 @@
 package io.mr1.trainer.metrics;
 
 import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.PolicyBackend;
 import io.mr1.api.types.StepStats;
 import io.mr1.trainer.loop.StepOutcome;
 import io.mr1.trainer.loop.TrainingListener;
@@ -37,6 +38,21 @@ public final class Progress implements TrainingListener {
         this.total = total;
         this.label = label;
         this.every = every > 0 ? every : Math.max(1, total / 20);
+    }
+
+    @Override
+    public void onBackend(long step, String from, PolicyBackend to) {
+        if (from != null && !from.equals(to.name())) {
+            message("mr1 train: switched backend " + from + " -> " + to.name() + " at step " + step
+                    + " (from its checkpoint)");
+        } else if (from != null) {
+            message("mr1 train: backend " + to.name() + " is back; continuing at step " + step);
+        }
+    }
+
+    @Override
+    public void onPause(long step, String message) {
+        message("mr1 train: " + message);
     }
 
     @Override

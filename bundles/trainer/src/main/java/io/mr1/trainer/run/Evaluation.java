@@ -31,7 +31,7 @@ final class Evaluation implements TrainingListener {
 
     private final RunConfig config;
     private final RunFolder folder;
-    private final PolicyBackend backend;
+    private PolicyBackend backend;
     private final Task task;
     private final List<Sample> eval;
     private final Progress progress;
@@ -46,6 +46,12 @@ final class Evaluation implements TrainingListener {
         this.task = task;
         this.eval = eval;
         this.progress = progress;
+    }
+
+    /** The final evaluation runs on the backend the run ends on. */
+    @Override
+    public void onBackend(long step, String from, PolicyBackend to) {
+        backend = to;
     }
 
     @Override

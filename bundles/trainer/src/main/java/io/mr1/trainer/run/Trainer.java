@@ -25,13 +25,15 @@ public final class Trainer {
      * Wires the trainer.
      *
      * @param registry the plugin registry (DS)
+     * @param backends the installed backends and the running run's backend setting (DS)
      */
     @Activate
-    public Trainer(@Reference PluginRegistry registry) {
+    public Trainer(@Reference PluginRegistry registry, @Reference BackendControl backends) {
         this.injector = Guice.createInjector(Stage.PRODUCTION, new AbstractModule() {
             @Override
             protected void configure() {
                 bind(PluginRegistry.class).toInstance(registry);
+                bind(BackendControl.class).toInstance(backends);
             }
         });
     }

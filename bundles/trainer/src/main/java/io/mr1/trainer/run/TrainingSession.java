@@ -99,6 +99,7 @@ public final class TrainingSession {
     private final PluginRegistry registry;
     private final TrainingLoop loop;
     private final Injector injector;
+    private final BackendControl backends;
 
     /**
      * Creates the session driver.
@@ -106,12 +107,14 @@ public final class TrainingSession {
      * @param registry installed plugins
      * @param loop the training loop
      * @param injector the trainer's private injector (each run's parts are bound in a child of it)
+     * @param backends the installed backends and the running run's backend setting
      */
     @Inject
-    public TrainingSession(PluginRegistry registry, TrainingLoop loop, Injector injector) {
+    public TrainingSession(PluginRegistry registry, TrainingLoop loop, Injector injector, BackendControl backends) {
         this.registry = registry;
         this.loop = loop;
         this.injector = injector;
+        this.backends = backends;
     }
 
     private static String valid(List<String> names) {
@@ -421,9 +424,13 @@ public final class TrainingSession {
         folder.writeResolvedConfig(c, total, resolved);
         Injector run = injector.createChildInjector(new RunModule(p, folder, total, out, terminal, stop));
         Evaluation evaluation = run.getInstance(Evaluation.class);
-        TrainingLoop.Result result = loop.run(p.backend(), spec, run.getInstance(StepAlgorithm.class),
-                run.getInstance(com.google.inject.Key.get(new com.google.inject.TypeLiteral<List<TrainingListener>>() { })),
-                resume);
+        TrainingLoop.Result result;
+        // The backend is the run's configuration from here on (io.mr1.run.cfg in the run folder).
+        try (BackendControl.Run source = backends.open(runDir, c.backend(), m -> out.println("mr1 train: " + m))) {
+            result = loop.run(source, spec, run.getInstance(StepAlgorithm.class),
+                    run.getInstance(com.google.inject.Key.get(new com.google.inject.TypeLiteral<List<TrainingListener>>() { })),
+                    resume);
+        }
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("algorithm", c.algorithm());
         facts.put("task", c.task());
