@@ -48,16 +48,19 @@ import java.util.Map;
  * @param logEvery steps between progress log lines (0: about 20 lines per run)
  * @param taskOptions the task's per-run options ({@code task_options}), validated by the task
  *     ({@link io.mr1.api.task.Task#withOptions}); empty: the task as configured
+ * @param reportTo where metrics go besides metrics.jsonl ({@code report_to}, TRL's key: reporter
+ *     names such as {@code tensorboard}, or {@code all}); empty: metrics.jsonl only
  */
 public record RunConfig(String source, String algorithm, long seed, String backend, String device, Model model,
                         String task, Data data, Map<String, Double> rewards, KlScheduleConfig klSchedule, Grpo grpo,
                         String sftTemplate, int sftMicroBatchSize, Optimizer optimizer, int batchSize, long steps,
                         long epochs,
                         int checkpointEvery, int keepCheckpoints, int samplesEvery, int evalEvery, int logEvery,
-                        Map<String, Object> taskOptions) {
+                        Map<String, Object> taskOptions, List<String> reportTo) {
 
     /** Copies the maps. */
     public RunConfig {
+        reportTo = List.copyOf(reportTo);
         rewards = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rewards));
         taskOptions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(taskOptions));
     }
@@ -356,10 +359,34 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         int samplesEvery = root.integerInt("samples_every", 10, 0, Integer.MAX_VALUE);
         int evalEvery = root.integerInt("eval_every", 0, 0, Integer.MAX_VALUE);
         int logEvery = root.integerInt("log_every", 0, 0, Integer.MAX_VALUE);
+        List<String> reportTo = reportTo(root);
         root.finish();
         return new RunConfig(source, algorithm, seed, backend, device, model, task, data, rewards, schedule, grpo,
                 template, sftMicroBatchSize, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints, samplesEvery,
-                evalEvery, logEvery, taskOptions);
+                evalEvery, logEvery, taskOptions, reportTo);
+    }
+
+    /** report_to: a name or a list of names, as TRL takes it; "none" (or nothing) is metrics.jsonl only. */
+    private static List<String> reportTo(ConfigSection root) throws ConfigException {
+        Object v = root.raw("report_to");
+        List<String> names = new java.util.ArrayList<>();
+        if (v instanceof List<?> list) {
+            for (Object o : list) {
+                if (o == null || o instanceof Map || o instanceof List || o.toString().isBlank()) {
+                    throw root.error("report_to", "must be a reporter name or a list of names (e.g. [tensorboard])");
+                }
+                names.add(o.toString());
+            }
+        } else if (v != null) {
+            names.add(root.string("report_to", null));
+        }
+        if (names.contains("none")) {
+            if (names.size() > 1) {
+                throw root.error("report_to", "'none' does not go with other reporters");
+            }
+            return List.of();
+        }
+        return names.stream().distinct().toList();
     }
 
     /** grpo.micro_batch_size, given directly or as TRL's gradient_accumulation_steps. */
@@ -487,6 +514,9 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         out.put("samples_every", samplesEvery);
         out.put("eval_every", evalEvery);
         out.put("log_every", logEvery);
+        if (!reportTo.isEmpty()) {
+            out.put("report_to", reportTo);
+        }
         return out;
     }
 
@@ -505,6 +535,6 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                 : new Model(checkpoint, model.createSeed(), model.hiddenSize(), model.layers(), model.imageSize());
         return new RunConfig(source, algorithm, seed, backend, device, mo, task, d, rewards, klSchedule, grpo,
                 sftTemplate, sftMicroBatchSize, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints,
-                samplesEvery, evalEvery, logEvery, taskOptions);
+                samplesEvery, evalEvery, logEvery, taskOptions, reportTo);
     }
 }

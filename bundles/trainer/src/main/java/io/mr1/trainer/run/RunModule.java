@@ -13,6 +13,7 @@ import io.mr1.trainer.loop.StepAlgorithm;
 import io.mr1.trainer.loop.TrainingListener;
 import io.mr1.trainer.metrics.JsonlMetricsSink;
 import io.mr1.trainer.metrics.Progress;
+import io.mr1.trainer.metrics.ReportToListener;
 import io.mr1.trainer.metrics.SamplesWriter;
 import io.mr1.trainer.sft.SftAlgorithm;
 import java.io.PrintStream;
@@ -23,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * The parts of one run, bound in a child of the trainer's private injector: the step
  * algorithm the configuration names (GRPO-D or SFT, with the learning-rate schedule and, for
  * GRPO-D, a fresh KL schedule) and the loop's listeners in the order they run — metrics.jsonl,
- * progress, samples.jsonl, evaluation, the stop signal. Adding a listener is one line here.
+ * the report_to reporters (TensorBoard), progress, samples.jsonl, evaluation, the stop signal. Adding a listener is one line here.
  */
 final class RunModule extends AbstractModule {
 
@@ -90,8 +91,10 @@ final class RunModule extends AbstractModule {
     }
 
     @Provides
-    List<TrainingListener> listeners(Progress progress, Evaluation evaluation) {
-        return List.of(new JsonlMetricsSink(folder.metrics()), progress,
+    List<TrainingListener> listeners(Progress progress, Evaluation evaluation, Reporters reporters) {
+        return List.of(new JsonlMetricsSink(folder.metrics()),
+                new ReportToListener(reporters.resolve(prepared.config().reportTo()), folder.dir(),
+                        prepared.config().samplesEvery()), progress,
                 new SamplesWriter(folder.samples(), prepared.config().samplesEvery()), evaluation,
                 new StopSignal(stop));
     }

@@ -26,14 +26,17 @@ public final class Trainer {
      *
      * @param registry the plugin registry (DS)
      * @param backends the installed backends and the running run's backend setting (DS)
+     * @param reporters the installed report_to reporters (DS)
      */
     @Activate
-    public Trainer(@Reference PluginRegistry registry, @Reference BackendControl backends) {
+    public Trainer(@Reference PluginRegistry registry, @Reference BackendControl backends,
+                   @Reference Reporters reporters) {
         this.injector = Guice.createInjector(Stage.PRODUCTION, new AbstractModule() {
             @Override
             protected void configure() {
                 bind(PluginRegistry.class).toInstance(registry);
                 bind(BackendControl.class).toInstance(backends);
+                bind(Reporters.class).toInstance(reporters);
             }
         });
     }

@@ -100,6 +100,7 @@ public final class TrainingSession {
     private final TrainingLoop loop;
     private final Injector injector;
     private final BackendControl backends;
+    private final Reporters reporters;
 
     /**
      * Creates the session driver.
@@ -108,13 +109,16 @@ public final class TrainingSession {
      * @param loop the training loop
      * @param injector the trainer's private injector (each run's parts are bound in a child of it)
      * @param backends the installed backends and the running run's backend setting
+     * @param reporters the installed report_to reporters
      */
     @Inject
-    public TrainingSession(PluginRegistry registry, TrainingLoop loop, Injector injector, BackendControl backends) {
+    public TrainingSession(PluginRegistry registry, TrainingLoop loop, Injector injector, BackendControl backends,
+                           Reporters reporters) {
         this.registry = registry;
         this.loop = loop;
         this.injector = injector;
         this.backends = backends;
+        this.reporters = reporters;
     }
 
     private static String valid(List<String> names) {
@@ -163,6 +167,11 @@ public final class TrainingSession {
             } catch (IllegalArgumentException e) {
                 throw new SetupException(config.source() + ": kl_schedule: " + e.getMessage());
             }
+        }
+        try {
+            reporters.resolve(config.reportTo());
+        } catch (IllegalArgumentException e) {
+            throw new SetupException(config.source() + ": report_to: " + e.getMessage());
         }
         List<Sample> train = null;
         List<Sample> eval = null;

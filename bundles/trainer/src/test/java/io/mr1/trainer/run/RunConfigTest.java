@@ -9,6 +9,7 @@ import io.mr1.api.backend.PolicyLoss;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class RunConfigTest {
         return new RunConfig(source, c.algorithm(), c.seed(), c.backend(), c.device(), c.model(), c.task(), c.data(),
                 c.rewards(), c.klSchedule(), c.grpo(), c.sftTemplate(), c.sftMicroBatchSize(), c.optimizer(), c.batchSize(), c.steps(),
                 c.epochs(), c.checkpointEvery(), c.keepCheckpoints(), c.samplesEvery(), c.evalEvery(), c.logEvery(),
-                c.taskOptions());
+                c.taskOptions(), c.reportTo());
     }
 
     @Test
@@ -102,6 +103,21 @@ class RunConfigTest {
         assertEquals(6, trl.grpo().microBatchSize(), "3 prompts x 4 completions in 2 accumulation steps");
         assertEquals(2, trl.optimizer().schedule(12).warmupSteps(), "ceil(0.1 x 12), as TRL");
         assertEquals(OptimizerSettings.Decay.COSINE, trl.optimizer().decay());
+    }
+
+    @Test
+    void reportToTakesANameOrAListAsTrlDoes(@TempDir Path tmp) throws Exception {
+        assertEquals(List.of(), parse("task: t\n", tmp).reportTo());
+        assertEquals(List.of(), parse("task: t\nreport_to: none\n", tmp).reportTo());
+        assertEquals(List.of("tensorboard"), parse("task: t\nreport_to: tensorboard\n", tmp).reportTo());
+        RunConfig listed = parse("task: t\nreport_to: [tensorboard, all]\n", tmp);
+        assertEquals(List.of("tensorboard", "all"), listed.reportTo());
+        assertEquals(listed.reportTo(), RunConfig.parse("again", listed.toMap(0), BASE).reportTo(), "round trip");
+        ConfigException mixed = assertThrows(ConfigException.class,
+                () -> parse("task: t\nreport_to: [none, tensorboard]\n", tmp));
+        assertTrue(mixed.getMessage().contains("report_to: 'none' does not go with other reporters"), mixed.getMessage());
+        ConfigException nested = assertThrows(ConfigException.class, () -> parse("task: t\nreport_to: [{a: 1}]\n", tmp));
+        assertTrue(nested.getMessage().contains("report_to: must be a reporter name or a list"), nested.getMessage());
     }
 
     @Test
