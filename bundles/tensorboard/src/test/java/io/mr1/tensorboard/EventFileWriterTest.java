@@ -129,6 +129,38 @@ class EventFileWriterTest {
         assertTrue(text.get(1).getAsString().contains("How many circles?"), out);
     }
 
+    /**
+     * A resumed run's new file starts with a session start at its step: TensorBoard drops what
+     * the first file logged from that step on, so each step has one value, the resumed run's.
+     */
+    @Test
+    void tensorboardDropsTheStepsAResumedRunWritesAgain(@TempDir Path tmp) throws Exception {
+        String probe = python("-c", "import tensorboard.backend.event_processing.event_accumulator");
+        Assumptions.assumeTrue(probe == null, "TensorBoard's own reader not run: " + probe
+                + " (pip install tensorboard; .ci/run does)");
+        for (int[] run : new int[][] {{0, 4}, {2, 4}}) { // steps 0-3, then resumed at 2
+            try (RunReporter.Writer w = new TensorboardReporter().open(tmp, run[0])) {
+                for (int step = run[0]; step < run[1]; step++) {
+                    w.scalars(step, Map.of("train/loss", run[0] == 0 ? 1.0 + step : 10.0 + step));
+                }
+            }
+        }
+        Path py = tmp.resolve("read.py");
+        Files.writeString(py, """
+                import sys
+                from tensorboard.backend.event_processing import event_accumulator as ea
+                acc = ea.EventAccumulator(sys.argv[1], size_guidance={ea.SCALARS: 0})
+                acc.Reload()
+                print(" ".join("%d:%g" % (e.step, e.value) for e in acc.Scalars("train/loss")))
+                """, StandardCharsets.UTF_8);
+        Process p = new ProcessBuilder("python3", py.toString(), tmp.resolve(TensorboardReporter.FOLDER).toString())
+                .start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals("0:1 1:2 2:12 3:13", out);
+    }
+
     /** Runs python3 with arguments; null when it exits 0, else why it could not. */
     private static String python(String... args) throws InterruptedException {
         java.util.List<String> command = new java.util.ArrayList<>(List.of("python3"));

@@ -15,8 +15,9 @@ import java.util.Map;
  * written atomically ({@link AtomicFiles}). The layout (docs/CONFIG.md, "The run folder"):
  * {@code run-config.json} (the parsed configuration in its input keys, what --resume reads),
  * {@code config.json} (the same plus a {@code resolved} section with the total steps and every
- * plugin's bundle and version; a valid configuration itself), {@code metrics.jsonl},
- * {@code samples.jsonl}, {@code checkpoints/step-N/}, {@code eval/step-N.json},
+ * plugin's bundle and version; a valid configuration itself), {@code io.mr1.run.cfg} (the run's
+ * backend, {@link BackendControl}), {@code metrics.jsonl}, {@code samples.jsonl},
+ * {@code tensorboard/} (with report_to: [tensorboard]), {@code checkpoints/step-N/}, {@code eval/step-N.json},
  * {@code report.html} with {@code plots/}, and {@code data/} and {@code model-init/} when
  * the run generated them.
  */
