@@ -90,6 +90,8 @@ class BackendSwapIT {
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step-" + toTf)), "checkpoint at the first switch");
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step-" + back)), "checkpoint at the second switch");
         assertTrue(log(tmp).contains("switched backend pytorch -> tensorflow at step " + toTf), log(tmp));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("pytorch, tensorflow from step " + toTf
+                + ", pytorch from step " + back), "the report names the backends");
         // The command behind mr1:backend rewrites the same file (here on the finished run).
         var unknown = mr1(tmp, "backend", "jax", "--run", out.toString());
         assertEquals(2, unknown.status());

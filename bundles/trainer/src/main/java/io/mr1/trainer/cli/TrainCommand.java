@@ -59,7 +59,9 @@ public final class TrainCommand extends BaseCommand {
                 files in examples/. RUN_DIR (default runs/<time>) receives config.json,
                 run-config.json, metrics.jsonl, samples.jsonl, checkpoints/step-N/, eval/ and
                 report.html. Ctrl-C writes a checkpoint first; --resume continues a run from its
-                last checkpoint with the same metric stream as an uninterrupted run.
+                last checkpoint with the same metric stream as an uninterrupted run. The run's
+                backend is RUN_DIR/io.mr1.run.cfg: mr1 backend NAME (or an edit of the file)
+                switches it after the current step, at a checkpoint.
                 """;
     }
 

@@ -443,13 +443,42 @@ public final class TrainingSession {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("algorithm", c.algorithm());
         facts.put("task", c.task());
-        facts.put("backend", c.backend() + " on " + device + (device.equals(c.device()) ? ""
-                : " (" + c.device() + " requested, not available)"));
+        facts.put("backend", backendsUsed(folder.metrics(), c.backend()) + " on " + device
+                + (device.equals(c.device()) ? "" : " (" + c.device() + " requested, not available)"));
         facts.put("steps", Long.toString(total));
         facts.put("plugins", p.plugins().stream().map(i -> i.name() + " (" + i.bundle() + " " + i.version() + ")")
                 .reduce((a, b) -> a + ", " + b).orElse(""));
         ReportWriter.write(runDir, "mr1 run: " + runDir.getFileName(), evaluation.rows(), facts);
         return new Outcome(runDir, total, result.last(), evaluation.last(), result.stopped());
+    }
+
+    /**
+     * The backend(s) a run used, from metrics.jsonl's switch events: "pytorch", or
+     * "pytorch, tensorflow from step 10, pytorch from step 20".
+     */
+    static String backendsUsed(Path metrics, String configured) throws IOException {
+        StringBuilder out = new StringBuilder(configured);
+        if (!Files.exists(metrics)) {
+            return out.toString();
+        }
+        boolean first = true;
+        for (String line : Files.readAllLines(metrics, java.nio.charset.StandardCharsets.UTF_8)) {
+            com.google.gson.JsonObject o;
+            try {
+                o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            } catch (RuntimeException torn) {
+                continue;
+            }
+            if (first && o.has(io.mr1.trainer.metrics.JsonlMetricsSink.BACKEND)) {
+                out.setLength(0);
+                out.append(o.get(io.mr1.trainer.metrics.JsonlMetricsSink.BACKEND).getAsString());
+                first = false;
+            } else if (o.has(io.mr1.trainer.metrics.JsonlMetricsSink.EVENT)
+                    && o.get(io.mr1.trainer.metrics.JsonlMetricsSink.EVENT).getAsString().equals("backend_switch")) {
+                out.append(", ").append(o.get("to").getAsString()).append(" from step ").append(o.get("step").getAsLong());
+            }
+        }
+        return out.toString();
     }
 
     /**
