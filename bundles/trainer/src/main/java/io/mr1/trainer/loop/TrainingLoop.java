@@ -177,8 +177,9 @@ public final class TrainingLoop {
     /**
      * Runs from a checkpoint {@link #resumePoint} chose (or from step 0), taking each step's
      * backend from a {@link BackendSource}: between two steps, a requested backend other than
-     * the current one is switched to at a checkpoint, and a backend that was removed pauses
-     * the run (after a checkpoint) until the requested one is installed.
+     * the current one is switched to at a checkpoint once it is installed (until then the run
+     * stays where it is), and a backend that was removed pauses the run (after a checkpoint)
+     * until the requested one is installed.
      *
      * @param backends where the backend of each step comes from
      * @param spec what to train
@@ -297,10 +298,17 @@ public final class TrainingLoop {
         return saved;
     }
 
-    /** Whether the run must leave its backend: another one is requested, or this one is being removed. */
+    /**
+     * Whether the run must leave its backend: this one is being removed, or another one is
+     * requested and installed (a requested backend that is not installed leaves the run where
+     * it is until it is).
+     */
     private static boolean mustLeave(BackendSource backends, Active active) {
-        return !backends.requested().equals(active.name())
-                || backends.find(active.name()).filter(b -> b == active.backend()).isEmpty();
+        if (backends.find(active.name()).filter(b -> b == active.backend()).isEmpty()) {
+            return true;
+        }
+        String wanted = backends.requested();
+        return !wanted.equals(active.name()) && backends.find(wanted).isPresent();
     }
 
     private static void close(BackendSource backends, Active active) {

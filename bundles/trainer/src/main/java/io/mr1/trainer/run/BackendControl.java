@@ -203,7 +203,7 @@ public final class BackendControl {
         if (fromFile.isEmpty()) {
             write(runDir, configuredBackend);
         }
-        Run run = new Run(runDir.toAbsolutePath(), fromFile.orElse(configuredBackend));
+        Run run = new Run(runDir.toAbsolutePath(), fromFile.orElse(configuredBackend), say);
         synchronized (this) {
             if (active != null) {
                 say.accept("another run in this process (" + active.runDir + ") has the backend control;"
@@ -212,7 +212,7 @@ public final class BackendControl {
             }
             active = run;
         }
-        run.watch(say);
+        run.watch();
         return run;
     }
 
@@ -226,16 +226,18 @@ public final class BackendControl {
     public final class Run implements BackendSource, AutoCloseable {
 
         private final Path runDir;
+        private final Consumer<String> say;
         private volatile String requested;
         private ServiceRegistration<ManagedService> registration;
         private Configuration watcher;
 
-        Run(Path runDir, String requested) {
+        Run(Path runDir, String requested, Consumer<String> say) {
             this.runDir = runDir;
             this.requested = requested;
+            this.say = say;
         }
 
-        private void watch(Consumer<String> say) {
+        private void watch() {
             ConfigurationAdmin admin = configAdmin;
             if (context == null || admin == null) {
                 say.accept("no ConfigAdmin here: the backend stays " + requested + " for this run");
@@ -283,6 +285,10 @@ public final class BackendControl {
             }
             if (!name.equals(requested)) {
                 LOG.info(runDir.resolve(FILE) + ": backend " + requested + " -> " + name);
+                if (!installed.containsKey(name)) {
+                    say.accept(runDir.resolve(FILE) + ": backend '" + name + "' is not installed (installed: "
+                            + String.join(", ", installedNames()) + "); the run stays on its backend until it is");
+                }
                 requested = name;
                 signal();
             }

@@ -116,6 +116,129 @@ class TrainingLoopTest {
         assertTrue(Files.isDirectory(b.resolve("checkpoints/step-6")), "checkpoint every 3 steps");
     }
 
+    /** The tabular backend under another name (a second engine with the same numbers). */
+    private static io.mr1.api.backend.PolicyBackend renamed(String name) {
+        TabularPolicy.Backend tabular = new TabularPolicy.Backend();
+        return new io.mr1.api.backend.PolicyBackend() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public io.mr1.api.backend.BackendInfo info() {
+                return tabular.info();
+            }
+
+            @Override
+            public io.mr1.api.backend.Policy load(Path checkpoint, Path reference, String device)
+                    throws java.io.IOException {
+                return tabular.load(checkpoint, reference, device);
+            }
+
+            @Override
+            public String smokeTest() {
+                return null;
+            }
+        };
+    }
+
+    /** Backends "a" and "b" (and "c" once installed); the requested name changes after given steps. */
+    private static final class Switchboard implements BackendSource {
+        final Map<String, io.mr1.api.backend.PolicyBackend> installed = new java.util.concurrent.ConcurrentHashMap<>(
+                Map.of("a", renamed("a"), "b", renamed("b")));
+        volatile String requested = "a";
+
+        @Override
+        public String requested() {
+            return requested;
+        }
+
+        @Override
+        public java.util.Optional<io.mr1.api.backend.PolicyBackend> find(String name) {
+            return java.util.Optional.ofNullable(installed.get(name));
+        }
+    }
+
+    @Test
+    void switchingBackendAtACheckpointKeepsTheMetricStreamOfOneRun(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        List<String> uninterrupted = runToEnd(tmp.resolve("straight"), model, 0);
+        Path run = tmp.resolve("run");
+        Switchboard board = new Switchboard();
+        List<String> said = new java.util.ArrayList<>();
+        TrainingListener operator = new TrainingListener() {
+            @Override
+            public void onStepEnd(io.mr1.api.backend.Policy policy, StepOutcome outcome, long totalSteps) {
+                long done = outcome.stats().step() + 1;
+                if (done == 2) {
+                    board.requested = "b";
+                } else if (done == 4) {
+                    board.requested = "c"; // not installed: the run stays on b
+                } else if (done == 6) {
+                    board.installed.put("c", renamed("c"));
+                }
+            }
+
+            @Override
+            public void onPause(long step, String message) {
+                said.add(message);
+            }
+        };
+        TrainingLoop.Result result = new TrainingLoop(new CheckpointStore()).run(board, spec(run, model, 0),
+                algorithm(), List.of(new JsonlMetricsSink(run.resolve("metrics.jsonl")), operator),
+                java.util.Optional.empty());
+        assertFalse(result.stopped());
+        List<String> lines = withoutWallTime(Files.readAllLines(run.resolve("metrics.jsonl")));
+        assertEquals(List.of("{\"step\":2,\"event\":\"backend_switch\",\"from\":\"a\",\"to\":\"b\"}",
+                "{\"step\":6,\"event\":\"backend_switch\",\"from\":\"b\",\"to\":\"c\"}"),
+                lines.stream().filter(l -> l.contains("\"event\"")).toList());
+        List<String> steps = lines.stream().filter(l -> !l.contains("\"event\"")).toList();
+        assertEquals(8, steps.size());
+        for (int i = 0; i < 8; i++) {
+            String backend = i < 2 ? "a" : i < 6 ? "b" : "c";
+            assertEquals(uninterrupted.get(i).replace(",\"backend\":\"tabular\"", ""),
+                    steps.get(i).replace(",\"backend\":\"" + backend + "\"", ""), "step " + i + " as one run");
+            assertTrue(steps.get(i).contains("\"backend\":\"" + backend + "\""), steps.get(i));
+        }
+        assertTrue(Files.isDirectory(run.resolve("checkpoints/step-2")), "checkpoint at the switch");
+        assertEquals(List.of(), said, "no pause");
+    }
+
+    @Test
+    void aRemovedBackendPausesTheRunAfterACheckpointUntilOneIsBack(@TempDir Path tmp) throws Exception {
+        Path model = initialModel(tmp);
+        List<String> uninterrupted = runToEnd(tmp.resolve("straight"), model, 0);
+        Path run = tmp.resolve("run");
+        Switchboard board = new Switchboard();
+        io.mr1.api.backend.PolicyBackend a = board.installed.get("a");
+        List<Long> pauses = new java.util.ArrayList<>();
+        TrainingListener operator = new TrainingListener() {
+            @Override
+            public void onStepEnd(io.mr1.api.backend.Policy policy, StepOutcome outcome, long totalSteps) {
+                if (outcome.stats().step() == 2) {
+                    board.installed.remove("a");
+                }
+            }
+
+            @Override
+            public void onPause(long step, String message) {
+                assertTrue(message.contains("backend 'a' was removed; training paused before step 3 (its checkpoint"
+                        + " is written: nothing is lost)"), message);
+                assertTrue(Files.isDirectory(run.resolve("checkpoints/step-3")), "checkpoint before the pause");
+                pauses.add(step);
+                board.installed.put("a", a); // back again
+            }
+        };
+        new TrainingLoop(new CheckpointStore()).run(board, spec(run, model, 0), algorithm(),
+                List.of(new JsonlMetricsSink(run.resolve("metrics.jsonl")), operator), java.util.Optional.empty());
+        assertEquals(List.of(3L), pauses);
+        List<String> steps = withoutWallTime(Files.readAllLines(run.resolve("metrics.jsonl"))).stream()
+                .filter(l -> !l.contains("\"event\"")).map(l -> l.replace("\"backend\":\"a\"",
+                        "\"backend\":\"tabular\"")).toList();
+        assertEquals(uninterrupted, steps, "nothing lost or repeated");
+    }
+
     @Test
     void partialCheckpointFoldersAreIgnored(@TempDir Path tmp) throws Exception {
         Path model = initialModel(tmp);
