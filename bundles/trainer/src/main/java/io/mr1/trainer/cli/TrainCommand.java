@@ -153,9 +153,14 @@ public final class TrainCommand extends BaseCommand {
         }
     }
 
-    /** The run as stored in its folder (what a resume uses, and what a new run uses after start). */
+    /**
+     * The run as stored in its folder (what a resume uses, and what a new run uses after start),
+     * on the backend its io.mr1.run.cfg names when a switch mid-run changed it.
+     */
     static TrainingSession.Prepared reload(TrainingSession session, Path runDir) throws Exception {
-        return session.prepare(new RunFolder(runDir).readRunConfig());
+        RunConfig stored = new RunFolder(runDir).readRunConfig();
+        String backend = io.mr1.trainer.run.BackendControl.configured(runDir).orElse(stored.backend());
+        return session.prepare(backend.equals(stored.backend()) ? stored : stored.withBackend(backend));
     }
 
     /** Runs with a shutdown hook that turns Ctrl-C into "checkpoint, then exit". */

@@ -68,7 +68,8 @@ public final class JsonlMetricsSink implements TrainingListener {
      * Keeps only the lines of steps before {@code step}, rewriting the file atomically.
      * A resumed run starts at its checkpoint's step; lines written after that checkpoint by
      * the interrupted run (and a torn last line) are dropped, so the file reads as one
-     * uninterrupted run.
+     * uninterrupted run. Event lines at the starting step stay: they happened before it (a
+     * backend switch writes its checkpoint, then its event line).
      *
      * @param file metrics.jsonl
      * @param step the first step the resumed run will write
@@ -82,7 +83,9 @@ public final class JsonlMetricsSink implements TrainingListener {
                 .filter(line -> {
                     try {
                         JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-                        return o.get("step").getAsLong() < step;
+                        long at = o.get("step").getAsLong();
+                        // An event before the starting step (a switch at the checkpoint resumed from) stays.
+                        return at < step || at == step && o.has(EVENT);
                     } catch (RuntimeException tornOrForeign) {
                         return false;
                     }

@@ -537,4 +537,17 @@ public record RunConfig(String source, String algorithm, long seed, String backe
                 sftTemplate, sftMicroBatchSize, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints,
                 samplesEvery, evalEvery, logEvery, taskOptions, reportTo);
     }
+
+    /**
+     * This configuration with another backend (a resumed run continues on the backend its
+     * io.mr1.run.cfg names).
+     *
+     * @param name the backend
+     * @return the changed configuration
+     */
+    public RunConfig withBackend(String name) {
+        return new RunConfig(source, algorithm, seed, name, device, model, task, data, rewards, klSchedule, grpo,
+                sftTemplate, sftMicroBatchSize, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints,
+                samplesEvery, evalEvery, logEvery, taskOptions, reportTo);
+    }
 }

@@ -203,6 +203,11 @@ class TrainingLoopTest {
         }
         assertTrue(Files.isDirectory(run.resolve("checkpoints/step-2")), "checkpoint at the switch");
         assertEquals(List.of(), said, "no pause");
+        // Resuming at the switch's checkpoint keeps its event line (it happened before step 2).
+        JsonlMetricsSink.truncateFrom(run.resolve("metrics.jsonl"), 2);
+        List<String> kept = Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(3, kept.size(), kept.toString());
+        assertTrue(kept.get(2).contains("\"event\":\"backend_switch\""), kept.toString());
     }
 
     @Test
