@@ -214,9 +214,14 @@ public final class Mr1Runtime implements AutoCloseable {
      * and is active, or is known not to resolve (then a warning names it and the reason).
      */
     private void awaitPlugins(Path pluginsDir, long timeoutMillis) throws IOException {
-        List<Path> expected = jars(pluginsDir);
-        long deadline = System.currentTimeMillis() + timeoutMillis;
         Map<String, String> broken = new TreeMap<>();
+        List<Path> expected = new ArrayList<>();
+        for (Path jar : jars(pluginsDir)) {
+            // FileInstall skips these without a word: reported now, not after a timeout.
+            PluginJars.problem(jar).ifPresentOrElse(why -> warnings.add("plugin " + jar.getFileName()
+                    + " is ignored: " + why), () -> expected.add(jar));
+        }
+        long deadline = System.currentTimeMillis() + timeoutMillis;
         while (true) {
             List<Path> pending = new ArrayList<>();
             for (Path jar : expected) {
@@ -234,7 +239,8 @@ public final class Mr1Runtime implements AutoCloseable {
             }
             if (System.currentTimeMillis() > deadline) {
                 pending.forEach(p -> warnings.add("plugin " + p.getFileName() + " was not installed within "
-                        + timeoutMillis / 1000 + " s; see the log"));
+                        + timeoutMillis / 1000 + " s (FileInstall did not take it; its messages, if any, are in "
+                        + "the log)"));
                 break;
             }
             sleep(50);

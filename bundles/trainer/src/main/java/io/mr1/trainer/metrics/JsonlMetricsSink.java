@@ -92,15 +92,27 @@ public final class JsonlMetricsSink implements TrainingListener {
      * @return one line of JSON
      */
     public static String toJson(StepStats stats) {
+        return toJson(stats, Map.of());
+    }
+
+    /**
+     * The JSON line for one step with its non-numeric records after the numbers.
+     *
+     * @param stats the step's metrics
+     * @param records other values of the step (maps, text)
+     * @return one line of JSON
+     */
+    public static String toJson(StepStats stats, Map<String, Object> records) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("step", stats.step());
         row.putAll(stats.values());
+        row.putAll(records);
         return GSON.toJson(row);
     }
 
     @Override
     public void onStepEnd(Policy policy, StepOutcome outcome, long totalSteps) throws IOException {
-        writer.write(toJson(outcome.stats()));
+        writer.write(toJson(outcome.stats(), outcome.records()));
         writer.newLine();
         writer.flush();
     }
