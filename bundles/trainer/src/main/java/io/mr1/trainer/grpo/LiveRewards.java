@@ -39,6 +39,8 @@ public final class LiveRewards implements RewardSource {
     /** What scored the previous step, by reward name: the label, or null when left out. */
     private final Map<String, String> previousLabels = new HashMap<>();
     private final Map<String, RewardFunction> previousFunctions = new HashMap<>();
+    /** The bundle that last scored each reward, kept while it is left out (to name a new version). */
+    private final Map<String, String> lastSeen = new HashMap<>();
     private Map<String, String> current = Map.of();
 
     /**
@@ -53,6 +55,7 @@ public final class LiveRewards implements RewardSource {
         for (WeightedReward r : configured) {
             previousFunctions.put(r.name(), r.function());
             previousLabels.put(r.name(), label(providers(r.name())).orElse("(unknown bundle)"));
+            lastSeen.put(r.name(), previousLabels.get(r.name()));
         }
     }
 
@@ -87,8 +90,9 @@ public final class LiveRewards implements RewardSource {
             String now = describe(providers.get(0));
             RewardFunction fn = function.get();
             if (was == null || DUPLICATE.equals(was)) {
-                notice.accept("reward '" + name + "' is installed again (" + now + "): it is back in R from step "
-                        + step);
+                String before = lastSeen.get(name);
+                notice.accept("reward '" + name + "' is installed again (" + (before == null || before.equals(now)
+                        ? now : "now " + now + " (was " + before + ")") + "): it is back in R from step " + step);
             } else if (!was.equals(now)) {
                 notice.accept("reward '" + name + "' is now " + now + " (was " + was + "): it scores from step "
                         + step);
@@ -97,6 +101,7 @@ public final class LiveRewards implements RewardSource {
                         + step);
             }
             previousLabels.put(name, now);
+            lastSeen.put(name, now);
             previousFunctions.put(name, fn);
             active.add(new WeightedReward(fn, name, r.weight()));
             labels.put(name, now);

@@ -10,7 +10,6 @@ import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.api.reward.RewardFunction;
 import io.mr1.api.reward.RewardScore;
-import io.mr1.api.task.Sample;
 import io.mr1.api.task.Task;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,17 +65,7 @@ class LiveRewardsTest {
     }
 
     private static RewardFunction named(String name) {
-        return new RewardFunction() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public List<RewardScore> score(Sample sample, List<String> completions) {
-                return completions.stream().map(c -> RewardScore.of(1)).toList();
-            }
-        };
+        return PluginFaultsTest.reward(name, c -> c.stream().map(t -> RewardScore.of(1)).toList());
     }
 
     private static List<String> names(List<WeightedReward> rewards) {
@@ -122,6 +111,14 @@ class LiveRewardsTest {
         assertTrue(notices.get(2).contains("'format' is now io.mr1.reward.format@0.2.0 (was io.mr1.reward.format@0.1.0)")
                 && notices.get(2).contains("from step 4"), notices.get(2));
         assertEquals(3, notices.size(), notices.toString());
+
+        // Replaced through a gap (FileInstall's update unregisters, then registers the new version).
+        registry.remove("io.mr1.reward.format");
+        assertEquals(List.of("accuracy"), names(live.at(5)));
+        registry.install(named("format"), "io.mr1.reward.format", "0.3.0");
+        assertEquals(List.of("accuracy", "format"), names(live.at(6)));
+        assertTrue(notices.get(4).contains("'format' is installed again (now io.mr1.reward.format@0.3.0 (was "
+                + "io.mr1.reward.format@0.2.0))"), notices.get(4));
     }
 
     @Test

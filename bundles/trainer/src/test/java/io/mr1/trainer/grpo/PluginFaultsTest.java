@@ -29,7 +29,7 @@ class PluginFaultsTest {
 
     private static final Duration LIMIT = Duration.ofMillis(200);
 
-    private static RewardFunction reward(String name, Function<List<String>, List<RewardScore>> f) {
+    static RewardFunction reward(String name, Function<List<String>, List<RewardScore>> f) {
         return new RewardFunction() {
             @Override
             public String name() {
