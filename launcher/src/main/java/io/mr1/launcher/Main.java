@@ -94,7 +94,7 @@ public final class Main {
                 err.println("mr1: warning: " + warning);
             }
             if (console) {
-                runtime.awaitStop();
+                runtime.runConsole(); // until end of input; 'exit N' ends the process itself
                 return 0;
             }
             if (help) {

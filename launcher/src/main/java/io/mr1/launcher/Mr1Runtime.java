@@ -125,7 +125,9 @@ public final class Mr1Runtime implements AutoCloseable {
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.log.level", "2");
         props.put("felix.fileinstall.tmpdir", storage.resolve("fileinstall-tmp").toString());
-        props.put("gosh.args", console ? "" : "--nointeractive");
+        // The shell bundle provides Gogo's built-in commands; the console itself is mr1's loop
+        // (io.mr1.console's ConsoleLoop), so the shell's own start-up job reads no input.
+        props.put("gosh.args", "--nointeractive --noshutdown --quiet");
         props.put("mr1.home", home.toAbsolutePath().toString());
         Path conf = home.resolve("conf").resolve("framework.properties");
         if (Files.isRegularFile(conf)) {
@@ -212,9 +214,14 @@ public final class Mr1Runtime implements AutoCloseable {
      * and is active, or is known not to resolve (then a warning names it and the reason).
      */
     private void awaitPlugins(Path pluginsDir, long timeoutMillis) throws IOException {
-        List<Path> expected = jars(pluginsDir);
-        long deadline = System.currentTimeMillis() + timeoutMillis;
         Map<String, String> broken = new TreeMap<>();
+        List<Path> expected = new ArrayList<>();
+        for (Path jar : jars(pluginsDir)) {
+            // FileInstall skips these without a word: reported now, not after a timeout.
+            PluginJars.problem(jar).ifPresentOrElse(why -> warnings.add("plugin " + jar.getFileName()
+                    + " is ignored: " + why), () -> expected.add(jar));
+        }
+        long deadline = System.currentTimeMillis() + timeoutMillis;
         while (true) {
             List<Path> pending = new ArrayList<>();
             for (Path jar : expected) {
@@ -232,7 +239,8 @@ public final class Mr1Runtime implements AutoCloseable {
             }
             if (System.currentTimeMillis() > deadline) {
                 pending.forEach(p -> warnings.add("plugin " + p.getFileName() + " was not installed within "
-                        + timeoutMillis / 1000 + " s; see the log"));
+                        + timeoutMillis / 1000 + " s (FileInstall did not take it; its messages, if any, are in "
+                        + "the log)"));
                 break;
             }
             sleep(50);
@@ -421,12 +429,37 @@ public final class Mr1Runtime implements AutoCloseable {
     }
 
     /**
-     * Waits until the framework stops (the console's exit does that).
+     * Runs the console's read-execute-print loop (the console bundle's {@code Runnable} service
+     * with {@code mr1.console=loop}) on stdin and stdout until the input ends.
      *
-     * @throws InterruptedException if interrupted
+     * @throws IllegalStateException if the console bundle provides no loop
      */
-    public void awaitStop() throws InterruptedException {
-        framework.waitForStop(0);
+    public void runConsole() {
+        BundleContext context = framework.getBundleContext();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                ServiceReference<?>[] refs = context.getAllServiceReferences(Runnable.class.getName(),
+                        "(mr1.console=loop)");
+                if (refs != null && refs.length > 0) {
+                    Runnable loop = (Runnable) context.getService(refs[0]);
+                    if (loop != null) {
+                        try {
+                            loop.run();
+                        } finally {
+                            context.ungetService(refs[0]);
+                        }
+                        return;
+                    }
+                }
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("the console bundle (io.mr1.console) registered no console loop");
+            }
+            sleep(25);
+        }
     }
 
     /** Bundles by symbolic name and state, for diagnostics. */

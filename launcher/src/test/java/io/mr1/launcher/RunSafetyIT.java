@@ -139,4 +139,19 @@ class RunSafetyIT {
         assertEquals(before.keySet(), after.keySet());
         before.forEach((k, v) -> assertTrue(Arrays.equals(v, after.get(k)), k + " changed"));
     }
+
+    @Test
+    void anOutFolderThatCannotBeCreatedIsNamedWithTheReasonAndAHint(@TempDir Path tmp) throws Exception {
+        // Tests may run as root, whom permissions do not stop: the folder goes under a plain file
+        // instead, which fails through the same FileSystemException as a folder without write access.
+        Path file = tmp.resolve("not-a-folder");
+        Files.writeString(file, "x", StandardCharsets.UTF_8);
+        Path config = tmp.resolve("grpo.yaml");
+        Files.writeString(config, GRPO, StandardCharsets.UTF_8);
+        var r = mr1(tmp, "train", "--config", config.toString(), "--out", file.resolve("run").toString());
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().contains("mr1 train: cannot write " + file)
+                && r.err().contains("(choose an --out folder you may write to)"), r.err());
+        assertEquals("x", Files.readString(file), "nothing written");
+    }
 }

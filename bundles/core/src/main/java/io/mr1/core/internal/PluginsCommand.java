@@ -10,8 +10,11 @@ import io.mr1.core.cli.BaseCommand;
 import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.UsageException;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -73,7 +76,29 @@ public final class PluginsCommand extends BaseCommand {
         } else {
             printTable(plugins, out);
         }
+        duplicates(plugins).forEach(d -> err.println("mr1 plugins: warning: " + d));
         return 0;
+    }
+
+    /**
+     * One line per name that two or more services of a kind share (a run that uses it fails).
+     *
+     * @param plugins the registered plugins
+     * @return e.g. "reward 'format' is provided by 2 bundles: a 1.0.0, b 0.1.0"
+     */
+    static List<String> duplicates(List<PluginInfo> plugins) {
+        Map<String, List<PluginInfo>> byName = new TreeMap<>();
+        plugins.forEach(p -> byName.computeIfAbsent(p.kind().label() + " '" + p.name() + "'", k -> new ArrayList<>())
+                .add(p));
+        List<String> out = new ArrayList<>();
+        byName.forEach((key, list) -> {
+            if (list.size() > 1) {
+                out.add(key + " is provided by " + list.size() + " bundles: " + String.join(", ",
+                        list.stream().map(p -> p.bundle() + " " + p.version()).toList())
+                        + "; a run that uses it fails until only one is installed");
+            }
+        });
+        return out;
     }
 
     static String toJson(List<PluginInfo> plugins) {

@@ -22,6 +22,7 @@ import io.mr1.core.io.AtomicFiles;
 import io.mr1.core.jsonl.JsonLineException;
 import io.mr1.core.jsonl.JsonLines;
 import io.mr1.trainer.grpo.RewardAggregator;
+import io.mr1.trainer.grpo.LiveRewards;
 import io.mr1.trainer.grpo.WeightedReward;
 import io.mr1.trainer.run.Trainer;
 import java.io.IOException;
@@ -120,6 +121,11 @@ public final class RewardsCommand extends BaseCommand {
         }
         for (String raw : names) {
             String name = raw.trim();
+            var providers = LiveRewards.providers(registry, name);
+            if (providers.size() > 1) {
+                err.println("mr1 rewards: " + LiveRewards.duplicateMessage(name, providers));
+                return 2;
+            }
             RewardFunction fn = registry.reward(name).orElse(null);
             if (fn == null) {
                 err.println("mr1 rewards: unknown reward '" + name + "'; installed: "

@@ -30,8 +30,11 @@ import java.util.Map;
  */
 public final class GrpoAlgorithm implements StepAlgorithm {
 
+    /** metrics.jsonl key: reward name to the {@code bundle@version} that scored the step. */
+    public static final String REWARD_BUNDLES = "reward_bundles";
+
     private final RewardAggregator rewards;
-    private final List<WeightedReward> runRewards;
+    private final RewardSource runRewards;
     private final KlSchedule schedule;
     private final GrpoSettings settings;
 
@@ -45,8 +48,21 @@ public final class GrpoAlgorithm implements StepAlgorithm {
      */
     public GrpoAlgorithm(RewardAggregator rewards, List<WeightedReward> runRewards, KlSchedule schedule,
                          GrpoSettings settings) {
+        this(rewards, RewardSource.fixed(runRewards), schedule, settings);
+    }
+
+    /**
+     * Creates the algorithm for one run whose rewards are looked up at each step.
+     *
+     * @param rewards the reward aggregator
+     * @param runRewards the rewards and weights of each step
+     * @param schedule the run's KL schedule (fresh)
+     * @param settings the run's settings
+     */
+    public GrpoAlgorithm(RewardAggregator rewards, RewardSource runRewards, KlSchedule schedule,
+                         GrpoSettings settings) {
         this.rewards = rewards;
-        this.runRewards = List.copyOf(runRewards);
+        this.runRewards = runRewards;
         this.schedule = schedule;
         this.settings = settings;
     }
@@ -73,6 +89,7 @@ public final class GrpoAlgorithm implements StepAlgorithm {
     @Override
     public StepOutcome step(Policy policy, List<Sample> batch, long step, long totalSteps) {
         double beta = schedule.beta(step, totalSteps);
+        List<WeightedReward> stepRewards = runRewards.at(step);
         SamplingParams base = settings.sampling();
         // A distinct, reproducible stream per step, so a resumed run samples what the original did.
         SamplingParams sampling = new SamplingParams(base.groupSize(), base.temperature(), base.topP(), base.topK(),
@@ -88,7 +105,7 @@ public final class GrpoAlgorithm implements StepAlgorithm {
         int k = 0;
         for (int i = 0; i < batch.size(); i++) {
             List<Completion> group = groups.get(i);
-            List<RewardBreakdown> scored = rewards.score(batch.get(i), group, runRewards);
+            List<RewardBreakdown> scored = rewards.score(batch.get(i), group, stepRewards);
             breakdowns.add(scored);
             double[] totals = scored.stream().mapToDouble(RewardBreakdown::total).toArray();
             if (Advantages.allEqual(totals)) {
@@ -132,7 +149,7 @@ public final class GrpoAlgorithm implements StepAlgorithm {
         schedule.observe(step, totalSteps, kl);
 
         Map<String, Double> values = new LinkedHashMap<>();
-        RewardStats.rewardStats(breakdowns, runRewards, values);
+        RewardStats.rewardStats(breakdowns, stepRewards, values);
         values.put(StepStats.KEYS.KL, kl);
         values.put(StepStats.KEYS.BETA, beta);
         values.put(StepStats.KEYS.CLIP_LOW, stats.clipRatioLow());
@@ -142,6 +159,7 @@ public final class GrpoAlgorithm implements StepAlgorithm {
         values.put(StepStats.KEYS.GRAD_NORM, gradNormSum / settings.mu());
         values.put(StepStats.KEYS.ZERO_STD_FRACTION, batch.isEmpty() ? 0 : (double) zeroStdGroups / batch.size());
         values.put(StepStats.KEYS.LEARNING_RATE, optimizer.learningRate());
-        return new StepOutcome(new StepStats(step, values), groups, breakdowns);
+        return new StepOutcome(new StepStats(step, values), groups, breakdowns,
+                runRewards.bundles().isEmpty() ? Map.of() : Map.of(REWARD_BUNDLES, runRewards.bundles()));
     }
 }

@@ -1,5 +1,6 @@
 package io.mr1.trainer.grpo;
 
+import io.mr1.trainer.loop.StepAbandoned;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -9,6 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Calls plugin code (a reward, a task's judge) so that no fault of the plugin stops the run:
@@ -39,6 +41,9 @@ public final class PluginCall {
             super(message, cause);
         }
     }
+
+    /** How often a waiting call checks for a stop request. */
+    static final long STOP_POLL_MILLIS = 100;
 
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -79,9 +84,40 @@ public final class PluginCall {
      * @throws Failed if it threw (anything but a JVM-fatal error)
      */
     public <T> T call(String name, Callable<T> work) throws TimedOut, Failed {
+        return call(name, work, () -> false);
+    }
+
+    /**
+     * Calls the plugin, giving up at once when a stop is requested while it runs.
+     *
+     * @param name the plugin's name, for messages
+     * @param work the call
+     * @param stop whether a stop was requested (checked every {@value #STOP_POLL_MILLIS} ms while waiting)
+     * @param <T> its result
+     * @return what it returned
+     * @throws TimedOut if it ran past the time limit
+     * @throws Failed if it threw (anything but a JVM-fatal error)
+     * @throws StepAbandoned if a stop was requested before it answered (the call is interrupted)
+     */
+    public <T> T call(String name, Callable<T> work, BooleanSupplier stop) throws TimedOut, Failed {
         Future<T> future = workers.submit(work);
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException();
+                }
+                try {
+                    return future.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(STOP_POLL_MILLIS)),
+                            TimeUnit.NANOSECONDS);
+                } catch (TimeoutException slice) {
+                    if (stop.getAsBoolean()) {
+                        future.cancel(true);
+                        throw new StepAbandoned("stop requested while the " + kind + " '" + name + "' was running");
+                    }
+                }
+            }
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new TimedOut("ran past its time limit of " + timeout.toMillis() / 1000.0 + " s");

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -40,6 +41,7 @@ public final class RewardAggregator {
 
     private final PluginCall calls;
     private final Consumer<String> notice;
+    private final BooleanSupplier stop;
     private final Map<String, Integer> timeoutsInARow = new HashMap<>();
     private final Set<String> disabled = new HashSet<>();
 
@@ -54,8 +56,19 @@ public final class RewardAggregator {
      * @param notice told when a reward is disabled (the console)
      */
     public RewardAggregator(Duration timeout, Consumer<String> notice) {
+        this(timeout, notice, () -> false);
+    }
+
+    /**
+     * @param timeout the time limit of one reward call
+     * @param notice told when a reward is disabled (the console)
+     * @param stop whether a stop was requested: a reward call still running then is abandoned and the step
+     *     with it ({@link io.mr1.trainer.loop.StepAbandoned}), so Ctrl-C or SIGTERM never waits for a slow reward
+     */
+    public RewardAggregator(Duration timeout, Consumer<String> notice, BooleanSupplier stop) {
         this.calls = new PluginCall("reward", timeout);
         this.notice = notice;
+        this.stop = stop;
     }
 
     /**
@@ -160,7 +173,7 @@ public final class RewardAggregator {
     private List<RewardScore> call(WeightedReward reward, Sample sample, List<String> texts)
             throws PluginCall.TimedOut, PluginCall.Failed {
         try {
-            List<RewardScore> result = calls.call(reward.name(), () -> reward.function().score(sample, texts));
+            List<RewardScore> result = calls.call(reward.name(), () -> reward.function().score(sample, texts), stop);
             timeoutsInARow.remove(reward.name());
             return result;
         } catch (PluginCall.TimedOut e) {

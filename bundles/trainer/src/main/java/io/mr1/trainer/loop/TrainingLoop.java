@@ -249,11 +249,24 @@ public final class TrainingLoop {
         }
         Optional<StepStats> last = Optional.empty();
         boolean stopped = false;
+        long savedAt = start; // the step of the newest checkpoint (the one resumed from, or none at 0)
         try {
             for (long step = start; step < spec.totalSteps(); step++) {
                 List<Sample> batch = batch(spec.data(), spec.batchSize(), seed, step);
                 long began = System.nanoTime();
-                StepOutcome outcome = algorithm.step(active.policy(), batch, step, spec.totalSteps());
+                StepOutcome outcome;
+                try {
+                    outcome = algorithm.step(active.policy(), batch, step, spec.totalSteps());
+                } catch (StepAbandoned abandoned) {
+                    // Nothing of this step reached the policy: checkpoint the steps done, stop.
+                    if (step > savedAt) {
+                        save(spec, active.policy(), algorithm, step);
+                    }
+                    LOG.info("step " + step + " abandoned (" + abandoned.getMessage() + "); stopped after step "
+                            + (step - 1));
+                    stopped = true;
+                    break;
+                }
                 outcome = withStepTime(outcome, (System.nanoTime() - began) / 1e9);
                 for (TrainingListener l : listeners) {
                     l.onStepEnd(active.policy(), outcome, spec.totalSteps());
@@ -266,6 +279,7 @@ public final class TrainingLoop {
                 Path saved = null;
                 if (due || done == spec.totalSteps() || stopping || leaving) {
                     saved = save(spec, active.policy(), algorithm, done);
+                    savedAt = done;
                 }
                 if (stopping) {
                     LOG.info("stopped after step " + step + "; checkpoint written");
@@ -379,6 +393,6 @@ public final class TrainingLoop {
         Map<String, Double> values = new LinkedHashMap<>(outcome.stats().values());
         values.put(StepStats.KEYS.STEP_TIME, seconds);
         return new StepOutcome(new StepStats(outcome.stats().step(), values), outcome.completions(),
-                outcome.breakdowns());
+                outcome.breakdowns(), outcome.records());
     }
 }

@@ -100,23 +100,26 @@ public final class JsonlMetricsSink implements TrainingListener {
      * @return one line of JSON
      */
     public static String toJson(StepStats stats) {
-        return toJson(stats, null);
+        return toJson(stats, null, Map.of());
     }
 
     /**
-     * The JSON line for one step, naming the backend that ran it.
+     * The JSON line for one step: its number, the backend that ran it, the numbers, then its
+     * non-numeric records (maps, text).
      *
      * @param stats the step's metrics
      * @param backend the backend's name, or null to leave it out
+     * @param records other values of the step
      * @return one line of JSON
      */
-    public static String toJson(StepStats stats, String backend) {
+    public static String toJson(StepStats stats, String backend, Map<String, Object> records) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("step", stats.step());
         if (backend != null) {
             row.put(BACKEND, backend);
         }
         row.putAll(stats.values());
+        row.putAll(records);
         return GSON.toJson(row);
     }
 
@@ -149,7 +152,7 @@ public final class JsonlMetricsSink implements TrainingListener {
 
     @Override
     public void onStepEnd(Policy policy, StepOutcome outcome, long totalSteps) throws IOException {
-        writeLine(toJson(outcome.stats(), backend));
+        writeLine(toJson(outcome.stats(), backend, outcome.records()));
     }
 
     private void writeLine(String line) throws IOException {

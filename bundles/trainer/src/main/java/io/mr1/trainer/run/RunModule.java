@@ -5,8 +5,10 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.mr1.api.backend.SamplingParams;
 import io.mr1.api.kl.KlSchedule;
+import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.trainer.grpo.GrpoAlgorithm;
 import io.mr1.trainer.grpo.GrpoSettings;
+import io.mr1.trainer.grpo.LiveRewards;
 import io.mr1.trainer.grpo.RewardAggregator;
 import io.mr1.trainer.loop.LearningRateSchedule;
 import io.mr1.trainer.loop.StepAlgorithm;
@@ -59,7 +61,7 @@ final class RunModule extends AbstractModule {
 
     @Provides
     @Singleton
-    StepAlgorithm algorithm(LearningRateSchedule learningRate) {
+    StepAlgorithm algorithm(LearningRateSchedule learningRate, PluginRegistry registry) {
         RunConfig c = prepared.config();
         if (c.algorithm().equals("sft")) {
             return new SftAlgorithm(c.sftTemplate(), learningRate, c.sftMicroBatchSize());
@@ -72,8 +74,11 @@ final class RunModule extends AbstractModule {
         KlSchedule schedule = prepared.scheduleProvider().create(c.klSchedule().overrides());
         // One aggregator per run: which rewards time out (and are disabled) is this run's business.
         RewardAggregator aggregator = new RewardAggregator(
-                java.time.Duration.ofNanos(Math.round(g.rewardTimeout() * 1e9)), m -> out.println("mr1 train: " + m));
-        return new GrpoAlgorithm(aggregator, prepared.rewards(), schedule, settings);
+                java.time.Duration.ofNanos(Math.round(g.rewardTimeout() * 1e9)), m -> out.println("mr1 train: " + m),
+                stop);
+        // Rewards as installed at each step: one removed mid-run leaves R, returns when it is back.
+        LiveRewards rewards = new LiveRewards(registry, prepared.rewards(), m -> out.println("mr1 train: " + m));
+        return new GrpoAlgorithm(aggregator, rewards, schedule, settings);
     }
 
     @Provides

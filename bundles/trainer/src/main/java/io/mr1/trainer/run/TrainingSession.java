@@ -18,6 +18,7 @@ import io.mr1.models.Checkpoints;
 import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.WordLevelTokenizerJson;
+import io.mr1.trainer.grpo.LiveRewards;
 import io.mr1.trainer.grpo.WeightedReward;
 import io.mr1.trainer.loop.StepAlgorithm;
 import io.mr1.trainer.loop.TrainingListener;
@@ -154,6 +155,12 @@ public final class TrainingSession {
                 task.defaultRewards().forEach(r -> wanted.put(r, Double.NaN));
             }
             for (Map.Entry<String, Double> e : wanted.entrySet()) {
+                List<PluginInfo> providers = LiveRewards.providers(registry, e.getKey());
+                if (providers.size() > 1) {
+                    // Which one would win differs between two copies of a distribution: an error, never a guess.
+                    throw new SetupException(config.source() + ": rewards." + e.getKey() + ": "
+                            + LiveRewards.duplicateMessage(e.getKey(), providers));
+                }
                 RewardFunction fn = registry.reward(e.getKey()).orElseThrow(() -> new SetupException(config.source()
                         + ": rewards." + e.getKey() + ": unknown reward '" + e.getKey() + "'; installed: "
                         + valid(registry.names(PluginKind.REWARD))));

@@ -29,7 +29,7 @@ class PluginFaultsTest {
 
     private static final Duration LIMIT = Duration.ofMillis(200);
 
-    private static RewardFunction reward(String name, Function<List<String>, List<RewardScore>> f) {
+    static RewardFunction reward(String name, Function<List<String>, List<RewardScore>> f) {
         return new RewardFunction() {
             @Override
             public String name() {
@@ -198,5 +198,83 @@ class PluginFaultsTest {
             assertEquals(2 * 8 * 3, faults, 0.0, line);
         }
         assertEquals(2, notices.size(), "the sleeper and the hanger are disabled: " + notices);
+    }
+
+    /** One run of 4 steps whose reward sleeps 30 s from step 2 on when {@code slowFrom2}; stop comes 300 ms into step 2. */
+    private static TrainingLoop.Result runWithStopDuringStep2(Path run, Path model, boolean slowFrom2)
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger stepsDone = new AtomicInteger();
+        RewardFunction slowLater = reward("slow-later", c -> {
+            if (slowFrom2 && stepsDone.get() >= 2) {
+                try {
+                    Thread.sleep(30_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return GrpoAlgorithmTest.SAYS_THREE.score(null, c);
+        });
+        GrpoAlgorithm algorithm = new GrpoAlgorithm(new RewardAggregator(Duration.ofSeconds(60), m -> { }, stop::get),
+                List.of(w(slowLater)), new io.mr1.api.kl.KlSchedule() {
+                    @Override
+                    public double beta(long step, long totalSteps) {
+                        return 0.04;
+                    }
+                }, GrpoAlgorithmTest.settings(1, 3));
+        io.mr1.trainer.loop.TrainingListener signal = new io.mr1.trainer.loop.TrainingListener() {
+            @Override
+            public void onStepEnd(io.mr1.api.backend.Policy policy, io.mr1.trainer.loop.StepOutcome outcome,
+                                  long totalSteps) {
+                if (stepsDone.incrementAndGet() == 2 && slowFrom2) {
+                    new Thread(() -> {
+                        try {
+                            Thread.sleep(300);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        stop.set(true);
+                    }).start();
+                }
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return stop.get();
+            }
+        };
+        TrainingLoop.Spec spec = new TrainingLoop.Spec(GrpoAlgorithmTest.prompts(4), 3, 4, 2, 3, 0, run, model, "cpu");
+        return new TrainingLoop(new CheckpointStore()).run(new TabularPolicy.Backend(), spec, algorithm,
+                List.of(new JsonlMetricsSink(run.resolve("metrics.jsonl")), signal));
+    }
+
+    @Test
+    void aStopDuringASlowRewardAbandonsTheStepCheckpointsTheStepsDoneAndResumesToTheSameMetrics(@TempDir Path tmp)
+            throws Exception {
+        Path model = tmp.resolve("model");
+        TabularPolicy.Backend.write(model, new double[2][5]);
+        Path straight = tmp.resolve("straight");
+        assertTrue(!runWithStopDuringStep2(straight, model, false).stopped());
+
+        Path run = tmp.resolve("run");
+        long began = System.nanoTime();
+        TrainingLoop.Result stopped = runWithStopDuringStep2(run, model, true);
+        double seconds = (System.nanoTime() - began) / 1e9;
+        assertTrue(stopped.stopped(), "the loop reports the stop");
+        assertTrue(seconds < 10, "the 30 s reward call was not waited for: " + seconds + " s");
+        assertEquals(2, new CheckpointStore().latest(run).orElseThrow().state().step(),
+                "a checkpoint of the two steps done (checkpoint_every 3 would have written none)");
+        assertEquals(2, Files.readAllLines(run.resolve("metrics.jsonl")).size(), "the abandoned step wrote nothing");
+
+        assertTrue(!runWithStopDuringStep2(run, model, false).stopped(), "resumed to the end");
+        java.util.function.Function<Path, List<String>> metrics = dir -> {
+            try {
+                return Files.readAllLines(dir.resolve("metrics.jsonl")).stream()
+                        .map(l -> l.replaceAll(",\"" + StepStats.KEYS.STEP_TIME + "\":[0-9.eE+-]+", "")).toList();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        assertEquals(metrics.apply(straight), metrics.apply(run), "the resumed run equals the uninterrupted one");
     }
 }
