@@ -233,6 +233,21 @@ public abstract class BackendConformanceKit {
         }
     }
 
+    /**
+     * Every tensor-layer op (linear, RMSNorm, LayerNorm, SwiGLU gating, attention with a
+     * causal padding mask), fused or composed as the engine chooses, equals the composed
+     * reference form in value (double precision) and gradient (same engine); see
+     * {@link LayerOpsChecks} for the tolerances.
+     */
+    @Test
+    void layerOpsEqualTheirComposedReferenceInValueAndGradient() {
+        withTensors(f -> {
+            LayerOpsChecks.checkValues(f);
+            LayerOpsChecks.checkGradients(f, (x, shape, fn) -> gradient(f, x, shape, fn));
+            return null;
+        });
+    }
+
     @Test
     void lossEqualsTheDoublePrecisionReferenceAndSoDoesItsGradient() {
         Random random = new Random(3);
