@@ -173,6 +173,16 @@ public final class EnginePolicy implements Policy {
         this.referenceWeights = name -> engine.variable(REFERENCE + name);
     }
 
+    /**
+     * The engine holding this policy's variables, for the conformance kit's engine-level
+     * checks (a fused optimiser step against the composed reference) and benchmarks.
+     *
+     * @return the engine
+     */
+    public TensorEngine engine() {
+        return engine;
+    }
+
     /** @return the model's config */
     public ModelConfig config() {
         return config;

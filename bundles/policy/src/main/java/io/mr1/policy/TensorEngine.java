@@ -2,6 +2,7 @@ package io.mr1.policy;
 
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
+import java.util.List;
 import java.util.function.Supplier;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -82,6 +83,37 @@ public interface TensorEngine extends AutoCloseable {
      * @return the value of each scalar, in order
      */
     double[] backward(Supplier<Tensor[]> forward);
+
+    /**
+     * The sum of the squares of every element of every tensor, left on the device (AdamW reads
+     * it once per step for the global gradient norm). Engines may reduce with fewer passes.
+     *
+     * @param tensors at least one tensor
+     * @return a scalar tensor
+     */
+    default Tensor sumOfSquares(List<Tensor> tensors) {
+        Tensor total = null;
+        for (Tensor t : tensors) {
+            Tensor s = t.square().sum();
+            total = total == null ? s : total.add(s);
+        }
+        return total;
+    }
+
+    /**
+     * One AdamW update of one parameter and its moments, in place. The default is the
+     * composed reference {@link AdamWStep#composed}; an engine with a fused optimiser kernel
+     * overrides it (the conformance kit checks the two agree).
+     *
+     * @param parameter the parameter's variable
+     * @param firstMoment its first-moment variable (exists, same shape)
+     * @param secondMoment its second-moment variable (exists, same shape)
+     * @param gradient its gradient (before the clipping scale)
+     * @param step the settings of this update
+     */
+    default void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
+        AdamWStep.composed(this, parameter, firstMoment, secondMoment, gradient, step);
+    }
 
     /**
      * @param name a variable

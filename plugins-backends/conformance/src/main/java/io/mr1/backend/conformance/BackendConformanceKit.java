@@ -17,6 +17,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.ImageRef;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.Checkpoints;
+import io.mr1.policy.EnginePolicy;
 import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.Qwen2VlModel;
@@ -246,6 +247,17 @@ public abstract class BackendConformanceKit {
             LayerOpsChecks.checkGradients(f, (x, shape, fn) -> gradient(f, x, shape, fn));
             return null;
         });
+    }
+
+    /**
+     * The engine's AdamW update (fused where it has a kernel) equals the composed reference;
+     * see {@link AdamWChecks} for the tolerances.
+     */
+    @Test
+    void adamWUpdateEqualsTheComposedReference(@TempDir Path tmp) throws Exception {
+        try (Policy policy = backend().load(tinyModel(tmp.resolve("m"), 23), "cpu")) {
+            AdamWChecks.check(((EnginePolicy) policy).engine());
+        }
     }
 
     @Test

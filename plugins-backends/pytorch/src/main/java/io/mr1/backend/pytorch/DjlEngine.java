@@ -2,6 +2,8 @@ package io.mr1.backend.pytorch;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -9,12 +11,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import io.mr1.policy.AdamWStep;
 import io.mr1.policy.TensorEngine;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -24,6 +28,12 @@ import java.util.function.Supplier;
  * (on the policy's device) that lives as long as the policy; each {@link #scoped} call is an
  * NDScope whose arrays are closed when it returns; autograd is DJL's GradientCollector,
  * whose backward passes add into the parameters' {@code .grad}.
+ *
+ * <p>The optimiser is fused: the global gradient norm is one {@code norm} per gradient (no
+ * squared copy) and a norm of those, read once per step; each parameter's AdamW update is
+ * one call of DJL's native {@code adamUpdate} (libtorch in-place ops on parameter and
+ * moments, no Java-side intermediates). With {@code mr1.pytorch.fused=false} both take the
+ * composed reference forms.
  */
 final class DjlEngine implements TensorEngine {
 
@@ -159,6 +169,44 @@ final class DjlEngine implements TensorEngine {
             collector.backward(((DjlTensor) results[0]).array);
             return values;
         }
+    }
+
+    @Override
+    public Tensor sumOfSquares(List<Tensor> tensors) {
+        if (!DjlTensor.fused()) {
+            return TensorEngine.super.sumOfSquares(tensors);
+        }
+        NDList norms = new NDList(tensors.size());
+        for (Tensor t : tensors) {
+            PtNDArray a = (PtNDArray) ((DjlTensor) t).array;
+            int[] axes = new int[a.getShape().dimension()];
+            for (int i = 0; i < axes.length; i++) {
+                axes[i] = i;
+            }
+            norms.add(JniUtils.norm(a, 2, axes, false));
+        }
+        NDArray all = NDArrays.stack(norms);
+        return new DjlTensor(JniUtils.norm((PtNDArray) all, 2, new int[] {0}, false).square());
+    }
+
+    /**
+     * DJL's {@code adamUpdate} applies {@code lrbc * m / (sqrt(v) + eps')} with the raw moments;
+     * with {@code lrbc = lr sqrt(bc2) / bc1} and {@code eps' = eps sqrt(bc2)} that is exactly
+     * {@code lr (m / bc1) / (sqrt(v / bc2) + eps)}, the reference. Its clamp is off (-1); the
+     * decoupled decay is asked for only when there is one (it costs three passes).
+     */
+    @Override
+    public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
+        if (!DjlTensor.fused()) {
+            TensorEngine.super.adamW(parameter, firstMoment, secondMoment, gradient, step);
+            return;
+        }
+        double root = Math.sqrt(step.bias2());
+        JniUtils.adamUpdate((PtNDArray) array(parameter), (PtNDArray) ((DjlTensor) gradient).array,
+                (PtNDArray) array(firstMoment), (PtNDArray) array(secondMoment), (float) step.learningRate(),
+                (float) (step.learningRate() * root / step.bias1()), (float) step.weightDecay(),
+                (float) step.gradientScale(), -1f, (float) step.beta1(), (float) step.beta2(),
+                (float) (step.epsilon() * root), step.weightDecay() > 0);
     }
 
     @Override
