@@ -32,8 +32,8 @@ import java.util.function.Supplier;
  * <p>The optimiser is fused: the global gradient norm is one {@code norm} per gradient (no
  * squared copy) and a norm of those, read once per step; each parameter's AdamW update is
  * one call of DJL's native {@code adamUpdate} (libtorch in-place ops on parameter and
- * moments, no Java-side intermediates). With {@code mr1.pytorch.fused=false} both take the
- * composed reference forms.
+ * moments, no Java-side intermediates). With {@code mr1.pytorch.fused} lacking {@code adamw} both take
+ * the composed reference forms.
  */
 final class DjlEngine implements TensorEngine {
 
@@ -173,7 +173,7 @@ final class DjlEngine implements TensorEngine {
 
     @Override
     public Tensor sumOfSquares(List<Tensor> tensors) {
-        if (!DjlTensor.fused()) {
+        if (!DjlTensor.fused("adamw")) {
             return TensorEngine.super.sumOfSquares(tensors);
         }
         NDList norms = new NDList(tensors.size());
@@ -197,7 +197,7 @@ final class DjlEngine implements TensorEngine {
      */
     @Override
     public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
-        if (!DjlTensor.fused()) {
+        if (!DjlTensor.fused("adamw")) {
             TensorEngine.super.adamW(parameter, firstMoment, secondMoment, gradient, step);
             return;
         }

@@ -23,9 +23,8 @@ import java.util.List;
  * (addmm with the bias), {@code layer_norm}, RMSNorm from one {@code norm} reduction (no
  * squared copy of the input), attention with the scale and mask applied in place on the
  * scores. DJL 0.36 exposes no SiLU and no scaled_dot_product_attention, so SwiGLU's gate
- * stays composed and attention is the composed form with fewer copies. With the system
- * property {@code mr1.pytorch.fused=false} every layer op takes the composed reference form
- * instead (the benchmark's side-by-side switch).
+ * stays composed and attention is the composed form with fewer copies. The system property
+ * {@code mr1.pytorch.fused} turns fused paths off (see {@link #fused}) for side-by-side timing.
  */
 final class DjlTensor implements Tensor {
 
@@ -295,9 +294,25 @@ final class DjlTensor implements Tensor {
         return wrap(picked.reshape(out));
     }
 
-    /** @return whether the fused layer ops are on (system property {@code mr1.pytorch.fused}, default true) */
-    static boolean fused() {
-        return !"false".equals(System.getProperty("mr1.pytorch.fused"));
+    /**
+     * Whether a fused path is on. System property {@code mr1.pytorch.fused}: unset or
+     * {@code true} all, {@code false} none, else a comma list of {@code linear}, {@code norm},
+     * {@code attention}, {@code adamw} (the benchmark switches them one by one, side by side).
+     *
+     * @param path one of those names
+     * @return whether that path takes the fused form
+     */
+    static boolean fused(String path) {
+        String value = System.getProperty("mr1.pytorch.fused");
+        if (value == null || value.equals("true")) {
+            return true;
+        }
+        for (String p : value.split(",")) {
+            if (p.trim().equals(path)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static PtNDArray pt(NDArray a) {
@@ -306,7 +321,7 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor linear(Tensor weight, Tensor bias) {
-        if (!fused()) {
+        if (!fused("linear")) {
             return Tensor.super.linear(weight, bias);
         }
         return wrap(JniUtils.linear(pt(array), pt(of(weight)), bias == null ? null : pt(of(bias))));
@@ -314,7 +329,7 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor rmsNorm(Tensor weight, double eps) {
-        if (!fused()) {
+        if (!fused("norm")) {
             return Tensor.super.rmsNorm(weight, eps);
         }
         int last = array.getShape().dimension() - 1;
@@ -327,7 +342,7 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor layerNorm(Tensor weight, Tensor bias, double eps) {
-        if (!fused()) {
+        if (!fused("norm")) {
             return Tensor.super.layerNorm(weight, bias, eps);
         }
         Shape normalized = new Shape(array.getShape().get(array.getShape().dimension() - 1));
@@ -336,7 +351,7 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor attention(Tensor keys, Tensor values, Tensor bias, double scale) {
-        if (!fused()) {
+        if (!fused("attention")) {
             return Tensor.super.attention(keys, values, bias, scale);
         }
         NDArray k = of(keys);
