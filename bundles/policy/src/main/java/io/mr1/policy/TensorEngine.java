@@ -116,6 +116,27 @@ public interface TensorEngine extends AutoCloseable {
     }
 
     /**
+     * Draws the next token of every row of a decoding batch: banned tokens removed, then greedy
+     * at temperature 0, else softmax(logits / temperature) truncated by top-k then top-p and
+     * inverted at the row's uniform number (the caller's seeded stream, so the same seed gives
+     * the same tokens on every engine). The default copies the logits to the host and runs
+     * {@link TokenSampler} ({@link TokenDraw#onHost}); an engine may draw on the device and
+     * copy only the ids and log-probs.
+     *
+     * @param logits [B, V] last-position logits
+     * @param banned token ids never drawn
+     * @param temperature 0 for greedy
+     * @param topK 0 for all
+     * @param topP 1 for all
+     * @param uniforms per row a number in [0, 1)
+     * @return per row the token and its log-probability at temperature 1
+     */
+    default TokenDraw drawTokens(Tensor logits, int[] banned, double temperature, int topK, double topP,
+                                 double[] uniforms) {
+        return TokenDraw.onHost(logits, banned, temperature, topK, topP, uniforms);
+    }
+
+    /**
      * @param name a variable
      * @return its values, row-major, copied to the host
      */

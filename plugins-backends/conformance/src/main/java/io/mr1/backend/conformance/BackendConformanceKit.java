@@ -260,6 +260,17 @@ public abstract class BackendConformanceKit {
         }
     }
 
+    /**
+     * The engine's token draw equals the host sampler at the same uniform numbers, fits the
+     * exact truncated distribution and is bit-reproducible; see {@link SamplingChecks}.
+     */
+    @Test
+    void tokenDrawMatchesTheHostSamplerAndItsDistribution(@TempDir Path tmp) throws Exception {
+        try (Policy policy = backend().load(tinyModel(tmp.resolve("m"), 37), "cpu")) {
+            SamplingChecks.check(((EnginePolicy) policy).engine());
+        }
+    }
+
     @Test
     void lossEqualsTheDoublePrecisionReferenceAndSoDoesItsGradient() {
         Random random = new Random(3);

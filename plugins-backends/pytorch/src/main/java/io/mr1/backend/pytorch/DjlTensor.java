@@ -297,7 +297,7 @@ final class DjlTensor implements Tensor {
     /**
      * Whether a fused path is on. System property {@code mr1.pytorch.fused}: unset or
      * {@code true} all, {@code false} none, else a comma list of {@code linear}, {@code norm},
-     * {@code attention}, {@code adamw} (the benchmark switches them one by one, side by side).
+     * {@code attention}, {@code adamw}, {@code sample} (the benchmark switches them one by one, side by side).
      *
      * @param path one of those names
      * @return whether that path takes the fused form
