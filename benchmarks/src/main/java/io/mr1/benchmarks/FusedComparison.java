@@ -30,7 +30,7 @@ import java.util.Map;
 public final class FusedComparison {
 
     /** The settings compared: composed, each fused path alone, all fused. */
-    static final List<String> SETTINGS = List.of("false", "linear", "norm", "attention", "adamw", "sample", "true");
+    static final List<String> SETTINGS = List.of("false", "linear", "norm", "attention", "adamw", "sample", "kvcache", "true");
 
     private FusedComparison() {
     }

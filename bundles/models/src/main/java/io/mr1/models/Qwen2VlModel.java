@@ -398,11 +398,9 @@ public final class Qwen2VlModel {
             q = rotate(f, q, rope[0], rope[1]);
             k = rotate(f, k, rope[0], rope[1]);
             if (cache != null) {
-                if (past > 0) {
-                    k = f.concat(List.of(cache.keys(i), k), 3);
-                    v = f.concat(List.of(cache.values(i), v), 3);
-                }
-                cache.put(i, k, v);
+                Tensor[] all = cache.append(f, i, k, v);
+                k = all[0];
+                v = all[1];
             }
             Tensor attn = q.attention(k, v, attnBias, 1.0 / Math.sqrt(d)) // [B, kvH, rep, T, d]
                     .transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);

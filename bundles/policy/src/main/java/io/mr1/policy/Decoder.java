@@ -72,7 +72,8 @@ final class Decoder {
             }
             nextPos[r] = rows.get(r).positions().next();
         }
-        KvCache cache = useCache ? new KvCache(config.numHiddenLayers()) : null;
+        // Decoding runs outside autograd and knows its final length: the cache is preallocated.
+        KvCache cache = useCache ? new KvCache(config.numHiddenLayers(), maxLen) : null;
         List<List<Integer>> tokens = new ArrayList<>();
         List<List<Float>> logps = new ArrayList<>();
         boolean[] done = new boolean[n];
@@ -105,7 +106,7 @@ final class Decoder {
                 rowsOf[r] = source[r];
             }
             sharedLast = last.rows(f.indices(rowsOf, n));
-            cache = shared.repeatRows(f, source);
+            cache = shared.repeatRows(f, source, maxLen);
         } else {
             features = scorer.imageFeatures(p, f, rows);
             logits = scorer.runPrefix(p, f, ids, mask, length, features, cache, rows);

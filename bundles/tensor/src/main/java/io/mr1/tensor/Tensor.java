@@ -231,6 +231,22 @@ public interface Tensor {
         return ComposedOps.attention(this, keys, values, bias, scale);
     }
 
+    /**
+     * Optionally writes {@code part} into this tensor in place, along one axis from
+     * {@code start} (a preallocated KV cache filled token by token instead of concatenated):
+     * the one exception to "operations are pure", for buffers outside autograd whose written
+     * range no earlier result reads. Engines without in-place writes keep the default, which
+     * writes nothing and returns false; the caller then concatenates.
+     *
+     * @param axis the axis (non-negative)
+     * @param start where the part goes along it
+     * @param part this tensor's shape except part's length along the axis
+     * @return whether it was written
+     */
+    default boolean writeInPlace(int axis, long start, Tensor part) {
+        return false;
+    }
+
     /** @return the same values without gradient (a constant) */
     Tensor detach();
 

@@ -83,6 +83,11 @@ final class DjlTensor implements Tensor {
             }
 
             @Override
+            public Tensor zeros(long... shape) {
+                return wrap(manager.zeros(new Shape(shape)));
+            }
+
+            @Override
             public Tensor concat(List<Tensor> parts, int axis) {
                 NDList list = new NDList();
                 parts.forEach(p -> list.add(of(p)));
@@ -297,7 +302,7 @@ final class DjlTensor implements Tensor {
     /**
      * Whether a fused path is on. System property {@code mr1.pytorch.fused}: unset or
      * {@code true} all, {@code false} none, else a comma list of {@code linear}, {@code norm},
-     * {@code attention}, {@code adamw}, {@code sample} (the benchmark switches them one by one, side by side).
+     * {@code attention}, {@code adamw}, {@code sample}, {@code kvcache} (the benchmark switches them one by one, side by side).
      *
      * @param path one of those names
      * @return whether that path takes the fused form
@@ -363,6 +368,22 @@ final class DjlTensor implements Tensor {
             scores.addi(of(bias));
         }
         return wrap(scores.softmax(-1).matMul(of(values)));
+    }
+
+    /** An in-place {@code copy_} into the slice (DJL's set on an index); a cache buffer, never under autograd. */
+    @Override
+    public boolean writeInPlace(int axis, long start, Tensor part) {
+        if (!fused("kvcache")) {
+            return false;
+        }
+        NDArray source = of(part);
+        NDIndex index = new NDIndex();
+        for (int i = 0; i < axis; i++) {
+            index.addAllDim();
+        }
+        index.addSliceDim(start, start + source.getShape().get(axis));
+        array.set(index, source);
+        return true;
     }
 
     @Override
