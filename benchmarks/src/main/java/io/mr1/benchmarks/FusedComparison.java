@@ -29,8 +29,10 @@ import java.util.Map;
  */
 public final class FusedComparison {
 
-    /** The settings compared: composed, each fused path alone, all fused. */
-    static final List<String> SETTINGS = List.of("false", "linear", "norm", "attention", "adamw", "sample", "kvcache", "true");
+    /** The training step's settings: composed, each fused path it uses alone, all fused. */
+    static final List<String> TRAINING = List.of("false", "linear", "norm", "attention", "adamw", "true");
+    /** The sampling call's settings. */
+    static final List<String> SAMPLING = List.of("false", "linear", "norm", "attention", "sample", "kvcache", "true");
 
     private FusedComparison() {
     }
@@ -110,22 +112,22 @@ public final class FusedComparison {
                 model.config().vocabSize(), 5);
         Timed sampling = round -> policy.sample(prompts, new SamplingParams(BackendBenchmark.GROUP, 1.0, 1.0, 0,
                 BackendBenchmark.NEW_TOKENS, 1000 + round));
-        report(name, "training step", run(training, rounds), threads);
-        report(name, "sampling call", run(sampling, rounds), threads);
+        report(name, "training step", TRAINING, run(training, TRAINING, rounds), threads);
+        report(name, "sampling call", SAMPLING, run(sampling, SAMPLING, rounds), threads);
     }
 
     /** @return per setting, the wall and CPU seconds of each round (after one warm-up call per setting) */
-    private static Map<String, double[][]> run(Timed work, int rounds) throws Exception {
+    private static Map<String, double[][]> run(Timed work, List<String> settings, int rounds) throws Exception {
         Map<String, double[][]> out = new LinkedHashMap<>();
-        for (String s : SETTINGS) {
+        for (String s : settings) {
             System.setProperty("mr1.pytorch.fused", s);
             work.call(-1);
             out.put(s, new double[2][rounds]);
         }
         Host.CpuSnapshot start = Host.CpuSnapshot.now();
         for (int r = 0; r < rounds; r++) {
-            for (int k = 0; k < SETTINGS.size(); k++) {
-                String s = SETTINGS.get((k + r) % SETTINGS.size());
+            for (int k = 0; k < settings.size(); k++) {
+                String s = settings.get((k + r) % settings.size());
                 System.setProperty("mr1.pytorch.fused", s);
                 double[] t = time(work, r);
                 out.get(s)[0][r] = t[0];
@@ -138,10 +140,11 @@ public final class FusedComparison {
         return out;
     }
 
-    private static void report(String model, String what, Map<String, double[][]> times, int threads) {
+    private static void report(String model, String what, List<String> settings, Map<String, double[][]> times,
+                               int threads) {
         System.out.printf("%n[fused] %s, %s (%d libtorch thread(s), %d rounds, other processes' CPU share %.0f%%):%n",
                 model, what, threads, times.get("false")[0].length, 100 * times.get("cpu")[0][0]);
-        for (String s : SETTINGS) {
+        for (String s : settings) {
             String label = s.equals("false") ? "composed" : s.equals("true") ? "all fused" : s;
             System.out.printf("  %-10s CPU median %.4f s, ratio %.3f | wall median %.4f s, ratio %.3f, min %.4f s%n",
                     label, median(times.get(s)[1]), medianRatio(times.get(s)[1], times.get("false")[1]),
