@@ -25,7 +25,8 @@ import java.util.Map;
  * calling thread, so that figure is what the work costs even when other processes take
  * the cores (the shared build machine), and the comparison rests on it.
  *
- * <p>Usage: {@code FusedComparison [--models tiny,30m] [--rounds N] [--threads N]}
+ * <p>Usage: {@code FusedComparison [--models tiny,30m] [--rounds N] [--threads N] [--sections
+ * training,sampling] [--settings false,kvcache,true]} (settings must include {@code false}, the baseline)
  */
 public final class FusedComparison {
 
@@ -45,13 +46,18 @@ public final class FusedComparison {
         List<String> models = List.of("tiny", "30m");
         int rounds = 5;
         int threads = 1;
+        List<String> sections = List.of("training", "sampling");
+        List<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = List.of(args[++i].split(","));
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--sections" -> sections = List.of(args[++i].split(","));
+                case "--settings" -> only = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: FusedComparison [--models tiny,30m] [--rounds N] [--threads N]");
+                        + "; usage: FusedComparison [--models tiny,30m] [--rounds N] [--threads N] [--sections "
+                        + "training,sampling] [--settings false,kvcache,true]");
             }
         }
         Path work = Files.createTempDirectory("mr1-fused");
@@ -62,7 +68,7 @@ public final class FusedComparison {
                 Fixtures.Model reference = Fixtures.create(work.resolve(name + "-ref"), Fixtures.spec(name), 2);
                 try (Policy policy = backend.load(model.dir(), reference.dir(), "cpu")) {
                     ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
-                    compare(name, policy, model, rounds, threads);
+                    compare(name, policy, model, rounds, threads, sections, only);
                 }
             }
         } finally {
@@ -86,8 +92,8 @@ public final class FusedComparison {
         return new double[] {(System.nanoTime() - wall) / 1e9, (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9};
     }
 
-    private static void compare(String name, Policy policy, Fixtures.Model model, int rounds, int threads)
-            throws Exception {
+    private static void compare(String name, Policy policy, Fixtures.Model model, int rounds, int threads,
+                                List<String> sections, List<String> only) throws Exception {
         Fixtures.GrpoBatch grouped = Fixtures.batch(Fixtures.prompts(BackendBenchmark.PROMPTS,
                 BackendBenchmark.PROMPT_WORDS, model.config().vocabSize(), 5), BackendBenchmark.GROUP,
                 BackendBenchmark.NEW_TOKENS, model.config().vocabSize(), 11);
@@ -112,8 +118,14 @@ public final class FusedComparison {
                 model.config().vocabSize(), 5);
         Timed sampling = round -> policy.sample(prompts, new SamplingParams(BackendBenchmark.GROUP, 1.0, 1.0, 0,
                 BackendBenchmark.NEW_TOKENS, 1000 + round));
-        report(name, "training step", TRAINING, run(training, TRAINING, rounds), threads);
-        report(name, "sampling call", SAMPLING, run(sampling, SAMPLING, rounds), threads);
+        if (sections.contains("training")) {
+            List<String> settings = only == null ? TRAINING : only;
+            report(name, "training step", settings, run(training, settings, rounds), threads);
+        }
+        if (sections.contains("sampling")) {
+            List<String> settings = only == null ? SAMPLING : only;
+            report(name, "sampling call", settings, run(sampling, settings, rounds), threads);
+        }
     }
 
     /** @return per setting, the wall and CPU seconds of each round (after one warm-up call per setting) */

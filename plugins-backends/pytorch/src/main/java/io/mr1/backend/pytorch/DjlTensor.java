@@ -370,19 +370,25 @@ final class DjlTensor implements Tensor {
         return wrap(scores.softmax(-1).matMul(of(values)));
     }
 
-    /** An in-place {@code copy_} into the slice (DJL's set on an index); a cache buffer, never under autograd. */
+    /**
+     * An in-place write into the slice, one native {@code index_put_} (DJL's {@code set(NDIndex, ...)}
+     * would add a broadcast, a reshape and shape queries, each a JNI call); a cache buffer,
+     * never under autograd.
+     */
     @Override
     public boolean writeInPlace(int axis, long start, Tensor part) {
         if (!fused("kvcache")) {
             return false;
         }
         NDArray source = of(part);
-        NDIndex index = new NDIndex();
-        for (int i = 0; i < axis; i++) {
-            index.addAllDim();
-        }
-        index.addSliceDim(start, start + source.getShape().get(axis));
-        array.set(index, source);
+        long[] shape = array.getShape().getShape();
+        long[] min = new long[shape.length];
+        long[] max = shape.clone();
+        long[] step = new long[shape.length];
+        java.util.Arrays.fill(step, 1);
+        min[axis] = start;
+        max[axis] = start + source.getShape().get(axis);
+        JniUtils.indexSet(pt(array), pt(source), min, max, step);
         return true;
     }
 
