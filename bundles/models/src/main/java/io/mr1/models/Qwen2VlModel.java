@@ -120,20 +120,13 @@ public final class Qwen2VlModel {
 
     // ---- building blocks ----
 
-    /** y = x W^T (+ b) with W in [out, in] layout. */
+    /** y = x W^T (+ b) with W in [out, in] layout (a fused matmul-add where the engine has it). */
     private static Tensor linear(Parameters p, String name, Tensor x, boolean bias) {
-        Tensor y = x.matmul(p.get(name + ".weight").transpose(1, 0));
-        return bias ? y.add(p.get(name + ".bias")) : y;
-    }
-
-    private static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
-        return x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(weight);
+        return x.linear(p.get(name + ".weight"), bias ? p.get(name + ".bias") : null);
     }
 
     private static Tensor layerNorm(Parameters p, String name, Tensor x) {
-        Tensor centred = x.sub(x.mean(-1, true));
-        Tensor normed = centred.mul(centred.square().mean(-1, true).add(VISION_LN_EPS).rsqrt());
-        return normed.mul(p.get(name + ".weight")).add(p.get(name + ".bias"));
+        return x.layerNorm(p.get(name + ".weight"), p.get(name + ".bias"), VISION_LN_EPS);
     }
 
     /** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] over the last axis halves. */
@@ -282,7 +275,7 @@ public final class Qwen2VlModel {
                 Tensor q = rotate(f, part.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
                 Tensor k = rotate(f, part.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
                 Tensor val = part.slice(0, 2, 3).reshape(images, heads, n, d);
-                Tensor attn = q.matmul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).softmax(-1).matmul(val);
+                Tensor attn = q.attention(k, val, null, 1.0 / Math.sqrt(d));
                 attended.add(attn.transpose(0, 2, 1, 3).reshape(images * n, e));
             }
             Tensor merged = attended.size() == 1 ? attended.get(0) : f.concat(attended, 0);
@@ -395,7 +388,7 @@ public final class Qwen2VlModel {
         Tensor x = embed(p, f, ids, imageFeatures);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String l = "model.layers." + i + ".";
-            Tensor normed = rmsNorm(x, p.get(l + "input_layernorm.weight"), config.rmsNormEps());
+            Tensor normed = x.rmsNorm(p.get(l + "input_layernorm.weight"), config.rmsNormEps());
             Tensor q = linear(p, l + "self_attn.q_proj", normed, true)
                     .reshape(b, t, kvHeads, rep, d).transpose(0, 2, 3, 1, 4); // [B, kvH, rep, T, d]
             Tensor k = linear(p, l + "self_attn.k_proj", normed, true)
@@ -405,26 +398,23 @@ public final class Qwen2VlModel {
             q = rotate(f, q, rope[0], rope[1]);
             k = rotate(f, k, rope[0], rope[1]);
             if (cache != null) {
-                if (past > 0) {
-                    k = f.concat(List.of(cache.keys(i), k), 3);
-                    v = f.concat(List.of(cache.values(i), v), 3);
-                }
-                cache.put(i, k, v);
+                Tensor[] all = cache.append(f, i, k, v);
+                k = all[0];
+                v = all[1];
             }
-            Tensor scores = q.matmul(k.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(d)).add(attnBias);
-            Tensor attn = scores.softmax(-1).matmul(v) // [B, kvH, rep, T, d]
+            Tensor attn = q.attention(k, v, attnBias, 1.0 / Math.sqrt(d)) // [B, kvH, rep, T, d]
                     .transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
             x = x.add(linear(p, l + "self_attn.o_proj", attn, false));
-            Tensor normed2 = rmsNorm(x, p.get(l + "post_attention_layernorm.weight"), config.rmsNormEps());
+            Tensor normed2 = x.rmsNorm(p.get(l + "post_attention_layernorm.weight"), config.rmsNormEps());
             Tensor gate = linear(p, l + "mlp.gate_proj", normed2, false);
             Tensor up = linear(p, l + "mlp.up_proj", normed2, false);
-            x = x.add(linear(p, l + "mlp.down_proj", gate.mul(gate.sigmoid()).mul(up), false));
+            x = x.add(linear(p, l + "mlp.down_proj", gate.siluMul(up), false));
         }
         if (cache != null) {
             cache.advance(t);
         }
-        Tensor out = rmsNorm(x, p.get("model.norm.weight"), config.rmsNormEps());
+        Tensor out = x.rmsNorm(p.get("model.norm.weight"), config.rmsNormEps());
         Tensor head = p.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-        return out.matmul(head.transpose(1, 0));
+        return out.linear(head, null);
     }
 }

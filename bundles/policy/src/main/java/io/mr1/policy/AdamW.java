@@ -8,9 +8,9 @@ import java.util.List;
 /**
  * AdamW with global-norm gradient clipping, written once on the tensor layer (PyTorch's
  * {@code clip_grad_norm_} then {@code torch.optim.AdamW}): the norm over every gradient is
- * one reduction read once per step (not one host read per parameter), each moment is
- * updated as {@code m = b1 m + (1 - b1) g}, {@code v = b2 v + (1 - b2) g^2}, and the
- * parameter as {@code p = p (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)}.
+ * one reduction on the device read once per step (the step's one host sync), then every
+ * parameter is updated by {@link TensorEngine#adamW}: the composed reference
+ * {@link AdamWStep#composed} unless the engine fuses it.
  * Moments live in the engine as variables {@code m.NAME} and {@code v.NAME} (the names of
  * {@code optimizer.safetensors}); a parameter that never had a gradient has none, as in PyTorch.
  */
@@ -48,44 +48,34 @@ final class AdamW {
         return engine.scoped(() -> {
             List<String> names = new ArrayList<>();
             List<Tensor> grads = new ArrayList<>();
-            Tensor squares = null;
             for (String name : parameters) {
                 Tensor g = engine.gradient(name);
                 if (g != null) { // null: the parameter took no part in any step yet (PyTorch optimisers skip it too)
                     names.add(name);
                     grads.add(g);
-                    Tensor s = g.square().sum();
-                    squares = squares == null ? s : squares.add(s);
                 }
             }
-            if (squares == null) {
+            if (grads.isEmpty()) {
                 return 0.0;
             }
-            double norm = Math.sqrt(squares.toScalar());
+            // The step's one host sync: the clipping factor is a plain number for every update.
+            double norm = Math.sqrt(engine.sumOfSquares(grads).toScalar());
             double scale = o.maxGradNorm() > 0 && norm > o.maxGradNorm() ? o.maxGradNorm() / (norm + 1e-6) : 1.0;
             updates++;
-            double bias1 = 1 - Math.pow(o.beta1(), updates);
-            double bias2 = 1 - Math.pow(o.beta2(), updates);
+            AdamWStep step = new AdamWStep(learningRate, o.beta1(), o.beta2(), o.epsilon(), o.weightDecay(), scale,
+                    updates);
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get(i);
-                Tensor g = scale == 1.0 ? grads.get(i) : grads.get(i).mul(scale);
-                Tensor m = moment(FIRST + name, name).mul(o.beta1()).add(g.mul(1 - o.beta1()));
-                Tensor v = moment(SECOND + name, name).mul(o.beta2()).add(g.square().mul(1 - o.beta2()));
-                Tensor step = m.mul(1 / bias1).div(v.mul(1 / bias2).sqrt().add(o.epsilon())).mul(learningRate);
-                Tensor p = engine.variable(name);
-                if (o.weightDecay() > 0) {
-                    p = p.mul(1 - learningRate * o.weightDecay());
-                }
-                engine.assign(name, p.sub(step));
-                engine.assign(FIRST + name, m);
-                engine.assign(SECOND + name, v);
+                moment(FIRST + name, name);
+                moment(SECOND + name, name);
+                engine.adamW(name, FIRST + name, SECOND + name, grads.get(i), step);
             }
             engine.zeroGradients();
             return norm;
         });
     }
 
-    private Tensor moment(String variable, String parameter) {
+    private void moment(String variable, String parameter) {
         if (!engine.contains(variable)) {
             long[] shape = engine.shape(parameter);
             long size = 1;
@@ -94,6 +84,5 @@ final class AdamW {
             }
             engine.create(variable, new float[Math.toIntExact(size)], shape, false);
         }
-        return engine.variable(variable);
     }
 }

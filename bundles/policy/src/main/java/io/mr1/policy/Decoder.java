@@ -16,9 +16,11 @@ import java.util.Random;
 
 /**
  * Autoregressive decoding: G completions per prompt, one token per step for every row, with
- * a KV cache (a group's prompt prefilled once and its cache repeated per row) and a seeded
- * Java-side sampler, so a seed gives the same tokens on every engine that computes the same
- * logits. Each token's log-prob is recorded at temperature 1 (pi_old for the GRPO ratio).
+ * a KV cache (a group's prompt prefilled once and its cache repeated per row). The draw is
+ * the engine's ({@link TensorEngine#drawTokens}: on the device where it can, else
+ * {@link TokenSampler} on the host) at uniform numbers from a seeded Java stream, so a seed
+ * gives the same tokens on every engine that computes the same logits. Each token's log-prob
+ * is recorded at temperature 1 (pi_old for the GRPO ratio).
  */
 final class Decoder {
 
@@ -27,8 +29,10 @@ final class Decoder {
     private final ModelConfig config;
     private final SpecialTokens special;
     private final int padId;
+    private final TensorEngine engine;
 
-    Decoder(SequenceScorer scorer, TextTokenizer tokenizer, SpecialTokens special) {
+    Decoder(TensorEngine engine, SequenceScorer scorer, TextTokenizer tokenizer, SpecialTokens special) {
+        this.engine = engine;
         this.scorer = scorer;
         this.tokenizer = tokenizer;
         this.config = scorer.model().config();
@@ -68,8 +72,8 @@ final class Decoder {
             }
             nextPos[r] = rows.get(r).positions().next();
         }
-        KvCache cache = useCache ? new KvCache(config.numHiddenLayers()) : null;
-        int vocab = config.vocabSize();
+        // Decoding runs outside autograd and knows its final length: the cache is preallocated.
+        KvCache cache = useCache ? new KvCache(config.numHiddenLayers(), maxLen) : null;
         List<List<Integer>> tokens = new ArrayList<>();
         List<List<Float>> logps = new ArrayList<>();
         boolean[] done = new boolean[n];
@@ -80,7 +84,7 @@ final class Decoder {
         int length = promptLen;
         Tensor features = null;
         Tensor logits = null;
-        float[] sharedLast = null;
+        Tensor sharedLast = null;
         if (useCache && g > 1) {
             // The group's G rows share one prompt: run it once and repeat its cache.
             int u = unique.size();
@@ -95,29 +99,35 @@ final class Decoder {
                 uniqueMask[i] = mask[i * g];
             }
             KvCache shared = new KvCache(config.numHiddenLayers());
-            float[] last = SequenceScorer.lastLogits(scorer.runPrefix(p, f, uniqueIds, uniqueMask, length,
+            Tensor last = lastLogits(scorer.runPrefix(p, f, uniqueIds, uniqueMask, length,
                     scorer.imageFeatures(p, f, unique), shared, unique));
-            sharedLast = new float[n * vocab];
+            long[] rowsOf = new long[n];
             for (int r = 0; r < n; r++) {
-                System.arraycopy(last, source[r] * vocab, sharedLast, r * vocab, vocab);
+                rowsOf[r] = source[r];
             }
-            cache = shared.repeatRows(f, source);
+            sharedLast = last.rows(f.indices(rowsOf, n));
+            cache = shared.repeatRows(f, source, maxLen);
         } else {
             features = scorer.imageFeatures(p, f, rows);
             logits = scorer.runPrefix(p, f, ids, mask, length, features, cache, rows);
         }
         for (int step = 0; step < sampling.maxNewTokens(); step++) {
-            float[] last = step == 0 && sharedLast != null ? sharedLast : SequenceScorer.lastLogits(logits);
+            Tensor last = step == 0 && sharedLast != null ? sharedLast : lastLogits(logits);
+            double[] uniforms = new double[n];
             for (int r = 0; r < n; r++) {
-                TokenSampler.ban(last, r * vocab, banned);
+                // One number per live row, in row order: the stream the host sampler always used.
+                uniforms[r] = done[r] || sampling.temperature() == 0 ? 0 : random.nextDouble();
+            }
+            TokenDraw draw = engine.drawTokens(last, banned, sampling.temperature(), sampling.topK(),
+                    sampling.topP(), uniforms);
+            for (int r = 0; r < n; r++) {
                 int token;
                 if (done[r]) {
                     token = padId;
                 } else {
-                    token = TokenSampler.sample(last, r * vocab, vocab, sampling.temperature(), sampling.topK(),
-                            sampling.topP(), random);
+                    token = draw.tokens()[r];
                     tokens.get(r).add(token);
-                    logps.get(r).add((float) TokenSampler.logProbability(last, r * vocab, vocab, token));
+                    logps.get(r).add(draw.logProbs()[r]);
                     done[r] = special.isEos(token);
                 }
                 ids[r][length] = token;
@@ -163,6 +173,12 @@ final class Decoder {
             out.add(group);
         }
         return out;
+    }
+
+    /** @return the last position's logits [B, V] of logits [B, T, V] */
+    private static Tensor lastLogits(Tensor logits) {
+        long[] shape = logits.shape();
+        return logits.slice(1, shape[1] - 1, shape[1]).reshape(shape[0], shape[2]);
     }
 
     private static boolean allDone(boolean[] done) {

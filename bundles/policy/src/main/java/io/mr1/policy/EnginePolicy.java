@@ -167,10 +167,20 @@ public final class EnginePolicy implements Policy {
         this.names = List.copyOf(names);
         this.scorer = new SequenceScorer(model, new PromptEncoder(config,
                 images == null ? null : new ImageProcessor(images), tokenizer), visionTokenIds());
-        this.decoder = new Decoder(scorer, tokenizer, special);
+        this.decoder = new Decoder(engine, scorer, tokenizer, special);
         this.optimizer = new AdamW(engine, names, updates);
         this.policyWeights = engine::variable;
         this.referenceWeights = name -> engine.variable(REFERENCE + name);
+    }
+
+    /**
+     * The engine holding this policy's variables, for the conformance kit's engine-level
+     * checks (a fused optimiser step against the composed reference) and benchmarks.
+     *
+     * @return the engine
+     */
+    public TensorEngine engine() {
+        return engine;
     }
 
     /** @return the model's config */

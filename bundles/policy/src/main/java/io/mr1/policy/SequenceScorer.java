@@ -207,10 +207,4 @@ final class SequenceScorer {
         }
         return model.forward(p, f, prefix, positions, keyMask, features, cache);
     }
-
-    /** The last position's logits of every row, as floats [N * vocab]. */
-    static float[] lastLogits(Tensor logits) {
-        long[] shape = logits.shape();
-        return logits.slice(1, shape[1] - 1, shape[1]).toFloatArray();
-    }
 }

@@ -2,6 +2,7 @@ package io.mr1.policy;
 
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
+import java.util.List;
 import java.util.function.Supplier;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -82,6 +83,58 @@ public interface TensorEngine extends AutoCloseable {
      * @return the value of each scalar, in order
      */
     double[] backward(Supplier<Tensor[]> forward);
+
+    /**
+     * The sum of the squares of every element of every tensor, left on the device (AdamW reads
+     * it once per step for the global gradient norm). Engines may reduce with fewer passes.
+     *
+     * @param tensors at least one tensor
+     * @return a scalar tensor
+     */
+    default Tensor sumOfSquares(List<Tensor> tensors) {
+        Tensor total = null;
+        for (Tensor t : tensors) {
+            Tensor s = t.square().sum();
+            total = total == null ? s : total.add(s);
+        }
+        return total;
+    }
+
+    /**
+     * One AdamW update of one parameter and its moments, in place. The default is the
+     * composed reference {@link AdamWStep#composed}; an engine with a fused optimiser kernel
+     * overrides it (the conformance kit checks the two agree).
+     *
+     * @param parameter the parameter's variable
+     * @param firstMoment its first-moment variable (exists, same shape)
+     * @param secondMoment its second-moment variable (exists, same shape)
+     * @param gradient its gradient (before the clipping scale)
+     * @param step the settings of this update
+     */
+    default void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
+        AdamWStep.composed(this, parameter, firstMoment, secondMoment, gradient, step);
+    }
+
+    /**
+     * Draws the next token of every row of a decoding batch: banned tokens removed, then greedy
+     * at temperature 0, else softmax(logits / temperature) truncated by top-k then top-p and
+     * inverted at the row's uniform number (the caller's seeded stream, so the same seed gives
+     * the same tokens on every engine). The default copies the logits to the host and runs
+     * {@link TokenSampler} ({@link TokenDraw#onHost}); an engine may draw on the device and
+     * copy only the ids and log-probs.
+     *
+     * @param logits [B, V] last-position logits
+     * @param banned token ids never drawn
+     * @param temperature 0 for greedy
+     * @param topK 0 for all
+     * @param topP 1 for all
+     * @param uniforms per row a number in [0, 1)
+     * @return per row the token and its log-probability at temperature 1
+     */
+    default TokenDraw drawTokens(Tensor logits, int[] banned, double temperature, int topK, double topP,
+                                 double[] uniforms) {
+        return TokenDraw.onHost(logits, banned, temperature, topK, topP, uniforms);
+    }
 
     /**
      * @param name a variable

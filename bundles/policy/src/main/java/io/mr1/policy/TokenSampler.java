@@ -85,10 +85,28 @@ public final class TokenSampler {
      * @param temperature 0 for greedy
      * @param topK keep the k most likely tokens (0: all)
      * @param topP keep the smallest set of most likely tokens whose mass reaches p (1: all)
-     * @param random the seeded stream
+     * @param random the seeded stream (one draw unless greedy)
      * @return the token id
      */
     public static int sample(float[] logits, int offset, int vocab, double temperature, int topK, double topP, Random random) {
+        return sample(logits, offset, vocab, temperature, topK, topP, temperature == 0 ? 0 : random.nextDouble());
+    }
+
+    /**
+     * Draws one token by inverting the (truncated) distribution's cumulative sum at a given
+     * uniform number, so an engine-side sampler fed the same numbers draws the same tokens.
+     *
+     * @param logits rows of logits
+     * @param offset where the row starts
+     * @param vocab its length
+     * @param temperature 0 for greedy
+     * @param topK keep the k most likely tokens (0: all)
+     * @param topP keep the smallest set of most likely tokens whose mass reaches p (1: all)
+     * @param uniform a number in [0, 1) from the seeded stream (unused when greedy)
+     * @return the token id
+     */
+    public static int sample(float[] logits, int offset, int vocab, double temperature, int topK, double topP,
+                             double uniform) {
         if (temperature == 0) {
             int best = 0;
             for (int i = 1; i < vocab; i++) {
@@ -101,7 +119,7 @@ public final class TokenSampler {
         double[] logp = logSoftmax(logits, offset, vocab, temperature);
         if (topK == 0 && topP >= 1) {
             // No truncation (the paper's setting): draw from the whole distribution, no sort.
-            double u = random.nextDouble();
+            double u = uniform;
             double acc = 0;
             int last = 0;
             for (int i = 0; i < vocab; i++) {
@@ -116,6 +134,24 @@ public final class TokenSampler {
             }
             return last;
         }
+        Truncation kept = truncate(logp, topK, topP);
+        double u = uniform * kept.mass();
+        double acc = 0;
+        for (int i = 0; i < kept.size(); i++) {
+            acc += Math.exp(logp[kept.order()[i]]);
+            if (u < acc) {
+                return kept.order()[i];
+            }
+        }
+        return kept.order()[kept.size() - 1];
+    }
+
+    /** The most likely tokens first; the first {@code size} of them are kept, holding {@code mass}. */
+    private record Truncation(Integer[] order, int size, double mass) {
+    }
+
+    private static Truncation truncate(double[] logp, int topK, double topP) {
+        int vocab = logp.length;
         Integer[] order = new Integer[vocab];
         for (int i = 0; i < vocab; i++) {
             order[i] = i;
@@ -131,14 +167,29 @@ public final class TokenSampler {
                 break;
             }
         }
-        double u = random.nextDouble() * mass;
-        double acc = 0;
-        for (int i = 0; i < n; i++) {
-            acc += Math.exp(logp[order[i]]);
-            if (u < acc) {
-                return order[i];
-            }
+        return new Truncation(order, n, mass);
+    }
+
+    /**
+     * The exact distribution {@link #sample} draws from at temperature &gt; 0: softmax at the
+     * temperature, truncated by top-k then top-p, renormalised (for tests of other samplers).
+     *
+     * @param logits rows of logits (banned tokens already removed)
+     * @param offset where the row starts
+     * @param vocab its length
+     * @param temperature &gt; 0
+     * @param topK 0 for all
+     * @param topP 1 for all
+     * @return each token's probability, 0 outside the kept set
+     */
+    public static double[] distribution(float[] logits, int offset, int vocab, double temperature, int topK,
+                                        double topP) {
+        double[] logp = logSoftmax(logits, offset, vocab, temperature);
+        Truncation kept = truncate(logp, topK, topP);
+        double[] p = new double[vocab];
+        for (int i = 0; i < kept.size(); i++) {
+            p[kept.order()[i]] = Math.exp(logp[kept.order()[i]]) / kept.mass();
         }
-        return order[n - 1];
+        return p;
     }
 }

@@ -24,4 +24,32 @@ class TokenSamplerTest {
             }
         }
     }
+
+    @Test
+    void drawsAtUniformNumbersAreTheSeededStreamsDrawsAndFollowTheTruncatedDistribution() {
+        Random random = new Random(8);
+        int vocab = 30;
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+            logits[i] = (float) (random.nextGaussian() * 2);
+        }
+        double[][] settings = {{1, 0, 1}, {0.7, 6, 1}, {1.2, 0, 0.85}, {0, 0, 1}};
+        for (double[] s : settings) {
+            Random stream = new Random(9);
+            Random same = new Random(9);
+            for (int i = 0; i < 200; i++) {
+                int expected = TokenSampler.sample(logits, 0, vocab, s[0], (int) s[1], s[2], stream);
+                double u = s[0] == 0 ? 0 : same.nextDouble();
+                assertEquals(expected, TokenSampler.sample(logits, 0, vocab, s[0], (int) s[1], s[2], u));
+            }
+            if (s[0] > 0) {
+                double[] p = TokenSampler.distribution(logits, 0, vocab, s[0], (int) s[1], s[2]);
+                assertEquals(1.0, java.util.Arrays.stream(p).sum(), 1e-12);
+                long kept = java.util.Arrays.stream(p).filter(v -> v > 0).count();
+                if (s[1] > 0) {
+                    assertEquals(true, kept <= s[1], "top-k keeps at most k tokens");
+                }
+            }
+        }
+    }
 }

@@ -170,6 +170,83 @@ public interface Tensor {
      */
     Tensor rows(Tensor indices);
 
+    // ---- layer ops: composed by default (ComposedOps), fused where an engine has a kernel ----
+
+    /**
+     * A linear layer, this [..., in] times weight [out, in] transposed, plus bias (one fused
+     * matmul-add, {@code addmm}, where the engine has it).
+     *
+     * @param weight [out, in]
+     * @param bias [out], or null for none
+     * @return [..., out]
+     */
+    default Tensor linear(Tensor weight, Tensor bias) {
+        return ComposedOps.linear(this, weight, bias);
+    }
+
+    /**
+     * RMSNorm over the last axis (Qwen2's decoder norm).
+     *
+     * @param weight [H]
+     * @param eps added to the mean square
+     * @return this / sqrt(mean(this^2) + eps) * weight
+     */
+    default Tensor rmsNorm(Tensor weight, double eps) {
+        return ComposedOps.rmsNorm(this, weight, eps);
+    }
+
+    /**
+     * LayerNorm over the last axis (the vision tower's norm).
+     *
+     * @param weight [H]
+     * @param bias [H]
+     * @param eps added to the variance
+     * @return the normalised values times weight plus bias
+     */
+    default Tensor layerNorm(Tensor weight, Tensor bias, double eps) {
+        return ComposedOps.layerNorm(this, weight, bias, eps);
+    }
+
+    /**
+     * SwiGLU's gating: silu(this) * up.
+     *
+     * @param up same shape as this
+     * @return silu(this) * up
+     */
+    default Tensor siluMul(Tensor up) {
+        return ComposedOps.siluMul(this, up);
+    }
+
+    /**
+     * Scaled dot-product attention with this as the queries [..., T, d]:
+     * softmax(this keys^T * scale + bias) values.
+     *
+     * @param keys [..., S, d]
+     * @param values [..., S, dv]
+     * @param bias additive bias broadcastable to [..., T, S] (masking), or null
+     * @param scale score scale
+     * @return [..., T, dv]
+     */
+    default Tensor attention(Tensor keys, Tensor values, Tensor bias, double scale) {
+        return ComposedOps.attention(this, keys, values, bias, scale);
+    }
+
+    /**
+     * Optionally writes {@code part} into this tensor in place, along one axis from
+     * {@code start} (a preallocated KV cache filled token by token instead of concatenated):
+     * the one exception to "operations are pure", for buffers outside autograd whose written
+     * range no earlier result reads. Engines without in-place writes keep the default, which
+     * writes nothing and returns false; the caller then concatenates.
+     *
+     * @param axis the axis (non-negative)
+     * @param start where the part goes along it
+     * @param part this tensor's shape except part's length along the axis
+     * @return whether it was written
+     */
+    default boolean writeInPlace(int axis, long start, Tensor part) {
+        return false;
+    }
+
     /** @return the same values without gradient (a constant) */
     Tensor detach();
 

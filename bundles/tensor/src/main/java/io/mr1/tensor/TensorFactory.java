@@ -53,4 +53,18 @@ public interface TensorFactory {
         }
         return constant(d, shape);
     }
+
+    /**
+     * A tensor of zeros (a preallocated buffer); engines may allocate it without host data.
+     *
+     * @param shape its shape
+     * @return zeros of that shape
+     */
+    default Tensor zeros(long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return constant(new double[Math.toIntExact(n)], shape);
+    }
 }

@@ -4,9 +4,11 @@
  * computes the same thing. Backends implement {@link io.mr1.tensor.Tensor} over their
  * engine (DJL NDArray eagerly; TensorFlow Java as graph nodes built once per padded
  * shape bucket); {@link io.mr1.tensor.DoubleTensor} is the pure-Java double-precision
- * implementation used as the reference engine in tests.
+ * implementation used as the reference engine in tests. The layer ops (linear, RMSNorm,
+ * LayerNorm, SwiGLU gating, attention) are default methods composed by
+ * {@link io.mr1.tensor.ComposedOps}; an engine overrides one where it has a fused kernel.
  */
-@Version("2.0.0")
+@Version("2.1.0")
 @Export
 package io.mr1.tensor;
 

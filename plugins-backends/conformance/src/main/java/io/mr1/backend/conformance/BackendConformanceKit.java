@@ -17,6 +17,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.ImageRef;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.Checkpoints;
+import io.mr1.policy.EnginePolicy;
 import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.Qwen2VlModel;
@@ -230,6 +231,43 @@ public abstract class BackendConformanceKit {
         assertEquals(results[1].gradNorm(), results[0].gradNorm(), 1e-4 * results[1].gradNorm(), "gradient norm");
         for (int r = 0; r < completions.size(); r++) {
             assertArrayEquals(after.get(1).get(r), after.get(0).get(r), 1e-4f, "row " + r + " after one step");
+        }
+    }
+
+    /**
+     * Every tensor-layer op (linear, RMSNorm, LayerNorm, SwiGLU gating, attention with a
+     * causal padding mask), fused or composed as the engine chooses, equals the composed
+     * reference form in value (double precision) and gradient (same engine); see
+     * {@link LayerOpsChecks} for the tolerances.
+     */
+    @Test
+    void layerOpsEqualTheirComposedReferenceInValueAndGradient() {
+        withTensors(f -> {
+            LayerOpsChecks.checkValues(f);
+            LayerOpsChecks.checkGradients(f, (x, shape, fn) -> gradient(f, x, shape, fn));
+            return null;
+        });
+    }
+
+    /**
+     * The engine's AdamW update (fused where it has a kernel) equals the composed reference;
+     * see {@link AdamWChecks} for the tolerances.
+     */
+    @Test
+    void adamWUpdateEqualsTheComposedReference(@TempDir Path tmp) throws Exception {
+        try (Policy policy = backend().load(tinyModel(tmp.resolve("m"), 23), "cpu")) {
+            AdamWChecks.check(((EnginePolicy) policy).engine());
+        }
+    }
+
+    /**
+     * The engine's token draw equals the host sampler at the same uniform numbers, fits the
+     * exact truncated distribution and is bit-reproducible; see {@link SamplingChecks}.
+     */
+    @Test
+    void tokenDrawMatchesTheHostSamplerAndItsDistribution(@TempDir Path tmp) throws Exception {
+        try (Policy policy = backend().load(tinyModel(tmp.resolve("m"), 37), "cpu")) {
+            SamplingChecks.check(((EnginePolicy) policy).engine());
         }
     }
 

@@ -2,19 +2,25 @@ package io.mr1.backend.pytorch;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import io.mr1.policy.AdamWStep;
 import io.mr1.policy.TensorEngine;
+import io.mr1.policy.TokenDraw;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -24,6 +30,12 @@ import java.util.function.Supplier;
  * (on the policy's device) that lives as long as the policy; each {@link #scoped} call is an
  * NDScope whose arrays are closed when it returns; autograd is DJL's GradientCollector,
  * whose backward passes add into the parameters' {@code .grad}.
+ *
+ * <p>The optimiser is fused: the global gradient norm is one {@code norm} per gradient (no
+ * squared copy) and a norm of those, read once per step; each parameter's AdamW update is
+ * one call of DJL's native {@code adamUpdate} (libtorch in-place ops on parameter and
+ * moments, no Java-side intermediates). With {@code mr1.pytorch.fused} lacking {@code adamw} both take
+ * the composed reference forms.
  */
 final class DjlEngine implements TensorEngine {
 
@@ -159,6 +171,115 @@ final class DjlEngine implements TensorEngine {
             collector.backward(((DjlTensor) results[0]).array);
             return values;
         }
+    }
+
+    @Override
+    public Tensor sumOfSquares(List<Tensor> tensors) {
+        if (!DjlTensor.fused("adamw")) {
+            return TensorEngine.super.sumOfSquares(tensors);
+        }
+        NDList norms = new NDList(tensors.size());
+        for (Tensor t : tensors) {
+            PtNDArray a = (PtNDArray) ((DjlTensor) t).array;
+            int[] axes = new int[a.getShape().dimension()];
+            for (int i = 0; i < axes.length; i++) {
+                axes[i] = i;
+            }
+            norms.add(JniUtils.norm(a, 2, axes, false));
+        }
+        NDArray all = NDArrays.stack(norms);
+        return new DjlTensor(JniUtils.norm((PtNDArray) all, 2, new int[] {0}, false).square());
+    }
+
+    /**
+     * DJL's {@code adamUpdate} applies {@code lrbc * m / (sqrt(v) + eps')} with the raw moments;
+     * with {@code lrbc = lr sqrt(bc2) / bc1} and {@code eps' = eps sqrt(bc2)} that is exactly
+     * {@code lr (m / bc1) / (sqrt(v / bc2) + eps)}, the reference. Its clamp is off (-1); the
+     * decoupled decay is asked for only when there is one (it costs three passes).
+     */
+    @Override
+    public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
+        if (!DjlTensor.fused("adamw")) {
+            TensorEngine.super.adamW(parameter, firstMoment, secondMoment, gradient, step);
+            return;
+        }
+        double root = Math.sqrt(step.bias2());
+        JniUtils.adamUpdate((PtNDArray) array(parameter), (PtNDArray) ((DjlTensor) gradient).array,
+                (PtNDArray) array(firstMoment), (PtNDArray) array(secondMoment), (float) step.learningRate(),
+                (float) (step.learningRate() * root / step.bias1()), (float) step.weightDecay(),
+                (float) step.gradientScale(), -1f, (float) step.beta1(), (float) step.beta2(),
+                (float) (step.epsilon() * root), step.weightDecay() > 0);
+    }
+
+    /**
+     * The draw in libtorch: ban mask, softmax at the temperature, then either the cumulative
+     * sum inverted at each row's uniform (no truncation) or the rows sorted, truncated by
+     * top-k and top-p ({@code cumsum - p < top_p}, as the host sampler's loop) and inverted
+     * within the kept mass; the chosen token's temperature-1 log-prob is gathered there too.
+     * Only 2 B floats come back (ids are exact in float32 below 2^24).
+     */
+    @Override
+    public TokenDraw drawTokens(Tensor logits, int[] banned, double temperature, int topK, double topP,
+                                double[] uniforms) {
+        if (!DjlTensor.fused("sample")) {
+            return TensorEngine.super.drawTokens(logits, banned, temperature, topK, topP, uniforms);
+        }
+        NDArray x = ((DjlTensor) logits).array;
+        NDManager m = x.getManager();
+        int rows = (int) x.getShape().get(0);
+        int vocab = (int) x.getShape().get(1);
+        if (banned.length > 0) {
+            float[] mask = new float[vocab];
+            for (int id : banned) {
+                mask[id] = Float.NEGATIVE_INFINITY;
+            }
+            x = x.add(DjlTensor.owned(m.create(mask)));
+        }
+        NDArray tokens;
+        if (temperature == 0) {
+            tokens = x.argMax(1);
+        } else {
+            float[] u = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                u[r] = (float) uniforms[r];
+            }
+            NDArray uniform = DjlTensor.owned(m.create(u, new Shape(rows, 1)));
+            NDArray probs = (temperature == 1 ? x : x.mul((float) (1 / temperature))).softmax(1);
+            NDArray positions = m.arange(0f, (float) vocab, 1f);
+            if (topK == 0 && topP >= 1) {
+                NDArray cdf = probs.cumSum(1);
+                NDArray target = uniform.mul(cdf.get(":, " + (vocab - 1) + ":"));
+                NDArray index = cdf.lte(target).toType(DataType.INT64, false).sum(new int[] {1});
+                // u * total can round up to the total: stay on a token that has mass.
+                NDArray lastPossible = positions.mul(probs.gt(0f).toType(DataType.FLOAT32, false))
+                        .max(new int[] {1}).toType(DataType.INT64, false);
+                tokens = NDArrays.minimum(index, lastPossible);
+            } else {
+                NDArray order = probs.argSort(1, false);
+                NDArray sorted = probs.gather(order, 1);
+                NDArray before = sorted.cumSum(1).sub(sorted);
+                NDArray keep = before.lt((float) topP);
+                if (topK > 0) {
+                    keep = keep.logicalAnd(positions.lt((float) topK));
+                }
+                NDArray kept = sorted.mul(keep.toType(DataType.FLOAT32, false));
+                NDArray cdf = kept.cumSum(1);
+                NDArray target = uniform.mul(cdf.get(":, " + (vocab - 1) + ":"));
+                NDArray index = cdf.lte(target).toType(DataType.INT64, false).sum(new int[] {1});
+                NDArray lastKept = keep.toType(DataType.INT64, false).sum(new int[] {1}).sub(1L);
+                index = NDArrays.minimum(index, lastKept);
+                tokens = order.gather(index.expandDims(1), 1).squeeze(1);
+            }
+        }
+        NDArray logp = x.logSoftmax(1).gather(tokens.expandDims(1), 1).squeeze(1);
+        float[] both = NDArrays.concat(new NDList(tokens.toType(DataType.FLOAT32, false), logp)).toFloatArray();
+        int[] ids = new int[rows];
+        float[] logps = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            ids[r] = (int) both[r];
+            logps[r] = both[rows + r];
+        }
+        return new TokenDraw(ids, logps);
     }
 
     @Override

@@ -7,6 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.mr1.tensor.ComposedOps;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.List;
@@ -15,6 +18,13 @@ import java.util.List;
  * mr1's tensor layer over a DJL NDArray. Operations are eager; gradients are recorded by
  * DJL's GradientCollector for arrays that require them. Values are float32 (the engine's
  * training type); indices are int64.
+ *
+ * <p>Layer ops use libtorch's fused kernels where DJL 0.36 reaches them: {@code linear}
+ * (addmm with the bias), {@code layer_norm}, RMSNorm from one {@code norm} reduction (no
+ * squared copy of the input), attention with the scale and mask applied in place on the
+ * scores. DJL 0.36 exposes no SiLU and no scaled_dot_product_attention, so SwiGLU's gate
+ * stays composed and attention is the composed form with fewer copies. The system property
+ * {@code mr1.pytorch.fused} turns fused paths off (see {@link #fused}) for side-by-side timing.
  */
 final class DjlTensor implements Tensor {
 
@@ -70,6 +80,11 @@ final class DjlTensor implements Tensor {
             @Override
             public Tensor indices(long[] values, long... shape) {
                 return wrap(owned(manager.create(values, new Shape(shape))));
+            }
+
+            @Override
+            public Tensor zeros(long... shape) {
+                return wrap(manager.zeros(new Shape(shape)));
             }
 
             @Override
@@ -282,6 +297,99 @@ final class DjlTensor implements Tensor {
         System.arraycopy(shape, 0, out, 0, shape.length);
         out[shape.length] = array.getShape().get(1);
         return wrap(picked.reshape(out));
+    }
+
+    /**
+     * Whether a fused path is on. System property {@code mr1.pytorch.fused}: unset or
+     * {@code true} all, {@code false} none, else a comma list of {@code linear}, {@code norm},
+     * {@code attention}, {@code adamw}, {@code sample}, {@code kvcache} (the benchmark switches them one by one, side by side).
+     *
+     * @param path one of those names
+     * @return whether that path takes the fused form
+     */
+    static boolean fused(String path) {
+        String value = System.getProperty("mr1.pytorch.fused");
+        if (value == null || value.equals("true")) {
+            return true;
+        }
+        for (String p : value.split(",")) {
+            if (p.trim().equals(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static PtNDArray pt(NDArray a) {
+        return (PtNDArray) a;
+    }
+
+    @Override
+    public Tensor linear(Tensor weight, Tensor bias) {
+        if (!fused("linear")) {
+            return Tensor.super.linear(weight, bias);
+        }
+        return wrap(JniUtils.linear(pt(array), pt(of(weight)), bias == null ? null : pt(of(bias))));
+    }
+
+    @Override
+    public Tensor rmsNorm(Tensor weight, double eps) {
+        if (!fused("norm")) {
+            return Tensor.super.rmsNorm(weight, eps);
+        }
+        int last = array.getShape().dimension() - 1;
+        long width = array.getShape().get(last);
+        // sqrt(sum x^2) in one pass without a squared copy; the rest is per row, not per element.
+        NDArray norm = JniUtils.norm(pt(array), 2, new int[] {last}, true);
+        NDArray inverse = norm.square().mul(scalar(1.0 / width)).add(scalar(eps)).pow(scalar(-0.5));
+        return wrap(array.mul(inverse).mul(of(weight)));
+    }
+
+    @Override
+    public Tensor layerNorm(Tensor weight, Tensor bias, double eps) {
+        if (!fused("norm")) {
+            return Tensor.super.layerNorm(weight, bias, eps);
+        }
+        Shape normalized = new Shape(array.getShape().get(array.getShape().dimension() - 1));
+        return wrap(JniUtils.layerNorm(pt(array), normalized, pt(of(weight)), pt(of(bias)), eps));
+    }
+
+    @Override
+    public Tensor attention(Tensor keys, Tensor values, Tensor bias, double scale) {
+        if (!fused("attention")) {
+            return Tensor.super.attention(keys, values, bias, scale);
+        }
+        NDArray k = of(keys);
+        NDArray scores = array.matMul(k.transpose(ComposedOps.swapLastTwo(k.getShape().dimension())));
+        // In place: matmul's backward needs its operands, not its result, so autograd allows it,
+        // and two score-sized copies per layer are saved.
+        scores.muli(scalar(scale));
+        if (bias != null) {
+            scores.addi(of(bias));
+        }
+        return wrap(scores.softmax(-1).matMul(of(values)));
+    }
+
+    /**
+     * An in-place write into the slice, one native {@code index_put_} (DJL's {@code set(NDIndex, ...)}
+     * would add a broadcast, a reshape and shape queries, each a JNI call); a cache buffer,
+     * never under autograd.
+     */
+    @Override
+    public boolean writeInPlace(int axis, long start, Tensor part) {
+        if (!fused("kvcache")) {
+            return false;
+        }
+        NDArray source = of(part);
+        long[] shape = array.getShape().getShape();
+        long[] min = new long[shape.length];
+        long[] max = shape.clone();
+        long[] step = new long[shape.length];
+        java.util.Arrays.fill(step, 1);
+        min[axis] = start;
+        max[axis] = start + source.getShape().get(axis);
+        JniUtils.indexSet(pt(array), pt(source), min, max, step);
+        return true;
     }
 
     @Override
