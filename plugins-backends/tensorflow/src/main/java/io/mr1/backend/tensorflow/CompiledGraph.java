@@ -36,14 +36,16 @@ final class CompiledGraph implements AutoCloseable {
      * simplification, constant folding), so a scoring graph and the forward part of a
      * training graph run the same kernels on the same shapes and give the same bits.
      */
-    private static final ConfigProto UNOPTIMISED = ConfigProto.newBuilder()
-            .setGraphOptions(GraphOptions.newBuilder()
-                    .setRewriteOptions(RewriterConfig.newBuilder().setDisableMetaOptimizer(true))
-                    .setOptimizerOptions(OptimizerOptions.newBuilder()
-                            .setOptLevel(OptimizerOptions.Level.L0)
-                            .setDoConstantFolding(false)
-                            .setDoFunctionInlining(false)))
-            .build();
+    private static ConfigProto unoptimised() {
+        return TfContext.withThreads(ConfigProto.newBuilder())
+                .setGraphOptions(GraphOptions.newBuilder()
+                        .setRewriteOptions(RewriterConfig.newBuilder().setDisableMetaOptimizer(true))
+                        .setOptimizerOptions(OptimizerOptions.newBuilder()
+                                .setOptLevel(OptimizerOptions.Level.L0)
+                                .setDoConstantFolding(false)
+                                .setDoFunctionInlining(false)))
+                .build();
+    }
 
     private final Graph graph;
     private final Session session;
@@ -114,7 +116,7 @@ final class CompiledGraph implements AutoCloseable {
                     }
                 }
             }
-            session = new Session(graph, UNOPTIMISED);
+            session = new Session(graph, unoptimised());
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;

@@ -7,6 +7,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -26,8 +27,32 @@ final class TfContext implements AutoCloseable {
         this.tf = Ops.create(env);
     }
 
+    /**
+     * System property setting TensorFlow's intra-op threads (inter-op: 1) for eager scopes and
+     * graph sessions alike; unset, TensorFlow uses every core.
+     */
+    static final String THREADS = "mr1.tensorflow.threads";
+
+    /** The session configuration with the thread setting of {@link #THREADS} applied. */
+    static ConfigProto.Builder withThreads(ConfigProto.Builder config) {
+        String value = System.getProperty(THREADS);
+        if (value == null || value.isBlank()) {
+            return config;
+        }
+        int threads;
+        try {
+            threads = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            threads = -1;
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException(THREADS + "=" + value + ": expected a positive number of threads");
+        }
+        return config.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(1);
+    }
+
     static TfContext eager() {
-        return new TfContext(EagerSession.options().async(false).build());
+        return new TfContext(EagerSession.options().async(false).config(withThreads(ConfigProto.newBuilder()).build()).build());
     }
 
     /** The variable as a constant of this scope, made once per scope. */
