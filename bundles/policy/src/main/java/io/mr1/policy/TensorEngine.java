@@ -94,7 +94,7 @@ public interface TensorEngine extends AutoCloseable {
      * @since 1.1
      */
     default float[] evaluate(Supplier<Tensor> forward) {
-        return scoped(() -> forward.get().toFloatArray());
+        return scoped(() -> forward.get().detach().toFloatArray());
     }
 
     /**
