@@ -12,15 +12,10 @@ import io.mr1.api.backend.StepResult;
 import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
-import io.mr1.backend.conformance.BackendConformanceKit;
-import io.mr1.models.Checkpoints;
-import io.mr1.models.ModelConfig;
-import io.mr1.models.WordLevelTokenizerJson;
 import io.mr1.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,12 +113,7 @@ class TfGraphCacheTest {
 
     @Test
     void aTrainingRunsLaterStepsBuildNoGraphs(@TempDir Path tmp) throws Exception {
-        List<String> words = new ArrayList<>(List.of("user", "assistant", "how", "many", "items", "are", "there",
-                "in", "the", "image", "?", ".", "count", "objects", "answer", "is"));
-        Map<String, Integer> vocab = WordLevelTokenizerJson.vocabulary(words);
-        ModelConfig config = BackendConformanceKit.tinyConfig(vocab);
-        Path model = tmp.resolve("m");
-        Checkpoints.createRandom(model, config, BackendConformanceKit.tinyImages(config), vocab, 5);
+        Path model = CrossBackendTest.tinyModel(tmp.resolve("m"), 5);
         List<Prompt> prompts = List.of(new Prompt("p", "how many items are there ?", List.of()),
                 new Prompt("q", "count the objects in the image", List.of()));
         PolicyLoss.Grpo loss = new PolicyLoss.Grpo(0.05, 0.2, 0.28, PolicyLoss.KlEstimator.K3,
