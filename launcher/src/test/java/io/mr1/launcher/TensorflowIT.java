@@ -49,7 +49,13 @@ class TensorflowIT {
             JsonObject m = JsonParser.parseString(line).getAsJsonObject();
             double loss = m.get("loss").getAsDouble();
             assertTrue(Double.isFinite(loss), "finite loss: " + line);
+            assertTrue(m.has("engine/graph_builds") && m.has("engine/graph_build_seconds"),
+                    "each step records TensorFlow's graph builds: " + line);
         }
+        System.out.println("graph builds per step: " + metrics.stream()
+                .map(l -> JsonParser.parseString(l).getAsJsonObject().get("engine/graph_builds").getAsString()).toList());
+        assertTrue(JsonParser.parseString(metrics.get(0)).getAsJsonObject().get("engine/graph_builds").getAsDouble() >= 2,
+                "the first step builds the scoring and training graphs");
         assertTrue(Files.isRegularFile(out.resolve("checkpoints/step-3/policy/model.safetensors")), "final checkpoint");
         assertTrue(Files.readString(out.resolve("run-config.json")).contains("tensorflow")
                 || run.err().contains("tensorflow"), "the run says which backend trained it");

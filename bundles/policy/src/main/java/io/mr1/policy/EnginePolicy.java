@@ -166,7 +166,8 @@ public final class EnginePolicy implements Policy {
         this.copiedFiles = readCopiedFiles(source);
         this.names = List.copyOf(names);
         this.scorer = new SequenceScorer(model, new PromptEncoder(config,
-                images == null ? null : new ImageProcessor(images), tokenizer), visionTokenIds());
+                images == null ? null : new ImageProcessor(images), tokenizer), visionTokenIds(),
+                engine::paddedLength);
         this.decoder = new Decoder(engine, scorer, tokenizer, special);
         this.optimizer = new AdamW(engine, names, updates);
         this.policyWeights = engine::variable;
@@ -201,8 +202,9 @@ public final class EnginePolicy implements Policy {
 
     // ---- scoring ----
 
-    private static int width(List<Completion> completions) {
-        return Math.max(1, completions.stream().mapToInt(Completion::length).max().orElse(1));
+    /** The padded completion width: the longest completion, rounded up to the engine's shape bucket. */
+    private int width(List<Completion> completions) {
+        return engine.paddedLength(Math.max(1, completions.stream().mapToInt(Completion::length).max().orElse(1)));
     }
 
     private static float[] padded(List<float[]> rows, int width) {
@@ -219,8 +221,8 @@ public final class EnginePolicy implements Policy {
         }
         int width = width(completions);
         List<int[]> ids = completions.stream().map(Completion::tokenIds).toList();
-        float[] values = engine.scoped(() -> scorer.completionLogProbs(weights, engine.tensors(), prompts, ids, width)
-                .detach().toFloatArray());
+        float[] values = engine.evaluate(() -> scorer.completionLogProbs(weights, engine.tensors(), prompts, ids,
+                width));
         List<float[]> out = new ArrayList<>();
         for (int r = 0; r < completions.size(); r++) {
             out.add(Arrays.copyOfRange(values, r * width, r * width + completions.get(r).length()));
@@ -370,6 +372,12 @@ public final class EnginePolicy implements Policy {
                     StandardCharsets.UTF_8);
         }
         Checkpoints.commit(staging, dir);
+    }
+
+    /** The engine's running counters (see {@link TensorEngine#statistics}). */
+    @Override
+    public Map<String, Double> engineStatistics() {
+        return engine.statistics();
     }
 
     @Override

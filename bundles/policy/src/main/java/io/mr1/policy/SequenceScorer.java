@@ -11,6 +11,7 @@ import io.mr1.tensor.TensorFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Runs the model over batches of prompts and completions: per-token log-probs of given
@@ -25,9 +26,12 @@ final class SequenceScorer {
     private final int padId;
     /** Vision placeholder ids: a completion never contains them, so they are banned in sampling and scoring. */
     private final int[] banned;
+    /** Rounds the padded prompt length up to the engine's shape bucket (see TensorEngine#paddedLength). */
+    private final IntUnaryOperator padded;
 
-    SequenceScorer(Qwen2VlModel model, PromptEncoder encoder, int[] banned) {
+    SequenceScorer(Qwen2VlModel model, PromptEncoder encoder, int[] banned, IntUnaryOperator padded) {
         this.model = model;
+        this.padded = padded;
         this.config = model.config();
         this.encoder = encoder;
         this.padId = config.padTokenId();
@@ -101,7 +105,7 @@ final class SequenceScorer {
         }
         int n = prompts.size();
         int u = unique.size();
-        int prefixLen = unique.stream().mapToInt(e -> e.ids().length).max().orElse(0) - 1;
+        int prefixLen = padded.applyAsInt(unique.stream().mapToInt(e -> e.ids().length).max().orElse(0) - 1);
         long[][] prefixIds = new long[u][prefixLen];
         long[][][] prefixPos = new long[u][3][prefixLen];
         int[][] prefixMask = new int[u][prefixLen];
@@ -146,7 +150,7 @@ final class SequenceScorer {
     Tensor unshared(Parameters p, TensorFactory f, List<PromptEncoder.Encoded> prompts, List<int[]> completions,
                     int width) {
         int n = prompts.size();
-        int promptLen = prompts.stream().mapToInt(e -> e.ids().length).max().orElse(0);
+        int promptLen = padded.applyAsInt(prompts.stream().mapToInt(e -> e.ids().length).max().orElse(0));
         int t = promptLen + width;
         long[][] ids = new long[n][t];
         long[][][] positions = new long[n][3][t];

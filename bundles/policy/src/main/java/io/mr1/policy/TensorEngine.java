@@ -3,6 +3,7 @@ package io.mr1.policy;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -134,6 +135,44 @@ public interface TensorEngine extends AutoCloseable {
     default TokenDraw drawTokens(Tensor logits, int[] banned, double temperature, int topK, double topP,
                                  double[] uniforms) {
         return TokenDraw.onHost(logits, banned, temperature, topK, topP, uniforms);
+    }
+
+    /**
+     * Computes one tensor without gradient and returns its values (scoring). Graph engines may
+     * build the computation once per shape and cache it, so that scoring runs the same kernels
+     * as {@link #backward}; the default runs it in a {@link #scoped} scope.
+     *
+     * @param forward builds the tensor
+     * @return its values, row-major
+     * @since 1.1
+     */
+    default float[] evaluate(Supplier<Tensor> forward) {
+        return scoped(() -> forward.get().detach().toFloatArray());
+    }
+
+    /**
+     * The length a padded sequence dimension (prompt, completion) is rounded up to. Graph
+     * engines round to buckets so that shapes, and with them compiled graphs, repeat from step
+     * to step; padded positions are masked, so results are the same up to float rounding.
+     * The default pads nothing.
+     *
+     * @param length the longest sequence of a batch
+     * @return the padded length, at least {@code length}
+     * @since 1.1
+     */
+    default int paddedLength(int length) {
+        return length;
+    }
+
+    /**
+     * Engine-specific running counters (for instance a graph engine's graph builds), totals since
+     * the engine was created; the trainer records each step's change. The default has none.
+     *
+     * @return counters by name (snake case)
+     * @since 1.1
+     */
+    default Map<String, Double> statistics() {
+        return Map.of();
     }
 
     /**

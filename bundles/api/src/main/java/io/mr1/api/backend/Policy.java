@@ -5,6 +5,7 @@ import io.mr1.api.types.Prompt;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -75,6 +76,18 @@ public interface Policy extends AutoCloseable {
 
     /** @return number of trainable parameters */
     long parameterCount();
+
+    /**
+     * The engine's own running counters, totals since the policy was loaded: for instance
+     * TensorFlow's {@code graph_builds} and {@code graph_build_seconds}. The trainer writes each
+     * step's change into the step's metrics as {@code engine/NAME}. The default has none.
+     *
+     * @return counters by name (snake case); empty when the engine keeps none
+     * @since 2.1
+     */
+    default Map<String, Double> engineStatistics() {
+        return Map.of();
+    }
 
     /** Releases native memory. */
     @Override

@@ -14,7 +14,10 @@ import io.mr1.core.cli.CommandLine;
 import io.mr1.core.cli.ModelDoctor;
 import io.mr1.core.cli.UsageException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -26,10 +29,14 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * {@code mr1 doctor [--json]}: the Java runtime, and for every installed backend its engine,
  * version, native flavour, visible devices and a one-step smoke test (forward, backward,
  * update). Exits 1 when no backend is installed or a smoke test fails. With
- * {@code --model DIR} it checks a model folder instead, through the {@link ModelDoctor} service.
+ * {@code --model DIR} it checks a model folder instead, through the {@link ModelDoctor} service;
+ * with {@code --parity CHECKPOINT} it compares the backends' log-probs ({@link BackendParity}).
  */
 @Component(service = CliCommand.class, property = CliCommand.NAME_PROPERTY + "=doctor")
 public final class DoctorCommand extends BaseCommand {
+
+    private static final String PARITY = "--parity";
+    private static final String TOLERANCE = "--tolerance";
 
     private final PluginRegistry registry;
 
@@ -63,6 +70,7 @@ public final class DoctorCommand extends BaseCommand {
                 Usage: mr1 doctor [--json]
                        mr1 doctor --model DIR [--device D] [--batch B] [--generations G]
                                   [--max-length L] [--micro-batch M] [--device-memory GIB] [--json]
+                       mr1 doctor --parity CHECKPOINT [--device D] [--tolerance T] [--json]
 
                 Reports the Java runtime and, for every installed backend, the engine and its
                 version, the native flavour (cpu, cu128 ...), the devices it sees, and whether a
@@ -83,6 +91,14 @@ public final class DoctorCommand extends BaseCommand {
                   --micro-batch M     completions per training pass (default B x G)
                   --device-memory GIB the device's memory when it cannot be read
                   --json              print the report as one JSON object
+
+                With --parity, loads the checkpoint on every installed backend, samples
+                completions of two fixed text prompts (seed 1234) on the first backend by name,
+                scores those same tokens on every backend and prints, for each pair, the
+                largest per-token log-prob difference |a - b| and its scaled form
+                |a - b| / max(|a|, 1). Exit status 1 when a scaled difference exceeds the
+                tolerance (--tolerance, default 1e-4), fewer than two backends are installed or
+                one cannot load the checkpoint.
                 """;
     }
 
@@ -93,7 +109,28 @@ public final class DoctorCommand extends BaseCommand {
 
     @Override
     protected Set<String> valuedOptions() {
-        return ModelDoctor.OPTIONS;
+        Set<String> options = new java.util.HashSet<>(ModelDoctor.OPTIONS);
+        options.add(PARITY);
+        options.add(TOLERANCE);
+        return options;
+    }
+
+    private int parity(CommandLine line, PrintStream out, PrintStream err) throws UsageException {
+        if (line.has("--model")) {
+            throw new UsageException("--parity and --model are separate checks; give one");
+        }
+        String device = line.value("--device") == null ? "cpu" : line.value("--device");
+        double tolerance = line.doubleValue(TOLERANCE, BackendParity.DEFAULT_TOLERANCE);
+        if (!(tolerance >= 0)) {
+            throw new UsageException(TOLERANCE + " must be a number >= 0");
+        }
+        Map<String, PolicyBackend> backends = new TreeMap<>();
+        for (PluginInfo plugin : registry.plugins()) {
+            if (plugin.kind() == PluginKind.BACKEND) {
+                registry.backend(plugin.name()).ifPresent(b -> backends.put(plugin.name(), b));
+            }
+        }
+        return BackendParity.run(backends, Path.of(line.value(PARITY)), device, tolerance, line.has("--json"), out, err);
     }
 
     @Override
@@ -108,6 +145,12 @@ public final class DoctorCommand extends BaseCommand {
                 return 1;
             }
             return doctor.check(line, line.has("--json"), out, err);
+        }
+        if (line.has(PARITY)) {
+            return parity(line, out, err);
+        }
+        if (line.has(TOLERANCE)) {
+            throw new UsageException(TOLERANCE + " needs --parity CHECKPOINT");
         }
         for (String option : ModelDoctor.OPTIONS) {
             if (line.has(option)) {

@@ -25,6 +25,8 @@ import java.util.logging.Logger;
 public final class TrainingLoop {
 
     private static final Logger LOG = Logger.getLogger(TrainingLoop.class.getName());
+    /** Metric-name prefix of the engine's counters ({@code Policy#engineStatistics}), each the change during a step. */
+    public static final String ENGINE_PREFIX = "engine/";
 
     private final CheckpointStore checkpoints;
 
@@ -254,6 +256,7 @@ public final class TrainingLoop {
             for (long step = start; step < spec.totalSteps(); step++) {
                 List<Sample> batch = batch(spec.data(), spec.batchSize(), seed, step);
                 long began = System.nanoTime();
+                Map<String, Double> engineBefore = active.policy().engineStatistics();
                 StepOutcome outcome;
                 try {
                     outcome = algorithm.step(active.policy(), batch, step, spec.totalSteps());
@@ -267,7 +270,8 @@ public final class TrainingLoop {
                     stopped = true;
                     break;
                 }
-                outcome = withStepTime(outcome, (System.nanoTime() - began) / 1e9);
+                outcome = withStepTime(outcome, (System.nanoTime() - began) / 1e9, engineBefore,
+                        active.policy().engineStatistics());
                 for (TrainingListener l : listeners) {
                     l.onStepEnd(active.policy(), outcome, spec.totalSteps());
                 }
@@ -388,10 +392,15 @@ public final class TrainingLoop {
         }
     }
 
-    /** Adds the step's wall time (sampling, scoring and update) under {@link StepStats.KEYS#STEP_TIME}. */
-    private static StepOutcome withStepTime(StepOutcome outcome, double seconds) {
+    /**
+     * Adds the step's wall time (sampling, scoring and update) under {@link StepStats.KEYS#STEP_TIME}
+     * and the change of each engine counter during the step under {@code engine/NAME}.
+     */
+    private static StepOutcome withStepTime(StepOutcome outcome, double seconds, Map<String, Double> engineBefore,
+                                            Map<String, Double> engineAfter) {
         Map<String, Double> values = new LinkedHashMap<>(outcome.stats().values());
         values.put(StepStats.KEYS.STEP_TIME, seconds);
+        engineAfter.forEach((name, total) -> values.put(ENGINE_PREFIX + name, total - engineBefore.getOrDefault(name, 0.0)));
         return new StepOutcome(new StepStats(outcome.stats().step(), values), outcome.completions(),
                 outcome.breakdowns(), outcome.records());
     }

@@ -43,7 +43,7 @@ public final class TensorflowBackend implements PolicyBackend {
         }
         if (device.startsWith("cuda")) {
             LOG.warning("device " + device + " requested but this TensorFlow backend runs on cpu"
-                    + " (the linux-x86_64-gpu natives are not wired yet, see README); using cpu");
+                    + " (the adapter places no work on a GPU yet, see its README); using cpu");
             return;
         }
         throw new IllegalArgumentException("unknown device '" + device + "'; valid: cpu, cuda:N");

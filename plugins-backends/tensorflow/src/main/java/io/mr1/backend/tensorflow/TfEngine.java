@@ -4,62 +4,138 @@ import io.mr1.policy.TensorEngine;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * The {@link TensorEngine} on TensorFlow Java (CPU). TF Java computes gradients only in a
  * graph, so the engine has two modes:
  * <ul>
- *   <li>{@link #scoped} work (scoring, sampling, the optimiser update) runs eagerly in an
- *       eager session that is closed, with everything it made, when the work returns;</li>
- *   <li>{@link #backward} builds the forward as a new graph in which every variable is a
- *       placeholder, adds the symbolic gradients of the first result with respect to the
- *       trainable variables used ({@code Graph.addGradients}), runs the graph once and adds
- *       the gradients into per-variable host buffers.</li>
+ *   <li>{@link #scoped} work (sampling, the optimiser update) runs eagerly in an eager scope
+ *       that is closed, with everything it made, when the work returns;</li>
+ *   <li>{@link #backward} and {@link #evaluate} (scoring) are <em>traced</em>: the tensor
+ *       layer records the computation (a {@link Trace}) without running it, and the trace's
+ *       key (operations, arguments, shapes) selects a {@link CompiledGraph} from a cache, built
+ *       on the first trace of that key. Constants and scalar factors are fed, so with
+ *       sequence lengths rounded up to buckets ({@link #paddedLength}) the steady state of a
+ *       run builds no graphs. Scoring and training run the same graph kernels, so log-probs
+ *       scored for the reference agree bit for bit with the ones the loss recomputes.</li>
  * </ul>
  * Variables (parameters, the frozen reference, optimiser moments) and gradients live on the
- * Java heap as float arrays; {@link #assign} replaces a variable's values. One graph is built
- * per backward call ({@link #graphBuilds()} counts them): correctness first, no cache yet.
+ * Java heap as float arrays (with a TF copy made once per value for feeding graphs);
+ * {@link #assign} replaces a variable's values.
  */
 final class TfEngine implements TensorEngine {
 
-    /** A persistent variable's host values. */
-    record Host(float[] values, long[] shape) {
-        TFloat32 toTensor() {
-            return TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
+    /** Compiled graphs kept (least recently used dropped first): a few buckets per kind of call. */
+    static final int CACHE_SIZE = 32;
+
+    /** A persistent variable's host values, and their TF copy for feeding graphs, made on first use. */
+    static final class Host {
+        private final float[] values;
+        private final long[] shape;
+        private TFloat32 tensor;
+
+        Host(float[] values, long[] shape) {
+            this.values = values;
+            this.shape = shape;
+        }
+
+        float[] values() {
+            return values;
+        }
+
+        long[] shape() {
+            return shape;
+        }
+
+        TFloat32 tensor() {
+            if (tensor == null) {
+                tensor = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
+            }
+            return tensor;
+        }
+
+        void release() {
+            if (tensor != null) {
+                tensor.close();
+                tensor = null;
+            }
         }
     }
 
     private final Map<String, Host> variables = new LinkedHashMap<>();
     private final Map<String, float[]> gradients = new HashMap<>();
-    private final java.util.Set<String> trainable = new java.util.HashSet<>();
+    private final Set<String> trainable = new HashSet<>();
     private final Deque<TfContext> contexts = new ArrayDeque<>();
     private final TfContext base;
     private final TensorFactory tensors;
+    private final Map<String, CompiledGraph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CompiledGraph> eldest) {
+            if (size() > CACHE_SIZE) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    };
+    /** The computation being traced, or null (eager). */
+    private Trace tracing;
     private long graphBuilds;
+    private long graphBuildNanos;
+    private long graphRuns;
 
     TfEngine() {
         this.base = TfContext.eager();
         this.tensors = TfTensor.factory(this);
     }
 
-    /** @return how many graphs {@link #backward} has built so far */
+    /** @return how many graphs {@link #backward} and {@link #evaluate} have built so far */
     long graphBuilds() {
         return graphBuilds;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TensorFlow: {@code graph_builds} and {@code graph_build_seconds} (emitting a trace's
+     * operations, adding the gradients, creating the session: what a cache miss costs beyond a
+     * run), {@code graph_runs} (traced computations run, cache hits included), and
+     * {@code graphs_cached}.
+     */
+    @Override
+    public Map<String, Double> statistics() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("graph_builds", (double) graphBuilds);
+        out.put("graph_build_seconds", graphBuildNanos / 1e9);
+        out.put("graph_runs", (double) graphRuns);
+        out.put("graphs_cached", (double) graphs.size());
+        return out;
+    }
+
+    /**
+     * Sequence lengths rounded up so that shapes repeat: to 8 up to 8, then to a quarter of
+     * the length's power of two (at most 25% padding, four buckets per doubling).
+     */
+    @Override
+    public int paddedLength(int length) {
+        if (length <= 8) {
+            return 8;
+        }
+        int step = Integer.highestOneBit(length - 1) / 4;
+        return (length + step - 1) / step * step;
     }
 
     TfContext current() {
@@ -67,25 +143,80 @@ final class TfEngine implements TensorEngine {
         return c == null ? base : c;
     }
 
+    /** Adds one operation: runs it in the current eager scope, or records it in the trace. */
+    TfTensor apply(String kind, String args, long[] shape, boolean integer, TfTensor.Emitter emitter,
+                   TfTensor... inputs) {
+        if (tracing != null) {
+            int[] ids = new int[inputs.length];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = traced(inputs[i]);
+            }
+            return new TfTensor(this, tracing, tracing.op(kind, args, ids, shape, integer, emitter), shape, integer);
+        }
+        TfContext c = current();
+        Operand<?>[] in = new Operand<?>[inputs.length];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = inCurrent(inputs[i]);
+        }
+        TfTensor out = new TfTensor(this, c, emitter.emit(c.tf, in));
+        if (!Arrays.equals(out.shape(), shape)) {
+            throw new IllegalStateException("tensor layer shape of " + kind + " is " + Arrays.toString(shape)
+                    + ", TensorFlow's " + Arrays.toString(out.shape()));
+        }
+        return out;
+    }
+
+    /** The tensor's node in the trace being recorded; an eager tensor from outside becomes a feed. */
+    private int traced(TfTensor t) {
+        if (t.trace == tracing) {
+            return t.node;
+        }
+        if (t.trace != null) {
+            throw new IllegalStateException("a tensor of another traced computation used in this one");
+        }
+        return t.integer ? tracing.feed(t.toLongArray(), t.shape()) : tracing.feed(t.toFloatArray(), t.shape());
+    }
+
     /**
-     * The tensor's operand in the current context: itself when it was made there, otherwise a
-     * constant copy of its value (a tensor made in an outer eager scope and used in a graph).
+     * The eager tensor's operand in the current scope: itself when it was made there, otherwise a
+     * constant copy of its value (a tensor made in an outer scope).
      */
-    Operand<?> inCurrent(TfTensor t) {
+    private Operand<?> inCurrent(TfTensor t) {
+        if (t.trace != null) {
+            throw new IllegalStateException("a traced tensor used outside its computation");
+        }
         TfContext c = current();
         if (t.context == c) {
             return t.operand;
         }
-        Shape shape = t.operand.shape();
-        if (t.operand.type() == TInt64.class) {
-            double[] d = t.toDoubleArray();
-            long[] l = new long[d.length];
-            for (int i = 0; i < d.length; i++) {
-                l[i] = (long) d[i];
-            }
-            return c.tf.constant(shape, DataBuffers.of(l, true, false));
+        Shape shape = Shape.of(t.shape());
+        if (t.integer) {
+            return c.tf.constant(shape, DataBuffers.of(t.toLongArray(), true, false));
         }
         return c.tf.constant(shape, DataBuffers.of(t.toFloatArray(), true, false));
+    }
+
+    /** A constant: a feed of the trace being recorded, else an eager constant. */
+    TfTensor constant(float[] values, long[] shape) {
+        if (tracing != null) {
+            return new TfTensor(this, tracing, tracing.feed(values.clone(), shape), shape, false);
+        }
+        TfContext c = current();
+        return new TfTensor(this, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
+    }
+
+    /** Integer constant (indices): a feed of the trace being recorded, else an eager constant. */
+    TfTensor constant(long[] values, long[] shape) {
+        if (tracing != null) {
+            return new TfTensor(this, tracing, tracing.feed(values.clone(), shape), shape, true);
+        }
+        TfContext c = current();
+        return new TfTensor(this, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
+    }
+
+    /** A scalar factor: fed when traced, so a step-dependent value does not change the graph. */
+    TfTensor scalar(double value) {
+        return constant(new float[] {(float) value}, new long[0]);
     }
 
     @Override
@@ -95,8 +226,8 @@ final class TfEngine implements TensorEngine {
 
     @Override
     public <T> T scoped(Supplier<T> work) {
-        if (current().graph) {
-            return work.get(); // inside a graph being built: the graph is the scope
+        if (tracing != null) {
+            return work.get(); // inside a traced computation: the compiled graph is the scope
         }
         TfContext scope = TfContext.eager();
         contexts.push(scope);
@@ -108,33 +239,41 @@ final class TfEngine implements TensorEngine {
         }
     }
 
+    private void requireEager(String what) {
+        if (tracing != null) {
+            throw new IllegalStateException(what + " inside a traced computation (backward or evaluate)");
+        }
+    }
+
     @Override
     public void create(String name, float[] values, long[] shape, boolean trainable) {
+        requireEager("create");
         long n = 1;
         for (long d : shape) {
             n *= d;
         }
         if (n != values.length) {
             throw new IllegalArgumentException("variable " + name + ": " + values.length + " values for shape "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
-        variables.put(name, new Host(values.clone(), shape.clone()));
+        replace(name, new Host(values.clone(), shape.clone()));
         gradients.remove(name);
         if (trainable) {
             this.trainable.add(name);
         } else {
             this.trainable.remove(name);
         }
-        forgetCached(name);
     }
 
-    /** Drops the open contexts' copies of a variable whose values changed. */
-    private void forgetCached(String name) {
+    /** Sets a variable's values, releasing the old values' TF copy and the open scopes' constants. */
+    private void replace(String name, Host host) {
+        Host old = variables.put(name, host);
+        if (old != null) {
+            old.release();
+        }
         base.variables.remove(name);
         for (TfContext c : contexts) {
-            if (!c.graph) {
-                c.variables.remove(name);
-            }
+            c.variables.remove(name);
         }
     }
 
@@ -153,24 +292,30 @@ final class TfEngine implements TensorEngine {
 
     @Override
     public Tensor variable(String name) {
+        Host h = host(name);
+        if (tracing != null) {
+            int node = tracing.variable(name, h.shape(), trainable.contains(name));
+            return new TfTensor(this, tracing, node, h.shape().clone(), false);
+        }
         TfContext c = current();
-        return new TfTensor(this, c, c.variable(name, host(name)));
+        return new TfTensor(this, c, c.variable(name, h));
     }
 
     @Override
     public void assign(String name, Tensor value) {
+        requireEager("assign");
         Host target = host(name);
         float[] values = value.toFloatArray();
         if (values.length != target.values().length) {
             throw new IllegalArgumentException("assign " + name + ": " + values.length + " values for shape "
-                    + java.util.Arrays.toString(target.shape()));
+                    + Arrays.toString(target.shape()));
         }
-        variables.put(name, new Host(values, target.shape()));
-        forgetCached(name);
+        replace(name, new Host(values, target.shape()));
     }
 
     @Override
     public Tensor gradient(String name) {
+        requireEager("gradient");
         float[] g = gradients.get(name);
         if (g == null) {
             return null;
@@ -182,63 +327,79 @@ final class TfEngine implements TensorEngine {
     @Override
     public void zeroGradients() {
         // as PyTorch: a gradient once computed stays, zeroed (AdamW then still decays its moments)
-        gradients.values().forEach(g -> java.util.Arrays.fill(g, 0f));
+        gradients.values().forEach(g -> Arrays.fill(g, 0f));
+    }
+
+    /** Records a computation; returns the trace and its output nodes. */
+    private <T> Trace trace(Supplier<T[]> work, int[][] outputs) {
+        requireEager("a traced computation");
+        Trace t = new Trace();
+        tracing = t;
+        try {
+            T[] results = work.get();
+            int[] ids = new int[results.length];
+            for (int i = 0; i < ids.length; i++) {
+                if (!(results[i] instanceof TfTensor r)) {
+                    throw new IllegalArgumentException("cannot mix engines: " + results[i]);
+                }
+                ids[i] = traced(r);
+            }
+            outputs[0] = ids;
+            return t;
+        } finally {
+            tracing = null;
+        }
+    }
+
+    /** The compiled graph of a trace's key, built on a miss. */
+    private CompiledGraph compiled(Trace t, int[] outputs, boolean gradients) {
+        String key = (gradients ? "backward" : "evaluate") + Arrays.toString(outputs) + '|' + t.key();
+        CompiledGraph g = graphs.get(key);
+        if (g == null) {
+            long began = System.nanoTime();
+            g = new CompiledGraph(t, outputs, gradients ? trainable : null);
+            graphBuildNanos += System.nanoTime() - began;
+            graphBuilds++;
+            graphs.put(key, g);
+        }
+        graphRuns++;
+        return g;
     }
 
     @Override
     public double[] backward(Supplier<Tensor[]> forward) {
-        if (current().graph) {
-            throw new IllegalStateException("backward inside backward");
-        }
-        TfContext graph = TfContext.graph();
-        graphBuilds++;
-        contexts.push(graph);
-        try {
-            Tensor[] results = forward.get();
-            List<String> names = new ArrayList<>();
-            List<Output<?>> xs = new ArrayList<>();
-            for (Map.Entry<String, Operand<TFloat32>> v : graph.variables.entrySet()) {
-                if (trainable.contains(v.getKey())) {
-                    names.add(v.getKey());
-                    xs.add(v.getValue().asOutput());
-                }
+        int[][] outputs = new int[1][];
+        Trace t = trace(forward, outputs);
+        CompiledGraph g = compiled(t, outputs[0], true);
+        double[] values = new double[g.results];
+        try (Result out = g.run(t, name -> host(name).tensor())) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = TfTensor.floatsOf(out.get(i))[0];
             }
-            Operand<TFloat32> loss = ((TfTensor) results[0]).floats();
-            Output<?>[] grads = xs.isEmpty() ? new Output<?>[0]
-                    : ((Graph) graph.env).addGradients(loss.asOutput(), xs.toArray(new Output<?>[0]));
-            List<Operand<?>> fetches = new ArrayList<>();
-            for (Tensor r : results) {
-                fetches.add(((TfTensor) r).floats());
-            }
-            List<Integer> fetched = new ArrayList<>();
-            for (int i = 0; i < grads.length; i++) {
-                if (grads[i] != null) { // null: the loss does not depend on this variable
-                    fetched.add(i);
-                    fetches.add(grads[i]);
-                }
-            }
-            double[] values = new double[results.length];
-            try (Result out = graph.run(fetches.toArray(new Operand<?>[0]))) {
-                for (int i = 0; i < results.length; i++) {
-                    values[i] = TfTensor.floatsOf(out.get(i))[0];
-                }
-                for (int k = 0; k < fetched.size(); k++) {
-                    String name = names.get(fetched.get(k));
-                    float[] g = TfTensor.floatsOf(out.get(results.length + k));
-                    float[] sum = gradients.get(name);
-                    if (sum == null) {
-                        gradients.put(name, g);
-                    } else {
-                        for (int j = 0; j < g.length; j++) {
-                            sum[j] += g[j];
-                        }
+            for (int k = 0; k < g.gradientOf.size(); k++) {
+                String name = g.gradientOf.get(k);
+                float[] grad = TfTensor.floatsOf(out.get(g.results + k));
+                float[] sum = gradients.get(name);
+                if (sum == null) {
+                    gradients.put(name, grad);
+                } else {
+                    for (int j = 0; j < grad.length; j++) {
+                        sum[j] += grad[j];
                     }
                 }
             }
-            return values;
-        } finally {
-            contexts.pop();
-            graph.close();
+        }
+        return values;
+    }
+
+    /** Scoring runs as a cached graph, with the same kernels as the training graphs. */
+    @Override
+    public float[] evaluate(Supplier<Tensor> forward) {
+        int[][] outputs = new int[1][];
+        Trace t = trace(() -> new Tensor[] {forward.get()}, outputs);
+        CompiledGraph g = compiled(t, outputs[0], false);
+        try (Result out = g.run(t, name -> host(name).tensor())) {
+            return TfTensor.floatsOf(out.get(0));
         }
     }
 
@@ -258,6 +419,9 @@ final class TfEngine implements TensorEngine {
             contexts.pop().close();
         }
         base.close();
+        graphs.values().forEach(CompiledGraph::close);
+        graphs.clear();
+        variables.values().forEach(Host::release);
         variables.clear();
         gradients.clear();
     }

@@ -3,11 +3,12 @@ package io.mr1.backend.tensorflow;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Max;
 import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
@@ -15,25 +16,56 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * mr1's tensor layer over a TensorFlow operand. Each operation adds one TF operation to the
- * engine's current context: executed at once in an eager scope, a node of the graph being
- * built inside {@link TfEngine#backward}. Values are float32; indices are int64 and become
- * float32 when they enter arithmetic. An operand from another context (a constant made
- * before a backward pass and used inside it) is copied in by value.
+ * mr1's tensor layer on TensorFlow. Every operation is one {@link Emitter} (how to add it to
+ * TF) plus its output shape, computed here in Java. In an eager scope the emitter runs at once
+ * and the tensor holds its value; while {@link TfEngine} traces a computation (a backward pass
+ * or a scoring forward) the tensor is only a node of the {@link Trace}: the emitters run when
+ * the trace is compiled into a graph, once per distinct trace, and the Java shape is checked
+ * against TF's there. Values are float32; indices are int64 and become float32 when they enter
+ * arithmetic.
  */
 final class TfTensor implements Tensor {
 
-    final TfEngine engine;
-    final TfContext context;
-    final Operand<?> operand;
+    /** Adds one TF operation, given its inputs' operands, to an eager scope or a graph being compiled. */
+    @FunctionalInterface
+    interface Emitter {
+        Operand<?> emit(Ops tf, Operand<?>[] in);
+    }
 
+    final TfEngine engine;
+    /** The eager scope holding the value; null for a traced tensor. */
+    final TfContext context;
+    /** The eager value; null for a traced tensor. */
+    final Operand<?> operand;
+    /** The trace this tensor is a node of; null for an eager tensor. */
+    final Trace trace;
+    final int node;
+    private final long[] shape;
+    final boolean integer;
+
+    /** An eager tensor. */
     TfTensor(TfEngine engine, TfContext context, Operand<?> operand) {
         this.engine = engine;
         this.context = context;
         this.operand = operand;
+        this.trace = null;
+        this.node = -1;
+        this.shape = operand.shape().asArray();
+        this.integer = operand.type() == TInt64.class;
     }
 
-    /** A factory creating constants in the engine's current context. */
+    /** A node of a trace. */
+    TfTensor(TfEngine engine, Trace trace, int node, long[] shape, boolean integer) {
+        this.engine = engine;
+        this.context = null;
+        this.operand = null;
+        this.trace = trace;
+        this.node = node;
+        this.shape = shape;
+        this.integer = integer;
+    }
+
+    /** A factory creating constants in the engine's current scope (feeds of a trace). */
     static TensorFactory factory(TfEngine engine) {
         return new TensorFactory() {
             @Override
@@ -48,26 +80,33 @@ final class TfTensor implements Tensor {
             @Override
             public Tensor constant(float[] values, long... shape) {
                 check(values.length, shape);
-                TfContext c = engine.current();
-                return new TfTensor(engine, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
+                return engine.constant(values, shape.clone());
             }
 
             @Override
             public Tensor indices(long[] values, long... shape) {
                 check(values.length, shape);
-                TfContext c = engine.current();
-                return new TfTensor(engine, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
+                return engine.constant(values, shape.clone());
             }
 
             @Override
             public Tensor concat(List<Tensor> parts, int axis) {
-                TfContext c = engine.current();
-                List<Operand<TFloat32>> ops = new ArrayList<>();
-                int rank = parts.get(0).shape().length;
-                for (Tensor p : parts) {
-                    ops.add(((TfTensor) p).floats());
+                long[] first = parts.get(0).shape();
+                int a = axis < 0 ? axis + first.length : axis;
+                long[] out = first.clone();
+                out[a] = 0;
+                TfTensor[] inputs = new TfTensor[parts.size()];
+                for (int i = 0; i < inputs.length; i++) {
+                    inputs[i] = of(parts.get(i));
+                    out[a] += inputs[i].shape[a];
                 }
-                return new TfTensor(engine, c, c.tf.concat(ops, c.tf.constant(axis < 0 ? axis + rank : axis)));
+                return engine.apply("concat", Integer.toString(a), out, false, (tf, in) -> {
+                    List<Operand<TFloat32>> ops = new ArrayList<>();
+                    for (Operand<?> o : in) {
+                        ops.add(f(tf, o));
+                    }
+                    return tf.concat(ops, tf.constant(a));
+                }, inputs);
             }
         };
     }
@@ -78,7 +117,7 @@ final class TfTensor implements Tensor {
             n *= d;
         }
         if (n != length) {
-            throw new IllegalArgumentException(length + " values do not fill shape " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(length + " values do not fill shape " + Arrays.toString(shape));
         }
     }
 
@@ -89,147 +128,148 @@ final class TfTensor implements Tensor {
         throw new IllegalArgumentException("cannot mix engines: " + t.getClass().getName());
     }
 
-    private Ops tf() {
-        return engine.current().tf;
-    }
-
-    private Tensor wrap(Operand<?> op) {
-        return new TfTensor(engine, engine.current(), op);
-    }
-
-    /** This tensor as a float32 operand of the current context. */
+    /** An operand as float32. */
     @SuppressWarnings("unchecked")
-    Operand<TFloat32> floats() {
-        Operand<?> op = engine.inCurrent(this);
-        if (op.type() == TFloat32.class) {
-            return (Operand<TFloat32>) op;
-        }
-        return tf().dtypes.cast(op, TFloat32.class);
+    static Operand<TFloat32> f(Ops tf, Operand<?> op) {
+        return op.type() == TFloat32.class ? (Operand<TFloat32>) op : tf.dtypes.cast(op, TFloat32.class);
     }
 
-    /** This tensor as an int64 operand of the current context (indices). */
+    /** An operand as int64 (indices). */
     @SuppressWarnings("unchecked")
-    Operand<TInt64> longs() {
-        Operand<?> op = engine.inCurrent(this);
-        if (op.type() == TInt64.class) {
-            return (Operand<TInt64>) op;
+    static Operand<TInt64> l(Ops tf, Operand<?> op) {
+        return op.type() == TInt64.class ? (Operand<TInt64>) op : tf.dtypes.cast(op, TInt64.class);
+    }
+
+    private Tensor unary(String kind, Emitter e) {
+        return engine.apply(kind, "", shape, false, e, this);
+    }
+
+    private Tensor binary(String kind, Tensor other, Emitter e) {
+        TfTensor o = of(other);
+        return engine.apply(kind, "", broadcast(shape, o.shape, kind), false, e, this, o);
+    }
+
+    /** NumPy broadcasting of two shapes. */
+    static long[] broadcast(long[] a, long[] b, String what) {
+        int rank = Math.max(a.length, b.length);
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            long da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            long db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(what + ": shapes do not broadcast: " + Arrays.toString(a) + " and "
+                        + Arrays.toString(b));
+            }
+            out[i] = da == 1 ? db : da;
         }
-        return tf().dtypes.cast(op, TInt64.class);
-    }
-
-    private Operand<TFloat32> scalar(double value) {
-        return tf().constant((float) value);
-    }
-
-    private int rank() {
-        return operand.shape().numDimensions();
+        return out;
     }
 
     private int axis(int axis) {
-        return axis < 0 ? axis + rank() : axis;
+        return axis < 0 ? axis + shape.length : axis;
     }
 
     @Override
     public long[] shape() {
-        return operand.shape().asArray();
+        return shape.clone();
     }
 
     @Override
     public Tensor add(Tensor other) {
-        return wrap(tf().math.add(floats(), of(other).floats()));
+        return binary("add", other, (tf, in) -> tf.math.add(f(tf, in[0]), f(tf, in[1])));
     }
 
     @Override
     public Tensor sub(Tensor other) {
-        return wrap(tf().math.sub(floats(), of(other).floats()));
+        return binary("sub", other, (tf, in) -> tf.math.sub(f(tf, in[0]), f(tf, in[1])));
     }
 
     @Override
     public Tensor mul(Tensor other) {
-        return wrap(tf().math.mul(floats(), of(other).floats()));
+        return binary("mul", other, (tf, in) -> tf.math.mul(f(tf, in[0]), f(tf, in[1])));
     }
 
     @Override
     public Tensor div(Tensor other) {
-        return wrap(tf().math.div(floats(), of(other).floats()));
+        return binary("div", other, (tf, in) -> tf.math.div(f(tf, in[0]), f(tf, in[1])));
     }
 
+    /** A scalar operand is fed, not baked in: a step-dependent factor does not change the graph. */
     @Override
     public Tensor add(double value) {
-        return wrap(tf().math.add(floats(), scalar(value)));
+        return add(engine.scalar(value));
     }
 
     @Override
     public Tensor mul(double value) {
-        return wrap(tf().math.mul(floats(), scalar(value)));
+        return mul(engine.scalar(value));
     }
 
     @Override
     public Tensor neg() {
-        return wrap(tf().math.neg(floats()));
+        return unary("neg", (tf, in) -> tf.math.neg(f(tf, in[0])));
     }
 
     @Override
     public Tensor exp() {
-        return wrap(tf().math.exp(floats()));
+        return unary("exp", (tf, in) -> tf.math.exp(f(tf, in[0])));
     }
 
     @Override
     public Tensor log() {
-        return wrap(tf().math.log(floats()));
+        return unary("log", (tf, in) -> tf.math.log(f(tf, in[0])));
     }
 
     @Override
     public Tensor square() {
-        return wrap(tf().math.square(floats()));
+        return unary("square", (tf, in) -> tf.math.square(f(tf, in[0])));
     }
 
     @Override
     public Tensor minimum(Tensor other) {
-        return wrap(tf().math.minimum(floats(), of(other).floats()));
+        return binary("minimum", other, (tf, in) -> tf.math.minimum(f(tf, in[0]), f(tf, in[1])));
     }
 
     @Override
     public Tensor maximum(Tensor other) {
-        return wrap(tf().math.maximum(floats(), of(other).floats()));
+        return binary("maximum", other, (tf, in) -> tf.math.maximum(f(tf, in[0]), f(tf, in[1])));
     }
 
     @Override
     public Tensor clip(double min, double max) {
         // float32: bounds beyond the representable range mean "no bound" (as the PyTorch adapter)
-        Operand<TFloat32> out = floats();
-        if (max < Float.MAX_VALUE) {
-            out = tf().math.minimum(out, scalar(max));
-        }
-        if (min > -Float.MAX_VALUE) {
-            out = tf().math.maximum(out, scalar(min));
-        }
-        return wrap(out);
+        return engine.apply("clip", min + "," + max, shape, false, (tf, in) -> {
+            Operand<TFloat32> out = f(tf, in[0]);
+            if (max < Float.MAX_VALUE) {
+                out = tf.math.minimum(out, tf.constant((float) max));
+            }
+            if (min > -Float.MAX_VALUE) {
+                out = tf.math.maximum(out, tf.constant((float) min));
+            }
+            return out;
+        }, this);
     }
 
     @Override
     public Tensor lt(double value) {
-        Ops tf = tf();
-        return wrap(tf.stopGradient(tf.dtypes.cast(tf.math.less(tf.stopGradient(floats()), scalar(value)), TFloat32.class)));
+        return engine.apply("lt", Double.toString(value), shape, false, (tf, in) -> tf.stopGradient(tf.dtypes.cast(
+                tf.math.less(tf.stopGradient(f(tf, in[0])), tf.constant((float) value)), TFloat32.class)), this);
     }
 
     @Override
     public Tensor gt(double value) {
-        Ops tf = tf();
-        return wrap(tf.stopGradient(tf.dtypes.cast(tf.math.greater(tf.stopGradient(floats()), scalar(value)), TFloat32.class)));
-    }
-
-    private Operand<TInt32> axes(int... axes) {
-        return tf().constant(axes);
+        return engine.apply("gt", Double.toString(value), shape, false, (tf, in) -> tf.stopGradient(tf.dtypes.cast(
+                tf.math.greater(tf.stopGradient(f(tf, in[0])), tf.constant((float) value)), TFloat32.class)), this);
     }
 
     @Override
     public Tensor sum() {
-        int[] all = new int[rank()];
+        int[] all = new int[shape.length];
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
         }
-        return wrap(tf().reduceSum(floats(), axes(all)));
+        return engine.apply("sum", "", new long[0], false, (tf, in) -> tf.reduceSum(f(tf, in[0]), tf.constant(all)),
+                this);
     }
 
     @Override
@@ -239,27 +279,27 @@ final class TfTensor implements Tensor {
 
     @Override
     public Tensor sqrt() {
-        return wrap(tf().math.sqrt(floats()));
+        return unary("sqrt", (tf, in) -> tf.math.sqrt(f(tf, in[0])));
     }
 
     @Override
     public Tensor rsqrt() {
-        return wrap(tf().math.rsqrt(floats()));
+        return unary("rsqrt", (tf, in) -> tf.math.rsqrt(f(tf, in[0])));
     }
 
     @Override
     public Tensor sigmoid() {
-        return wrap(tf().math.sigmoid(floats()));
+        return unary("sigmoid", (tf, in) -> tf.math.sigmoid(f(tf, in[0])));
     }
 
     @Override
     public Tensor tanh() {
-        return wrap(tf().math.tanh(floats()));
+        return unary("tanh", (tf, in) -> tf.math.tanh(f(tf, in[0])));
     }
 
     @Override
     public Tensor erf() {
-        return wrap(tf().math.erf(floats()));
+        return unary("erf", (tf, in) -> tf.math.erf(f(tf, in[0])));
     }
 
     /**
@@ -269,19 +309,24 @@ final class TfTensor implements Tensor {
      */
     @Override
     public Tensor matmul(Tensor other) {
-        Ops tf = tf();
-        Operand<TFloat32> a = floats();
-        Operand<TFloat32> b = of(other).floats();
-        long[] as = shape();
-        long[] bs = other.shape();
+        TfTensor o = of(other);
+        long[] as = shape;
+        long[] bs = o.shape;
+        if (as.length < 2 || bs.length < 2 || as[as.length - 1] != bs[bs.length - 2]) {
+            throw new IllegalArgumentException("matmul: " + Arrays.toString(as) + " x " + Arrays.toString(bs));
+        }
         if (as.length == 2 && bs.length == 2) {
-            return wrap(tf.linalg.matMul(a, b));
+            return engine.apply("matmul", "", new long[] {as[0], bs[1]}, false,
+                    (tf, in) -> tf.linalg.matMul(f(tf, in[0]), f(tf, in[1])), this, o);
         }
         if (bs.length == 2) {
             long[] out = as.clone();
             out[out.length - 1] = bs[1];
-            Operand<TFloat32> flat = tf.reshape(a, dims(tf, new long[] {-1, as[as.length - 1]}));
-            return wrap(tf.reshape(tf.linalg.matMul(flat, b), dims(tf, out)));
+            long k = as[as.length - 1];
+            return engine.apply("matmul", "", out, false, (tf, in) -> {
+                Operand<TFloat32> flat = tf.reshape(f(tf, in[0]), dims(tf, new long[] {-1, k}));
+                return tf.reshape(tf.linalg.matMul(flat, f(tf, in[1])), dims(tf, out));
+            }, this, o);
         }
         int rank = Math.max(as.length, bs.length);
         long[] batch = new long[rank - 2];
@@ -290,13 +335,15 @@ final class TfTensor implements Tensor {
             long db = dim(bs, i, rank);
             if (da != db && da != 1 && db != 1) {
                 throw new IllegalArgumentException("matmul: batch dimensions do not broadcast: "
-                        + java.util.Arrays.toString(as) + " x " + java.util.Arrays.toString(bs));
+                        + Arrays.toString(as) + " x " + Arrays.toString(bs));
             }
             batch[i] = Math.max(da, db);
         }
-        Operand<TFloat32> ab = broadcast(tf, a, as, batch);
-        Operand<TFloat32> bb = broadcast(tf, b, bs, batch);
-        return wrap(tf.train.batchMatMul(ab, bb, TFloat32.class));
+        long[] out = Arrays.copyOf(batch, rank);
+        out[rank - 2] = as[as.length - 2];
+        out[rank - 1] = bs[bs.length - 1];
+        return engine.apply("batchMatmul", "", out, false, (tf, in) -> tf.train.batchMatMul(
+                broadcast(tf, f(tf, in[0]), as, batch), broadcast(tf, f(tf, in[1]), bs, batch), TFloat32.class), this, o);
     }
 
     /**
@@ -321,7 +368,7 @@ final class TfTensor implements Tensor {
         System.arraycopy(batch, 0, target, 0, batch.length);
         target[batch.length] = shape[shape.length - 2];
         target[batch.length + 1] = shape[shape.length - 1];
-        if (java.util.Arrays.equals(target, shape)) {
+        if (Arrays.equals(target, shape)) {
             return x;
         }
         return tf.broadcastTo(x, dims(tf, target));
@@ -341,12 +388,15 @@ final class TfTensor implements Tensor {
     @Override
     public Tensor softmax(int axis) {
         int a = axis(axis);
-        if (a == rank() - 1) {
-            return wrap(tf().nn.softmax(floats()));
-        }
-        int[] perm = swapLast(rank(), a);
-        Ops tf = tf();
-        return wrap(tf.linalg.transpose(tf.nn.softmax(tf.linalg.transpose(floats(), tf.constant(perm))), tf.constant(perm)));
+        int rank = shape.length;
+        return engine.apply("softmax", Integer.toString(a), shape, false, (tf, in) -> {
+            if (a == rank - 1) {
+                return tf.nn.softmax(f(tf, in[0]));
+            }
+            int[] perm = swapLast(rank, a);
+            return tf.linalg.transpose(tf.nn.softmax(tf.linalg.transpose(f(tf, in[0]), tf.constant(perm))),
+                    tf.constant(perm));
+        }, this);
     }
 
     /**
@@ -356,39 +406,85 @@ final class TfTensor implements Tensor {
      */
     @Override
     public Tensor logSoftmax(int axis) {
-        Ops tf = tf();
-        Operand<TFloat32> x = floats();
-        Operand<TInt32> a = axes(axis(axis));
-        Operand<TFloat32> shifted = tf.math.sub(x, tf.stopGradient(tf.max(x, a, org.tensorflow.op.core.Max.keepDims(true))));
-        Operand<TFloat32> logSum = tf.math.log(tf.reduceSum(tf.math.exp(shifted), a, ReduceSum.keepDims(true)));
-        return wrap(tf.math.sub(shifted, logSum));
+        int a = axis(axis);
+        return engine.apply("logSoftmax", Integer.toString(a), shape, false, (tf, in) -> {
+            Operand<TFloat32> x = f(tf, in[0]);
+            Operand<TInt32> axes = tf.constant(new int[] {a});
+            Operand<TFloat32> shifted = tf.math.sub(x, tf.stopGradient(tf.max(x, axes, Max.keepDims(true))));
+            Operand<TFloat32> logSum = tf.math.log(tf.reduceSum(tf.math.exp(shifted), axes, ReduceSum.keepDims(true)));
+            return tf.math.sub(shifted, logSum);
+        }, this);
+    }
+
+    private long[] reduced(int a, boolean keepDims) {
+        if (keepDims) {
+            long[] out = shape.clone();
+            out[a] = 1;
+            return out;
+        }
+        long[] out = new long[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i != a) {
+                out[j++] = shape[i];
+            }
+        }
+        return out;
     }
 
     @Override
     public Tensor sum(int axis, boolean keepDims) {
-        return wrap(tf().reduceSum(floats(), axes(axis(axis)), ReduceSum.keepDims(keepDims)));
+        int a = axis(axis);
+        return engine.apply("sum", a + "," + keepDims, reduced(a, keepDims), false, (tf, in) ->
+                tf.reduceSum(f(tf, in[0]), tf.constant(new int[] {a}), ReduceSum.keepDims(keepDims)), this);
     }
 
     @Override
     public Tensor mean(int axis, boolean keepDims) {
-        return wrap(tf().math.mean(floats(), axes(axis(axis)), Mean.keepDims(keepDims)));
+        int a = axis(axis);
+        return engine.apply("mean", a + "," + keepDims, reduced(a, keepDims), false, (tf, in) ->
+                tf.math.mean(f(tf, in[0]), tf.constant(new int[] {a}), Mean.keepDims(keepDims)), this);
     }
 
     @Override
-    public Tensor reshape(long... shape) {
-        Operand<?> op = engine.inCurrent(this);
-        return wrap(tf().reshape(op, dims(tf(), shape)));
+    public Tensor reshape(long... newShape) {
+        long[] out = newShape.clone();
+        long known = 1;
+        int unknown = -1;
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == -1 && unknown < 0) {
+                unknown = i;
+            } else {
+                known *= out[i];
+            }
+        }
+        long size = 1;
+        for (long d : shape) {
+            size *= d;
+        }
+        if (unknown >= 0 && known > 0) {
+            out[unknown] = size / known;
+            known *= out[unknown];
+        }
+        if (known != size) {
+            throw new IllegalArgumentException("reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
+        }
+        return engine.apply("reshape", Arrays.toString(out), out, integer, (tf, in) -> tf.reshape(in[0], dims(tf, out)),
+                this);
     }
 
     @Override
     public Tensor transpose(int... axes) {
-        Operand<?> op = engine.inCurrent(this);
-        return wrap(tf().linalg.transpose(op, tf().constant(axes)));
+        long[] out = new long[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            out[i] = shape[axes[i]];
+        }
+        int[] perm = axes.clone();
+        return engine.apply("transpose", Arrays.toString(perm), out, integer,
+                (tf, in) -> tf.linalg.transpose(in[0], tf.constant(perm)), this);
     }
 
     @Override
     public Tensor slice(int axis, long start, long end) {
-        long[] shape = shape();
         int a = axis(axis);
         // int32 bounds: TF's C++ gradient of Slice subtracts them from an int32 shape
         int[] begin = new int[shape.length];
@@ -398,8 +494,10 @@ final class TfTensor implements Tensor {
         }
         begin[a] = Math.toIntExact(start);
         size[a] = Math.toIntExact(end - start);
-        Operand<?> op = engine.inCurrent(this);
-        return wrap(tf().slice(op, tf().constant(begin), tf().constant(size)));
+        long[] out = shape.clone();
+        out[a] = end - start;
+        return engine.apply("slice", a + "," + start + "," + end, out, integer,
+                (tf, in) -> tf.slice(in[0], tf.constant(begin), tf.constant(size)), this);
     }
 
     /**
@@ -408,28 +506,31 @@ final class TfTensor implements Tensor {
      */
     @Override
     public Tensor gatherLast(Tensor indices) {
-        Ops tf = tf();
-        long[] s = shape();
-        Operand<TFloat32> oneHot = tf.oneHot(of(indices).longs(), tf.constant((int) s[s.length - 1]),
-                tf.constant(1f), tf.constant(0f));
-        return wrap(tf.reduceSum(tf.math.mul(floats(), oneHot), axes(s.length - 1)));
+        TfTensor idx = of(indices);
+        int last = shape.length - 1;
+        int depth = (int) shape[last];
+        long[] out = broadcast(Arrays.copyOf(shape, last), idx.shape, "gatherLast");
+        return engine.apply("gatherLast", "", out, false, (tf, in) -> {
+            Operand<TFloat32> oneHot = tf.oneHot(l(tf, in[1]), tf.constant(depth), tf.constant(1f), tf.constant(0f));
+            return tf.reduceSum(tf.math.mul(f(tf, in[0]), oneHot), tf.constant(new int[] {last}));
+        }, this, idx);
     }
 
     @Override
     public Tensor rows(Tensor indices) {
-        Ops tf = tf();
-        long[] idxShape = indices.shape();
-        long[] out = new long[idxShape.length + 1];
-        System.arraycopy(idxShape, 0, out, 0, idxShape.length);
-        out[idxShape.length] = shape()[1];
-        Operand<TInt64> flat = tf.reshape(of(indices).longs(), dims(tf, new long[] {-1}));
-        return wrap(tf.reshape(tf.gather(floats(), flat, tf.constant(0)), dims(tf, out)));
+        TfTensor idx = of(indices);
+        long[] idxShape = idx.shape;
+        long[] out = Arrays.copyOf(idxShape, idxShape.length + 1);
+        out[idxShape.length] = shape[1];
+        return engine.apply("rows", "", out, false, (tf, in) -> {
+            Operand<TInt64> flat = tf.reshape(l(tf, in[1]), dims(tf, new long[] {-1}));
+            return tf.reshape(tf.gather(f(tf, in[0]), flat, tf.constant(0)), dims(tf, out));
+        }, this, idx);
     }
 
     @Override
     public Tensor detach() {
-        Operand<?> op = engine.inCurrent(this);
-        return wrap(tf().stopGradient(op));
+        return engine.apply("detach", "", shape, integer, (tf, in) -> tf.stopGradient(in[0]), this);
     }
 
     @Override
@@ -441,9 +542,17 @@ final class TfTensor implements Tensor {
         return values[0];
     }
 
+    private void requireEager() {
+        if (trace != null) {
+            throw new IllegalStateException("a value read inside a traced computation (backward or evaluate):"
+                    + " traced tensors have values only as the compiled graph's results");
+        }
+    }
+
     @Override
     public double[] toDoubleArray() {
-        if (operand.type() == TInt64.class) {
+        requireEager();
+        if (integer) {
             long[] l = context.read(operand, t -> {
                 long[] v = new long[Math.toIntExact(t.shape().size())];
                 ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
@@ -465,11 +574,18 @@ final class TfTensor implements Tensor {
 
     @Override
     public float[] toFloatArray() {
-        Operand<?> op = operand;
-        if (op.type() != TFloat32.class) {
-            op = context.tf.dtypes.cast(op, TFloat32.class);
-        }
-        return context.read(op, TfTensor::floatsOf);
+        requireEager();
+        return context.read(f(context.tf, operand), TfTensor::floatsOf);
+    }
+
+    /** The long values of an eager int64 tensor. */
+    long[] toLongArray() {
+        requireEager();
+        return context.read(l(context.tf, operand), t -> {
+            long[] v = new long[Math.toIntExact(t.shape().size())];
+            ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
+            return v;
+        });
     }
 
     static float[] floatsOf(org.tensorflow.Tensor t) {

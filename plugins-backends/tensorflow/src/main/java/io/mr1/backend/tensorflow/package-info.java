@@ -1,7 +1,8 @@
 /**
  * The TensorFlow policy backend on TensorFlow Java: {@link io.mr1.backend.tensorflow.TfTensor}
- * implements mr1's tensor layer over TF operations (eager for scoring and sampling, a graph
- * with symbolic gradients for each backward pass), so the one model definition, the one
+ * implements mr1's tensor layer over TF operations (eager for sampling and the optimiser; traced
+ * and compiled once per shape bucket into cached graphs for scoring and for training with
+ * symbolic gradients), so the one model definition, the one
  * GRPO-D loss and the shared policy run here unchanged. Not exported: the backend is reached
  * as an OSGi service.
  */

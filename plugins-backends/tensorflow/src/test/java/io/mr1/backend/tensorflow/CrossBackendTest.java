@@ -37,7 +37,8 @@ class CrossBackendTest {
     private static final float LOGP_RELATIVE = 1e-4f;
     private static final float WEIGHT_ABSOLUTE = 1e-4f;
 
-    private static Path tinyModel(Path dir, long seed) throws Exception {
+    /** A seeded random tiny Qwen2-VL checkpoint with a word-level vocabulary of counting words and digits. */
+    static Path tinyModel(Path dir, long seed) throws Exception {
         List<String> words = new ArrayList<>(List.of("user", "assistant", "how", "many", "items", "are", "there",
                 "in", "the", "image", "?", ".", "count", "objects", "answer", "is"));
         for (int i = 0; i <= 10; i++) {

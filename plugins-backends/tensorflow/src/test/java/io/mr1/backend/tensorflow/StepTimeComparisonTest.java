@@ -1,0 +1,129 @@
+package io.mr1.backend.tensorflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mr1.api.backend.OptimizerSettings;
+import io.mr1.api.backend.Policy;
+import io.mr1.api.backend.PolicyLoss;
+import io.mr1.api.backend.StepResult;
+import io.mr1.api.backend.TrainingBatch;
+import io.mr1.api.types.Completion;
+import io.mr1.api.types.Prompt;
+import io.mr1.backend.pytorch.TorchBackend;
+import io.mr1.models.Checkpoints;
+import io.mr1.models.ImageProcessorConfig;
+import io.mr1.models.ModelConfig;
+import io.mr1.models.WordLevelTokenizerJson;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Steady-state GRPO-D step time, TensorFlow against PyTorch, on the benchmark's batch (2
+ * prompts of 20 tokens, G = 8, 64-token completions): both policies loaded side by side, steps
+ * interleaved so that machine load hits both alike, medians compared. A measurement, run on
+ * request: {@code -Dmr1.stepTime=true} (it also checks that both backends compute the same loss).
+ */
+@EnabledIfSystemProperty(named = "mr1.stepTime", matches = "true")
+class StepTimeComparisonTest {
+
+    private static final PolicyLoss.Grpo LOSS = new PolicyLoss.Grpo(0.04, 0.2, 0.2, PolicyLoss.KlEstimator.K3,
+            PolicyLoss.Aggregation.TOKEN_MEAN, 64);
+    private static final OptimizerSettings ADAM = new OptimizerSettings(1e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 0,
+            100_000, OptimizerSettings.Decay.CONSTANT);
+
+    private static Map<String, Integer> vocabulary(int size) {
+        List<String> words = new ArrayList<>(List.of("user", "assistant"));
+        for (int i = 0; words.size() + WordLevelTokenizerJson.SPECIAL.size() < size; i++) {
+            words.add("w" + i);
+        }
+        return WordLevelTokenizerJson.vocabulary(words);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny", "30m"})
+    void steadyStateStepTime(String size, @TempDir Path tmp) throws Exception {
+        int vocabularySize = size.equals("tiny") ? 2000 + WordLevelTokenizerJson.SPECIAL.size() : 8000;
+        Function<Map<String, Integer>, ModelConfig> spec = size.equals("tiny") ? ModelConfig::tiny
+                : v -> ModelConfig.tiny(v).withDecoder(512, 1376, 8, 8, 4)
+                        .withVision(new ModelConfig.VisionConfig(2, 128, 4, 2, 14, 2, 2, 3));
+        Map<String, Integer> vocab = vocabulary(vocabularySize);
+        ModelConfig config = spec.apply(vocab);
+        Path model = tmp.resolve(size);
+        Checkpoints.createRandom(model, config, ImageProcessorConfig.of(config.visionConfig(),
+                ImageProcessorConfig.DEFAULT_MIN_PIXELS, ImageProcessorConfig.DEFAULT_MAX_PIXELS), vocab, 3);
+        Random random = new Random(11);
+        int first = WordLevelTokenizerJson.SPECIAL.size();
+        List<Prompt> rows = new ArrayList<>();
+        List<Completion> completions = new ArrayList<>();
+        for (int p = 0; p < 2; p++) {
+            StringBuilder text = new StringBuilder();
+            for (int w = 0; w < 15; w++) {
+                text.append(w == 0 ? "" : " ").append('w').append(random.nextInt(vocabularySize - first - 2));
+            }
+            Prompt prompt = Prompt.text("p" + p, text.toString());
+            for (int j = 0; j < 8; j++) {
+                int[] tokens = new int[64];
+                for (int k = 0; k < tokens.length; k++) {
+                    tokens[k] = first + random.nextInt(vocabularySize - first);
+                }
+                rows.add(prompt);
+                completions.add(new Completion(prompt.id(), j, "", tokens, new float[tokens.length], false));
+            }
+        }
+        double[] advantages = new double[rows.size()];
+        for (int r = 0; r < advantages.length; r++) {
+            advantages[r] = random.nextGaussian();
+        }
+        int warmup = 2;
+        int timed = size.equals("tiny") ? 8 : 4;
+        double[][] seconds = new double[2][timed];
+        double[][] scoring = new double[2][timed];
+        double[] firstLoss = new double[2];
+        try (Policy torch = new TorchBackend().load(model, "cpu");
+             Policy tf = new TensorflowBackend().load(model, "cpu")) {
+            Policy[] policies = {torch, tf};
+            List<float[]> ref = torch.referenceLogProbs(rows, completions);
+            TrainingBatch batch = new TrainingBatch(rows, completions, advantages, List.of(), ref);
+            for (int i = 0; i < warmup + timed; i++) {
+                for (int b = 0; b < 2; b++) {
+                    long t0 = System.nanoTime();
+                    policies[b].referenceLogProbs(rows, completions);
+                    long t1 = System.nanoTime();
+                    StepResult result = policies[b].step(batch, LOSS, ADAM, i);
+                    long t2 = System.nanoTime();
+                    if (i == 0) {
+                        firstLoss[b] = result.loss();
+                    }
+                    if (i >= warmup) {
+                        scoring[b][i - warmup] = (t1 - t0) / 1e9;
+                        seconds[b][i - warmup] = (t2 - t1) / 1e9;
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "[step time] %s (%d parameters): PyTorch step %.3f s, TensorFlow step %.3f s"
+                            + " -> TF/PyTorch %.2fx; reference scoring %.3f s vs %.3f s -> %.2fx; TF graph builds %s,"
+                            + " build time %.2f s (all in warm-up)%n",
+                    size, torch.parameterCount(), median(seconds[0]), median(seconds[1]),
+                    median(seconds[1]) / median(seconds[0]), median(scoring[0]), median(scoring[1]),
+                    median(scoring[1]) / median(scoring[0]), tf.engineStatistics().get("graph_builds"),
+                    tf.engineStatistics().get("graph_build_seconds"));
+        }
+        assertEquals(firstLoss[0], firstLoss[1], 1e-4 * Math.max(1e-3, Math.abs(firstLoss[0])), "first step's loss");
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
