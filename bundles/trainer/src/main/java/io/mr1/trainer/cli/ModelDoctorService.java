@@ -25,7 +25,8 @@ import org.osgi.service.component.annotations.Component;
  * {@code mr1 doctor --model DIR}: a model folder's architecture, exact parameter count, dtype,
  * ignored config keys and tensor check, and the memory a GRPO-D run needs on one device
  * ({@link MemoryEstimate}) against that device's memory, with what to change when it does not
- * fit. mr1 holds weights, gradients and AdamW moments in float32 whatever the dtype on disk.
+ * fit. mr1 holds weights, gradients and AdamW moments in float32 whatever the dtype on disk. A
+ * folder with only {@code config.json} is sized from the tensors the config implies.
  */
 @Component(service = ModelDoctor.class)
 public final class ModelDoctorService implements ModelDoctor {
@@ -74,6 +75,7 @@ public final class ModelDoctorService implements ModelDoctor {
         report.add("architecture", architecture(c));
         report.addProperty("parameters", params);
         report.addProperty("tensors", summary.tensors().size());
+        report.addProperty("from_config", summary.fromConfig());
         JsonArray files = new JsonArray();
         summary.files().forEach(files::add);
         report.add("files", files);
@@ -258,8 +260,13 @@ public final class ModelDoctorService implements ModelDoctor {
                     v.depth(), v.embedDim(), v.numHeads(), v.mlpRatio(), v.patchSize(), v.temporalPatchSize(),
                     v.spatialMergeSize());
         }
-        out.printf("Parameters   %,d (sum of %d tensors' sizes) in %s%n", s.parameters(), s.tensors().size(),
-                String.join(", ", s.files()));
+        if (s.fromConfig()) {
+            out.printf("Parameters   %,d (sum of the %d tensors config.json implies; the folder has no weights)%n",
+                    s.parameters(), s.tensors().size());
+        } else {
+            out.printf("Parameters   %,d (sum of %d tensors' sizes) in %s%n", s.parameters(), s.tensors().size(),
+                    String.join(", ", s.files()));
+        }
         out.printf("Dtype        %s on disk; mr1 trains in float32%n", s.dtypes());
         out.printf("Ignored keys %s%n", c.ignoredKeys().isEmpty() ? "none" : String.join(", ", c.ignoredKeys()));
         out.printf("Tensors      %s%n", s.problems().isEmpty() ? "match config.json"

@@ -1,10 +1,12 @@
 package io.mr1.backend.pytorch;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -53,7 +55,37 @@ final class DjlEngine implements TensorEngine {
 
     @Override
     public void create(String name, float[] values, long[] shape, boolean trainable) {
-        NDArray array = DjlTensor.owned(manager.create(values, new Shape(shape)));
+        register(name, DjlTensor.owned(manager.create(values, new Shape(shape))), trainable);
+    }
+
+    /**
+     * Converts a checkpoint tensor inside libtorch: the mapped bytes are wrapped without a copy
+     * (a CPU tensor over the mapping), then one float32 copy is made in libtorch's memory and
+     * moved to the device. No Java-heap or direct-buffer copy of the tensor is made.
+     */
+    @Override
+    public void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable) {
+        DataType stored = switch (dtype) {
+            case "F32" -> DataType.FLOAT32;
+            case "BF16" -> DataType.BFLOAT16;
+            case "F16" -> DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("tensor " + name + ": unsupported dtype " + dtype);
+        };
+        if (!bytes.isDirect() || bytes.order() != java.nio.ByteOrder.nativeOrder()) {
+            TensorEngine.super.create(name, bytes, dtype, shape, trainable);
+            return;
+        }
+        NDArray converted;
+        try (NDManager host = manager.newSubManager(Device.cpu())) {
+            NDArray view = host.create(bytes.duplicate().position(0).order(java.nio.ByteOrder.nativeOrder()), new Shape(shape), stored);
+            NDArray f32 = stored == DataType.FLOAT32 ? view.duplicate() : view.toType(DataType.FLOAT32, true);
+            converted = manager.getDevice().equals(Device.cpu()) ? f32 : f32.toDevice(manager.getDevice(), true);
+            converted.attach(manager);
+        }
+        register(name, converted, trainable);
+    }
+
+    private void register(String name, NDArray array, boolean trainable) {
         // Created inside a scope (lazily made optimiser moments), it must outlive the scope.
         NDScope.unregister(array);
         if (trainable) {
