@@ -330,8 +330,13 @@ public final class SafeTensors {
         }
     }
 
-    /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */
-    static float halfToFloat(short half) {
+    /**
+     * IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat).
+     *
+     * @param half the bits
+     * @return the value
+     */
+    public static float halfToFloat(short half) {
         int h = half & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1f;

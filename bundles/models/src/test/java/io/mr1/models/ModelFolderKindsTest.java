@@ -22,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  * nested config, tied and untied head, F32 and BF16 — against a count worked out from the
  * config's sizes by hand (not from the model's own parameter list), and streamed loading of each.
  */
-class ModelFolderKindsTest {
+public class ModelFolderKindsTest {
 
     /** Qwen2-VL's parameters from the sizes alone, as the layer shapes of transformers' modules add up. */
-    static long expectedParameters(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads,
+    public static long expectedParameters(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads,
                                    boolean tied, int depth, int embed, int mlpRatio, int patchValues) {
         long kv = (long) kvHeads * (hidden / heads);
         long layer = (long) hidden * hidden + hidden // q_proj with bias
@@ -91,7 +91,7 @@ class ModelFolderKindsTest {
     }
 
     /** Writes a small folder of one kind; BF16 values are the F32 ones rounded, sharded at 60 kB. */
-    static ModelConfig writeFolder(Path dir, boolean nested, boolean tied, String dtype, boolean sharded)
+    public static ModelConfig writeFolder(Path dir, boolean nested, boolean tied, String dtype, boolean sharded)
             throws Exception {
         Files.createDirectories(dir);
         ModelConfig base = ModelConfig.read(HfFixture.CHECKPOINT.resolve(Checkpoints.CONFIG));

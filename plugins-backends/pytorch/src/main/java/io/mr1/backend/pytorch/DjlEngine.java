@@ -59,30 +59,67 @@ final class DjlEngine implements TensorEngine {
     }
 
     /**
-     * Converts a checkpoint tensor inside libtorch: the mapped bytes are wrapped without a copy
-     * (a CPU tensor over the mapping), then one float32 copy is made in libtorch's memory and
-     * moved to the device. No Java-heap or direct-buffer copy of the tensor is made.
+     * Copies a checkpoint tensor into libtorch without a Java-heap or whole-tensor host copy.
+     * F32: a CPU tensor over the mapped bytes (no copy), cloned into libtorch's memory. BF16 and
+     * F16 (libtorch through DJL cannot wrap them): the float32 tensor is allocated once and filled
+     * chunk by chunk, each chunk widened into one reusable direct buffer, so the host holds the
+     * float32 weights plus {@link #CHUNK} values, never a second copy of a tensor.
      */
     @Override
     public void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable) {
-        DataType stored = switch (dtype) {
-            case "F32" -> DataType.FLOAT32;
-            case "BF16" -> DataType.BFLOAT16;
-            case "F16" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("tensor " + name + ": unsupported dtype " + dtype);
-        };
-        if (!bytes.isDirect() || bytes.order() != java.nio.ByteOrder.nativeOrder()) {
+        long count = 1;
+        for (long d : shape) {
+            count *= d;
+        }
+        if (!bytes.isDirect() || !(dtype.equals("F32") || dtype.equals("BF16") || dtype.equals("F16"))) {
             TensorEngine.super.create(name, bytes, dtype, shape, trainable);
             return;
         }
-        NDArray converted;
+        java.nio.ByteBuffer source = bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        source.position(0);
+        NDArray result;
         try (NDManager host = manager.newSubManager(Device.cpu())) {
-            NDArray view = host.create(bytes.duplicate().position(0).order(java.nio.ByteOrder.nativeOrder()), new Shape(shape), stored);
-            NDArray f32 = stored == DataType.FLOAT32 ? view.duplicate() : view.toType(DataType.FLOAT32, true);
-            converted = manager.getDevice().equals(Device.cpu()) ? f32 : f32.toDevice(manager.getDevice(), true);
-            converted.attach(manager);
+            if (dtype.equals("F32") && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+                NDArray view = host.create(source.order(java.nio.ByteOrder.nativeOrder()), new Shape(shape),
+                        DataType.FLOAT32);
+                // A clone on the CPU, a transfer elsewhere: never an alias of the mapping, unmapped after this call.
+                result = manager.getDevice().equals(Device.cpu()) ? view.duplicate()
+                        : view.toDevice(manager.getDevice(), true);
+            } else {
+                result = manager.zeros(new Shape(shape), DataType.FLOAT32);
+                NDArray flat = result.reshape(new Shape(count)); // a view: writing it fills result
+                java.nio.FloatBuffer chunk = chunk();
+                boolean bf16 = dtype.equals("BF16");
+                for (long from = 0; from < count; from += CHUNK) {
+                    int n = (int) Math.min(CHUNK, count - from);
+                    for (int i = 0; i < n; i++) {
+                        short bits = source.getShort((int) (2 * (from + i)));
+                        chunk.put(i, bf16 ? Float.intBitsToFloat((bits & 0xffff) << 16)
+                                : io.mr1.models.SafeTensors.halfToFloat(bits));
+                    }
+                    java.nio.ByteBuffer window = chunkBytes.duplicate().order(java.nio.ByteOrder.nativeOrder());
+                    window.limit(4 * n);
+                    try (NDArray part = host.create(window, new Shape(n), DataType.FLOAT32)) {
+                        flat.set(new NDIndex(from + ":" + (from + n)), manager.getDevice().equals(Device.cpu()) ? part
+                                : part.toDevice(manager.getDevice(), true));
+                    }
+                }
+                flat.close();
+            }
+            result.attach(manager);
         }
-        register(name, converted, trainable);
+        register(name, result, trainable);
+    }
+
+    /** Values widened per step when loading a BF16 or F16 tensor (16 MB of float32). */
+    static final int CHUNK = 1 << 22;
+    private java.nio.ByteBuffer chunkBytes;
+
+    private java.nio.FloatBuffer chunk() {
+        if (chunkBytes == null) {
+            chunkBytes = java.nio.ByteBuffer.allocateDirect(4 * CHUNK).order(java.nio.ByteOrder.nativeOrder());
+        }
+        return chunkBytes.asFloatBuffer();
     }
 
     private void register(String name, NDArray array, boolean trainable) {
