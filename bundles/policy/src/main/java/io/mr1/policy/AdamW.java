@@ -87,12 +87,7 @@ final class AdamW {
 
     private Tensor moment(String variable, String parameter) {
         if (!engine.contains(variable)) {
-            long[] shape = engine.shape(parameter);
-            long size = 1;
-            for (long d : shape) {
-                size *= d;
-            }
-            engine.create(variable, new float[Math.toIntExact(size)], shape, false);
+            engine.createZeros(variable, engine.shape(parameter), false);
         }
         return engine.variable(variable);
     }

@@ -150,18 +150,23 @@ public final class EnginePolicy implements Policy {
         if (!Files.isRegularFile(optimizer)) {
             return 0;
         }
-        Map<String, SafeTensors.Entry> moments = SafeTensors.read(optimizer);
+        Set<String> wanted = new java.util.HashSet<>();
         for (String name : names) {
-            SafeTensors.Entry m = moments.get(AdamW.FIRST + name);
-            SafeTensors.Entry v = moments.get(AdamW.SECOND + name);
-            if (m == null && v == null) {
-                continue; // the parameter has not been updated yet (it took part in no step)
+            wanted.add(AdamW.FIRST + name);
+            wanted.add(AdamW.SECOND + name);
+        }
+        Set<String> loaded = new java.util.HashSet<>();
+        SafeTensors.stream(optimizer, (name, info, bytes) -> {
+            if (wanted.contains(name)) {
+                engine.create(name, bytes, info.dtype(), info.shape(), false);
+                loaded.add(name);
             }
-            if (m == null || v == null) {
+        });
+        for (String name : names) {
+            // A parameter that took part in no step yet has neither moment; one without the other is damage.
+            if (loaded.contains(AdamW.FIRST + name) != loaded.contains(AdamW.SECOND + name)) {
                 throw new IOException(optimizer + ": only one of the two moments of " + name);
             }
-            engine.create(AdamW.FIRST + name, m.data(), m.shape(), false);
-            engine.create(AdamW.SECOND + name, v.data(), v.shape(), false);
         }
         Path stateFile = checkpoint.resolve(Checkpoints.OPTIMIZER_STATE);
         try {

@@ -60,6 +60,23 @@ public interface TensorEngine extends AutoCloseable {
     }
 
     /**
+     * Creates (or replaces) a persistent variable of zeros, such as an optimiser moment. The
+     * default passes a {@code float[]} of zeros; an engine that can allocate zeros itself
+     * overrides it, so a large tensor (a 151936-row embedding's moment) never passes through the heap.
+     *
+     * @param name its name (unique in this engine)
+     * @param shape its shape
+     * @param trainable whether it records gradients
+     */
+    default void createZeros(String name, long[] shape, boolean trainable) {
+        long size = 1;
+        for (long d : shape) {
+            size *= d;
+        }
+        create(name, new float[Math.toIntExact(size)], shape, trainable);
+    }
+
+    /**
      * @param name a variable's name
      * @return whether it exists
      */

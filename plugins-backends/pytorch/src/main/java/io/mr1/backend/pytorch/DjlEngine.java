@@ -122,6 +122,11 @@ final class DjlEngine implements TensorEngine {
         return chunkBytes.asFloatBuffer();
     }
 
+    @Override
+    public void createZeros(String name, long[] shape, boolean trainable) {
+        register(name, manager.zeros(new Shape(shape), DataType.FLOAT32), trainable);
+    }
+
     private void register(String name, NDArray array, boolean trainable) {
         // Created inside a scope (lazily made optimiser moments), it must outlive the scope.
         NDScope.unregister(array);
