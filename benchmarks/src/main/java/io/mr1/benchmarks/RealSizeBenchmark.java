@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * for the vision tower) changes the config, for tests at reduced size.
  *
  * <p>Usage: {@code RealSizeBenchmark [--dir DIR] [--keep] [--set k=v]... [--decode-tokens 32]
- * [--prompt-tokens 64] [--train] [--train-length 256] [--out FILE]}
+ * [--prompt-tokens 64] [--max-pixels 401408] [--train] [--train-length 256] [--force] [--out FILE]}
  */
 public final class RealSizeBenchmark {
 
@@ -71,9 +71,12 @@ public final class RealSizeBenchmark {
      * @param out the JSON report
      * @param tokenizer the folder with tokenizer.json and tokenizer_config.json
      * @param image the 640x480 image
+     * @param maxPixels the image processor's max_pixels (R1-V's 401408: 1564 patches, 391 tokens)
+     * @param force measure even when doctor's predicted peak exceeds the memory available
      */
     record Options(Path dir, boolean keep, Map<String, String> overrides, int decodeTokens, int promptTokens,
-                   boolean train, int trainLength, Path out, Path tokenizer, Path image) {
+                   boolean train, int trainLength, Path out, Path tokenizer, Path image, int maxPixels,
+                   boolean force) {
 
         static Options parse(String... args) {
             Path dir = Path.of("target/qwen2vl-2b-random");
@@ -86,11 +89,14 @@ public final class RealSizeBenchmark {
             Path out = Path.of("target/real-size-report.json");
             Path tokenizer = TOKENIZER;
             Path image = IMAGE;
+            int maxPixels = 401408;
+            boolean force = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
                     case "--keep" -> keep = true;
                     case "--train" -> train = true;
+                    case "--force" -> force = true;
                     case "--dir" -> dir = Path.of(args[++i]);
                     case "--out" -> out = Path.of(args[++i]);
                     case "--tokenizer" -> tokenizer = Path.of(args[++i]);
@@ -98,6 +104,7 @@ public final class RealSizeBenchmark {
                     case "--decode-tokens" -> decode = Integer.parseInt(args[++i]);
                     case "--prompt-tokens" -> prompt = Integer.parseInt(args[++i]);
                     case "--train-length" -> trainLength = Integer.parseInt(args[++i]);
+                    case "--max-pixels" -> maxPixels = Integer.parseInt(args[++i]);
                     case "--set" -> {
                         String kv = args[++i];
                         int eq = kv.indexOf('=');
@@ -109,17 +116,22 @@ public final class RealSizeBenchmark {
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
-            return new Options(dir, keep, overrides, decode, prompt, train, trainLength, out, tokenizer, image);
+            return new Options(dir, keep, overrides, decode, prompt, train, trainLength, out, tokenizer, image,
+                    maxPixels, force);
         }
 
         /** The arguments that reproduce these options, for the measuring JVM. */
         List<String> args() {
             List<String> a = new ArrayList<>(List.of("--dir", dir.toString(), "--out", out.toString(), "--tokenizer",
                     tokenizer.toString(), "--image", image.toString(), "--decode-tokens", "" + decodeTokens,
-                    "--prompt-tokens", "" + promptTokens, "--train-length", "" + trainLength));
+                    "--prompt-tokens", "" + promptTokens, "--train-length", "" + trainLength,
+                    "--max-pixels", "" + maxPixels));
             overrides.forEach((k, v) -> a.addAll(List.of("--set", k + "=" + v)));
             if (train) {
                 a.add("--train");
+            }
+            if (force) {
+                a.add("--force");
             }
             return a;
         }
@@ -200,6 +212,7 @@ public final class RealSizeBenchmark {
         Path configFile = o.dir().resolve(Checkpoints.CONFIG);
         if (o.keep() && Files.isRegularFile(configFile) && Files.isRegularFile(o.dir().resolve(Checkpoints.INDEX))
                 && JsonParser.parseString(Files.readString(configFile)).equals(json)) {
+            writeImageSettings(o);
             return false;
         }
         Checkpoints.deleteRecursively(o.dir());
@@ -210,13 +223,16 @@ public final class RealSizeBenchmark {
         Map<String, SafeTensors.TensorInfo> layout = new LinkedHashMap<>();
         Map<String, io.mr1.models.ParamSpec> specs = new Qwen2VlModel(config).parameters();
         long bytes = 0;
+        long largest = 0;
         for (var e : specs.entrySet()) {
             layout.put(e.getKey(), new SafeTensors.TensorInfo("BF16", e.getValue().shape()));
             bytes += 2 * e.getValue().size();
+            largest = Math.max(largest, 2 * e.getValue().size());
         }
         SplittableRandom random = new SplittableRandom(2024);
         float half = (float) (0.02 * Math.sqrt(3)); // uniform with standard deviation 0.02
-        // Two shards, as the hub's 2B folder has: a shard closes once it passes half the total.
+        // Two shards, as the hub's 2B folder has: with a limit L of (total + largest tensor) / 2, the first
+        // shard closes above L - largest, so the rest (below total - L + largest = L) fits in the second.
         Checkpoints.writeWeights(o.dir(), layout, name -> {
             io.mr1.models.ParamSpec spec = specs.get(name);
             float[] v = new float[(int) spec.size()];
@@ -230,16 +246,21 @@ public final class RealSizeBenchmark {
                 }
             }
             return v;
-        }, bytes / 2 + 1);
+        }, (bytes + largest) / 2 + 1);
         Files.copy(o.tokenizer().resolve("tokenizer.json"), o.dir().resolve("tokenizer.json"));
         Files.copy(o.tokenizer().resolve("tokenizer_config.json"), o.dir().resolve("tokenizer_config.json"));
         Files.writeString(o.dir().resolve("generation_config.json"),
                 "{\"bos_token_id\": 151643, \"eos_token_id\": [151645, 151643], \"pad_token_id\": 151643}\n");
-        Files.writeString(o.dir().resolve(ImageProcessorConfig.FILE), "{\"min_pixels\": 3136, \"max_pixels\": 401408,"
-                + " \"patch_size\": 14, \"temporal_patch_size\": 2, \"merge_size\": 2,"
+        writeImageSettings(o);
+        return true;
+    }
+
+    /** preprocessor_config.json: Qwen2-VL's processor settings with the run's max_pixels. */
+    private static void writeImageSettings(Options o) throws IOException {
+        Files.writeString(o.dir().resolve(ImageProcessorConfig.FILE), "{\"min_pixels\": 3136, \"max_pixels\": "
+                + o.maxPixels() + ", \"patch_size\": 14, \"temporal_patch_size\": 2, \"merge_size\": 2,"
                 + " \"image_mean\": [0.48145466, 0.4578275, 0.40821073],"
                 + " \"image_std\": [0.26862954, 0.26130258, 0.27577711]}\n");
-        return true;
     }
 
     /** VmHWM or VmRSS of /proc/self/status in bytes. */
@@ -286,6 +307,24 @@ public final class RealSizeBenchmark {
         r.put("bytesOnDisk", summary.tensors().values().stream().mapToLong(SafeTensors.TensorInfo::bytes).sum());
         r.put("config", Map.of("layers", c.numHiddenLayers(), "hidden", c.hiddenSize(), "vocab", c.vocabSize(),
                 "visionDepth", c.visionConfig().depth(), "visionWidth", c.visionConfig().embedDim()));
+        // Doctor's prediction first: a run that cannot fit would only get the process killed.
+        ImageProcessorConfig imageSettings = ImageProcessorConfig.read(o.dir(), c.visionConfig());
+        int[] size = ImageProcessor.smartResize(480, 640, imageSettings.factor(), imageSettings.minPixels(),
+                imageSettings.maxPixels());
+        int patchCount = (size[0] / imageSettings.patchSize()) * (size[1] / imageSettings.patchSize());
+        MemoryEstimate predicted = MemoryEstimate.of(c, summary.parameters(), 4, 1, 1, 1,
+                o.promptTokens() + patchCount / 4 + 30 + o.decodeTokens(), patchCount);
+        long need = predicted.weights() + predicted.reference() + predicted.sampling();
+        String available = Host.procField("/proc/meminfo", "MemAvailable");
+        long availableBytes = available == null ? Long.MAX_VALUE
+                : Long.parseLong(available.replace("kB", "").trim()) * 1024;
+        System.out.printf("doctor: weights + reference %.2f GiB, KV cache + prompt logits + image encoding %.2f GiB"
+                + " (%d patches); %.2f GiB available%n", (predicted.weights() + predicted.reference()) / GIB,
+                predicted.sampling() / GIB, patchCount, availableBytes / GIB);
+        if (need > availableBytes && !o.force()) {
+            throw new IllegalStateException(String.format("doctor predicts %.2f GiB, more than the %.2f GiB available:"
+                    + " lower --max-pixels (100352: 468 patches) or pass --force", need / GIB, availableBytes / GIB));
+        }
         TorchBackend backend = new TorchBackend();
         String smoke = backend.smokeTest(); // loads libtorch, so the baseline includes it
         if (smoke != null) {
@@ -321,15 +360,19 @@ public final class RealSizeBenchmark {
             r.put("forwardSeconds", forwardSeconds);
             System.out.printf("forward: %.2f s%n", forwardSeconds);
 
+            // Decoding one token and N tokens: both include the same prefill, so their difference is
+            // N - 1 tokens decoded with the KV cache.
+            long p0 = System.nanoTime();
+            policy.sample(List.of(prompt), new SamplingParams(1, 0.0, 1.0, 0, 1, 1));
+            double prefillSeconds = (System.nanoTime() - p0) / 1e9;
             long d0 = System.nanoTime();
             Completion greedy = policy.sample(List.of(prompt), new SamplingParams(1, 0.0, 1.0, 0, o.decodeTokens(), 1))
                     .get(0).get(0);
             double decodeSeconds = (System.nanoTime() - d0) / 1e9;
             r.put("decodedTokens", greedy.length());
+            r.put("prefillAndFirstTokenSeconds", prefillSeconds);
             r.put("decodeSecondsWithPrefill", decodeSeconds);
-            // Greedy decoding includes one prefill pass over the prompt (the forward above): per-token
-            // speed is what remains after it.
-            double perToken = Math.max(1e-9, decodeSeconds - forwardSeconds) / Math.max(1, greedy.length() - 1);
+            double perToken = Math.max(1e-9, decodeSeconds - prefillSeconds) / Math.max(1, greedy.length() - 1);
             r.put("decodeTokensPerSecond", 1.0 / perToken);
             r.put("rssAfterDecodeBytes", status("VmRSS"));
             System.out.printf("decoded %d tokens in %.2f s%n", greedy.length(), decodeSeconds);
@@ -342,6 +385,7 @@ public final class RealSizeBenchmark {
             doctor.put("weightsPlusReferenceBytes", inference.weights() + inference.reference());
             doctor.put("kvCacheBytes", inference.kvCache());
             doctor.put("promptLogitsBytes", inference.promptLogits());
+            doctor.put("promptImageBytes", inference.promptVision());
             r.put("doctor", doctor);
             r.put("measuredLoadGrowthBytes", afterLoad - baseline);
             r.put("loadGrowthOverDoctor", (afterLoad - baseline) / (double) (inference.weights() + inference.reference()));
@@ -427,15 +471,16 @@ public final class RealSizeBenchmark {
                 (Double) r.get("loadGrowthOverDoctor")));
         s.append(String.format("forward             %.2f s for one 640x480 image (%d image tokens) + %d question tokens%n",
                 (Double) r.get("forwardSeconds"), (Integer) r.get("imageTokens"), (Integer) r.get("questionTokens")));
-        s.append(String.format("greedy decoding     %d tokens, %.2f tokens/s with the KV cache (%.2f s with the prefill)%n",
-                (Integer) r.get("decodedTokens"), (Double) r.get("decodeTokensPerSecond"),
-                (Double) r.get("decodeSecondsWithPrefill")));
+        s.append(String.format("greedy decoding     %d tokens, %.2f tokens/s with the KV cache (%.2f s in all; the"
+                        + " prefill and first token alone %.2f s)%n", (Integer) r.get("decodedTokens"),
+                (Double) r.get("decodeTokensPerSecond"), (Double) r.get("decodeSecondsWithPrefill"),
+                (Double) r.get("prefillAndFirstTokenSeconds")));
         s.append(String.format("peak RSS (VmHWM)    %.2f GiB through load, forward and decoding; doctor: weights +"
-                + " reference + KV cache + prompt logits = %.2f GiB above the baseline (measured growth / predicted"
-                + " = %.3f; the scoring pass's own activations are not in this prediction)%n",
-                (Long) r.get("peakBeforeTrainingBytes") / GIB,
+                + " reference + KV cache + prompt logits + image encoding = %.2f GiB above the baseline (measured"
+                + " growth / predicted = %.3f)%n", (Long) r.get("peakBeforeTrainingBytes") / GIB,
                 ((Long) d.get("weightsPlusReferenceBytes") + (Long) d.get("kvCacheBytes")
-                        + (Long) d.get("promptLogitsBytes")) / GIB, (Double) r.get("peakGrowthOverDoctor")));
+                        + (Long) d.get("promptLogitsBytes") + (Long) d.get("promptImageBytes")) / GIB,
+                (Double) r.get("peakGrowthOverDoctor")));
         if (r.containsKey("train")) {
             @SuppressWarnings("unchecked")
             Map<String, Object> t = (Map<String, Object>) r.get("train");

@@ -99,6 +99,7 @@ public final class ModelDoctorService implements ModelDoctor {
         memory.addProperty("prompt_logits", m.promptLogits());
         memory.addProperty("activations", m.activations());
         memory.addProperty("vision_activations", m.visionActivations());
+        memory.addProperty("prompt_vision", m.promptVision());
         memory.addProperty("persistent", m.persistent());
         memory.addProperty("peak", m.peak());
         if (deviceBytes != null) {
@@ -220,9 +221,14 @@ public final class ModelDoctorService implements ModelDoctor {
             while (fewer > 1 && MemoryEstimate.of(c, params, 4, 1, fewer, 1, maxLength, patches).sampling() > free) {
                 fewer--;
             }
-            advice.add(String.format("sampling's KV cache for %d rows of %d tokens needs %.2f GiB of the %.2f GiB left:"
-                    + " lower --batch x --generations (at most about %d rows fit) or the max length",
-                    rows, maxLength, m.sampling() / GIB, free / GIB, fewer));
+            advice.add(String.format("sampling (the KV cache for %d rows of %d tokens, the prompt logits and images)"
+                    + " needs %.2f GiB of the %.2f GiB left: lower --batch x --generations (at most about %d rows fit)"
+                    + " or the max length", rows, maxLength, m.sampling() / GIB, free / GIB, fewer));
+            if (m.promptVision() > free / 2) {
+                advice.add(String.format("encoding the prompts' images holds %.2f GiB of vision-tower activations:"
+                        + " a lower max_pixels in preprocessor_config.json (R1-V: 401408) shrinks them quadratically",
+                        m.promptVision() / GIB));
+            }
         }
         if (m.training() > free) {
             int fits = 0;
@@ -281,6 +287,7 @@ public final class ModelDoctorService implements ModelDoctor {
         out.println("  frozen reference   " + gib(m.reference()));
         out.println("  KV cache (sampling)" + gib(m.kvCache()));
         out.println("  prompt logits      " + gib(m.promptLogits()));
+        out.println("  prompt images      " + gib(m.promptVision()));
         out.println("  activations        " + gib(m.activations()));
         out.println("  vision activations " + gib(m.visionActivations()));
         out.println("  peak (estimate)    " + gib(m.peak()));
