@@ -78,6 +78,7 @@ public class ModelFolderKindsTest {
                         Checkpoints.streamWeights(dir, (name, info, bytes) -> {
                             assertEquals(dtype, info.dtype());
                             assertEquals(info.bytes(), bytes.limit());
+                            assertTrue(bytes.isDirect() || info.bytes() == 0, "a mapping, not a heap copy");
                             streamed.put(name, info.elements());
                         });
                         assertEquals(s.parameters(), streamed.values().stream().mapToLong(Long::longValue).sum(), kind);
