@@ -105,8 +105,51 @@ public final class Checkpoints {
     }
 
     /**
-     * Reads a model folder's weights: {@code model.safetensors}, or the shards that
-     * {@code model.safetensors.index.json} names.
+     * Checks, from the headers alone, that a folder's tensors are exactly the model's parameters
+     * with the right shapes, before any tensor data is read.
+     *
+     * @param file where the tensors are described, for the message
+     * @param model the model definition
+     * @param tensors name to dtype and shape, as {@link #describeWeights} gives them
+     * @throws IOException naming missing, unexpected and mis-shaped tensors (with both shapes)
+     */
+    public static void validateLayout(Path file, Qwen2VlModel model, Map<String, SafeTensors.TensorInfo> tensors)
+            throws IOException {
+        Map<String, SafeTensors.Entry> shapes = new LinkedHashMap<>();
+        tensors.forEach((name, info) -> shapes.put(name, new SafeTensors.Entry(info.shape(), null)));
+        validate(file, model, shapes);
+    }
+
+    /**
+     * Streams a model folder's weights tensor by tensor, memory-mapped ({@link SafeTensors#stream}):
+     * {@code model.safetensors}, or the shards the index names, each tensor once.
+     *
+     * @param folder the model folder
+     * @param consumer receives each tensor's stored bytes (valid only during the call)
+     * @throws IOException naming the file: a missing shard, an index naming a tensor its shard
+     *     lacks, a malformed or truncated file, an unsupported dtype
+     */
+    public static void streamWeights(Path folder, SafeTensors.TensorConsumer consumer) throws IOException {
+        Path index = folder.resolve(INDEX);
+        if (!Files.isRegularFile(index)) {
+            SafeTensors.stream(folder.resolve(WEIGHTS), consumer);
+            return;
+        }
+        describeWeights(folder); // every shard present, every named tensor in it, before anything is loaded
+        Map<String, String> shardOf = shards(index);
+        for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
+            SafeTensors.stream(folder.resolve(shard), (name, info, bytes) -> {
+                if (shard.equals(shardOf.get(name))) {
+                    consumer.accept(name, info, bytes);
+                }
+            });
+        }
+    }
+
+    /**
+     * Reads a model folder's weights widened to float: {@code model.safetensors}, or the shards
+     * that {@code model.safetensors.index.json} names. For small models (tests, inspect); a
+     * policy streams its weights into the engine instead ({@link #streamWeights}).
      *
      * @param folder the model folder
      * @return tensor name to tensor
@@ -114,29 +157,9 @@ public final class Checkpoints {
      *     lacks, a malformed or truncated file, an unsupported dtype
      */
     public static Map<String, SafeTensors.Entry> readWeights(Path folder) throws IOException {
-        Path index = folder.resolve(INDEX);
-        if (!Files.isRegularFile(index)) {
-            return SafeTensors.read(folder.resolve(WEIGHTS));
-        }
-        Map<String, String> shardOf = shards(index);
         Map<String, SafeTensors.Entry> out = new LinkedHashMap<>();
-        for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
-            Path file = folder.resolve(shard);
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("missing shard " + file + " (named by " + index + ")");
-            }
-            Map<String, SafeTensors.Entry> tensors = SafeTensors.read(file);
-            for (Map.Entry<String, String> e : shardOf.entrySet()) {
-                if (e.getValue().equals(shard) && !tensors.containsKey(e.getKey())) {
-                    throw new IOException(index + " names tensor " + e.getKey() + " in " + file + ", which lacks it");
-                }
-            }
-            tensors.forEach((name, t) -> {
-                if (shard.equals(shardOf.get(name))) {
-                    out.put(name, t);
-                }
-            });
-        }
+        streamWeights(folder, (name, info, bytes) ->
+                out.put(name, new SafeTensors.Entry(info.shape(), SafeTensors.floats(info.dtype(), bytes))));
         return out;
     }
 
@@ -190,22 +213,41 @@ public final class Checkpoints {
     }
 
     /**
-     * Writes weights in Hugging Face's layout: one {@code model.safetensors}, or shards of at
-     * most {@code maxShardBytes} named {@code model-0000N-of-0000M.safetensors} with an index.
+     * Writes float32 weights in Hugging Face's layout (see {@link #writeWeights(Path, Map, java.util.function.Function, long)}).
      *
      * @param folder the (staging) folder
      * @param weights name to tensor
-     * @param maxShardBytes the largest shard's data size (a tensor bigger than that gets a shard of its own)
+     * @param maxShardBytes the largest shard's data size
      * @throws IOException if writing fails
      */
     public static void writeWeights(Path folder, Map<String, SafeTensors.Entry> weights, long maxShardBytes)
             throws IOException {
-        List<Map<String, SafeTensors.Entry>> shards = new ArrayList<>();
-        Map<String, SafeTensors.Entry> current = new LinkedHashMap<>();
+        Map<String, SafeTensors.TensorInfo> layout = new LinkedHashMap<>();
+        weights.forEach((name, e) -> layout.put(name, new SafeTensors.TensorInfo("F32", e.shape())));
+        writeWeights(folder, layout, name -> weights.get(name).data(), maxShardBytes);
+    }
+
+    /**
+     * Writes weights in Hugging Face's layout, one tensor at a time in each tensor's stored dtype:
+     * one {@code model.safetensors}, or shards of at most {@code maxShardBytes} named
+     * {@code model-0000N-of-0000M.safetensors} with {@code model.safetensors.index.json}
+     * ({@code metadata.total_size} and {@code weight_map}), as transformers' save_pretrained does.
+     *
+     * @param folder the (staging) folder
+     * @param layout name to the dtype to store (F32, BF16, F16) and the shape
+     * @param values a tensor's row-major values, by name, fetched when it is written
+     * @param maxShardBytes the largest shard's data size (a tensor bigger than that gets a shard of its own)
+     * @throws IOException if writing fails
+     */
+    public static void writeWeights(Path folder, Map<String, SafeTensors.TensorInfo> layout,
+                                    java.util.function.Function<String, float[]> values, long maxShardBytes)
+            throws IOException {
+        List<Map<String, SafeTensors.TensorInfo>> shards = new ArrayList<>();
+        Map<String, SafeTensors.TensorInfo> current = new LinkedHashMap<>();
         long size = 0;
         long total = 0;
-        for (Map.Entry<String, SafeTensors.Entry> e : new java.util.TreeMap<>(weights).entrySet()) {
-            long bytes = 4L * e.getValue().data().length;
+        for (Map.Entry<String, SafeTensors.TensorInfo> e : new java.util.TreeMap<>(layout).entrySet()) {
+            long bytes = e.getValue().bytes();
             if (!current.isEmpty() && size + bytes > maxShardBytes) {
                 shards.add(current);
                 current = new LinkedHashMap<>();
@@ -217,13 +259,13 @@ public final class Checkpoints {
         }
         shards.add(current);
         if (shards.size() == 1) {
-            SafeTensors.write(folder.resolve(WEIGHTS), current);
+            SafeTensors.write(folder.resolve(WEIGHTS), current, values);
             return;
         }
         JsonObject map = new JsonObject();
         for (int i = 0; i < shards.size(); i++) {
             String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            SafeTensors.write(folder.resolve(name), shards.get(i));
+            SafeTensors.write(folder.resolve(name), shards.get(i), values);
             shards.get(i).keySet().forEach(k -> map.addProperty(k, name));
         }
         JsonObject meta = new JsonObject();

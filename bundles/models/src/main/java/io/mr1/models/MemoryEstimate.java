@@ -8,8 +8,13 @@ package io.mr1.models;
  * kept for backward by eager autograd in float32: per decoder layer and token the norms,
  * projections, rotary copies, attention scores and probabilities, SwiGLU intermediates; the
  * logits with their log-softmax; the vision tower's activations for the micro-batch's images).
- * These are estimates from the shapes, not measurements: they ignore allocator slack and the
- * engine's workspace, so keep a margin.
+ * The vision tower's intermediates are also held while the prompts' images are encoded for
+ * sampling and scoring (an engine scope frees a pass's tensors when the pass ends, not layer by
+ * layer), so sampling counts them for its B images. Per vision block and patch: about 26 x E
+ * values plus 4 x heads x patches for the attention scores and probabilities, calibrated on the
+ * PyTorch engine with {@code RealSizeBenchmark} (Qwen2-VL-2B's vision width, 1564 patches: 0.81
+ * GB measured per block, 0.83 GB estimated). These are estimates from the shapes: they ignore
+ * allocator slack and the engine's workspace, so keep a margin.
  *
  * @param weights the trained weights
  * @param gradients their gradients (float32)
@@ -19,9 +24,10 @@ package io.mr1.models;
  * @param promptLogits the prefill's logits while sampling
  * @param activations the decoder's and head's activations of one micro-batch
  * @param visionActivations the vision tower's activations of one micro-batch's images
+ * @param promptVision the vision tower's activations while the B prompts' images are encoded for sampling
  */
 public record MemoryEstimate(long weights, long gradients, long adamMoments, long reference, long kvCache,
-                             long promptLogits, long activations, long visionActivations) {
+                             long promptLogits, long activations, long visionActivations, long promptVision) {
 
     private static final long FLOAT = 4;
 
@@ -48,18 +54,18 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
         long perTokenLayer = 10L * c.hiddenSize() + 4L * c.numKeyValueHeads() * headDim + 4L * c.intermediateSize()
                 + 2L * c.numAttentionHeads() * maxLength;
         long activations = tokens * (c.numHiddenLayers() * perTokenLayer + 3L * c.vocabSize()) * FLOAT;
-        long vision = 0;
+        long perImage = 0;
         ModelConfig.VisionConfig v = c.visionConfig();
         if (v != null && imagePatches > 0) {
-            long images = Math.min(microBatch, prompts);
             long e = v.embedDim();
-            long perPatchBlock = 10L * e + 4L * v.mlpRatio() * e + 2L * v.numHeads() * imagePatches;
+            long perPatchBlock = 10L * e + 4L * v.mlpRatio() * e + 4L * v.numHeads() * imagePatches;
             long merger = 4L * e * 3 + c.hiddenSize();
-            vision = images * imagePatches * (v.depth() * perPatchBlock + merger) * FLOAT;
+            perImage = imagePatches * (v.depth() * perPatchBlock + merger) * FLOAT;
         }
+        long vision = Math.min(microBatch, prompts) * perImage;
         long w = parameters * weightBytes;
         return new MemoryEstimate(w, parameters * FLOAT, 2 * parameters * FLOAT, w, kv, promptLogits, activations,
-                vision);
+                vision, prompts * perImage);
     }
 
     /** @return weights, gradients, moments and reference: held for the whole run */
@@ -69,7 +75,7 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
 
     /** @return what sampling adds */
     public long sampling() {
-        return kvCache + promptLogits;
+        return kvCache + promptLogits + promptVision;
     }
 
     /** @return what one training pass adds */

@@ -314,18 +314,29 @@ public record ModelConfig(String modelType, int vocabSize, int hiddenSize, int i
     // ---- writing ----
 
     /**
-     * Writes {@code config.json} in the hub's flat layout.
+     * Writes this config in Hugging Face's flat layout with {@code torch_dtype} float32.
      *
-     * @param file the file
+     * @param file the config.json to write
      * @throws IOException if writing fails
      */
     public void write(Path file) throws IOException {
+        write(file, "float32");
+    }
+
+    /**
+     * Writes {@code config.json} in the hub's flat layout.
+     *
+     * @param file the file
+     * @param torchDtype the weights' dtype as transformers names it (float32, bfloat16, float16)
+     * @throws IOException if writing fails
+     */
+    public void write(Path file, String torchDtype) throws IOException {
         JsonObject o = new JsonObject();
         JsonArray arch = new JsonArray();
         arch.add("Qwen2VLForConditionalGeneration");
         o.add("architectures", arch);
         o.addProperty("model_type", modelType);
-        o.addProperty("torch_dtype", "float32");
+        o.addProperty("torch_dtype", torchDtype);
         o.addProperty("vocab_size", vocabSize);
         o.addProperty("hidden_size", hiddenSize);
         o.addProperty("intermediate_size", intermediateSize);

@@ -19,9 +19,11 @@ import java.util.TreeMap;
  * @param tensors tensor name to dtype and shape, as stored
  * @param files the weight files (one, or the shards)
  * @param problems missing tensors and shape mismatches against the config (empty when it matches)
+ * @param fromConfig whether the folder has no weights, so the tensors are those config.json implies
+ *     (in its {@code torch_dtype}): enough to size a run before downloading a checkpoint
  */
 public record ModelSummary(Path folder, ModelConfig config, Map<String, SafeTensors.TensorInfo> tensors,
-                           List<String> files, List<String> problems) {
+                           List<String> files, List<String> problems, boolean fromConfig) {
 
     /**
      * Reads a folder.
@@ -36,6 +38,13 @@ public record ModelSummary(Path folder, ModelConfig config, Map<String, SafeTens
             throw new IOException("not a model folder (no " + Checkpoints.CONFIG + "): " + folder);
         }
         ModelConfig config = ModelConfig.read(configFile);
+        if (!Files.exists(folder.resolve(Checkpoints.INDEX)) && !Files.exists(folder.resolve(Checkpoints.WEIGHTS))) {
+            String dtype = configDtype(configFile);
+            Map<String, SafeTensors.TensorInfo> implied = new java.util.LinkedHashMap<>();
+            new Qwen2VlModel(config).parameters().forEach((name, spec) ->
+                    implied.put(name, new SafeTensors.TensorInfo(dtype, spec.shape())));
+            return new ModelSummary(folder, config, implied, List.of(), List.of(), true);
+        }
         Map<String, SafeTensors.TensorInfo> tensors = Checkpoints.describeWeights(folder);
         List<String> files = new ArrayList<>();
         if (Files.isRegularFile(folder.resolve(Checkpoints.INDEX))) {
@@ -57,7 +66,25 @@ public record ModelSummary(Path folder, ModelConfig config, Map<String, SafeTens
                         + Arrays.toString(e.getValue().shape()));
             }
         }
-        return new ModelSummary(folder, config, tensors, List.copyOf(files), List.copyOf(problems));
+        return new ModelSummary(folder, config, tensors, List.copyOf(files), List.copyOf(problems), false);
+    }
+
+    /** config.json's {@code torch_dtype} (or {@code dtype}) as a safetensors dtype; F32 when absent. */
+    private static String configDtype(Path configFile) throws IOException {
+        try {
+            var root = com.google.gson.JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
+            var value = root.has("torch_dtype") ? root.get("torch_dtype") : root.get("dtype");
+            String name = value == null || value.isJsonNull() ? "float32" : value.getAsString();
+            return switch (name) {
+                case "bfloat16" -> "BF16";
+                case "float16" -> "F16";
+                case "float32" -> "F32";
+                default -> throw new IOException(configFile + ": torch_dtype " + name
+                        + " is not one of bfloat16, float16, float32");
+            };
+        } catch (RuntimeException e) {
+            throw new IOException(configFile + ": " + e.getMessage(), e);
+        }
     }
 
     /** @return the exact number of parameters: the sum of the stored tensors' sizes */

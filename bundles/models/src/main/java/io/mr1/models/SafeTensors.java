@@ -14,12 +14,19 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON
- * header of {name: {dtype, shape, data_offsets}}, then raw little-endian data) for F32
- * tensors, in plain Java so checkpoints are the same bytes whichever engine wrote them.
- * BF16 and F16 tensors are widened to float on reading (real Qwen2-VL checkpoints are BF16).
+ * header of {name: {dtype, shape, data_offsets}}, then raw little-endian data) for F32, BF16
+ * and F16 tensors, in plain Java so checkpoints are the same bytes whichever engine wrote them.
+ *
+ * <p>Model weights are streamed: {@link #stream} memory-maps one tensor at a time, hands the
+ * mapped bytes to a consumer and unmaps them before the next, so loading a checkpoint never
+ * holds the whole file (or a float copy of it) on the Java heap; {@link #write(Path, Map,
+ * Function)} converts and writes one tensor at a time, in the dtype each tensor is to be
+ * stored in. {@link #read} (every tensor widened to float) is for small files: optimiser
+ * state, tests.
  */
 public final class SafeTensors {
 
@@ -36,19 +43,36 @@ public final class SafeTensors {
     }
 
     /**
-     * Writes tensors, sorted by name (as the reference implementation does), atomically.
+     * Writes float32 tensors, sorted by name (as the reference implementation does), atomically.
      *
      * @param file the .safetensors file
      * @param tensors name to tensor
      * @throws IOException if writing fails
      */
     public static void write(Path file, Map<String, Entry> tensors) throws IOException {
-        Map<String, Entry> sorted = new TreeMap<>(tensors);
+        Map<String, TensorInfo> layout = new LinkedHashMap<>();
+        tensors.forEach((name, e) -> layout.put(name, new TensorInfo("F32", e.shape())));
+        write(file, layout, name -> tensors.get(name).data());
+    }
+
+    /**
+     * Writes tensors one at a time, sorted by name, atomically: each is fetched from
+     * {@code values} only when its turn comes and stored in its layout's dtype (F32, BF16 with
+     * round-to-nearest-even as torch rounds, or F16), so only one tensor's values are in memory.
+     *
+     * @param file the .safetensors file
+     * @param layout name to the dtype to store and the shape
+     * @param values a tensor's row-major float values, by name
+     * @throws IOException if writing fails or a dtype is not one of F32, BF16, F16
+     */
+    public static void write(Path file, Map<String, TensorInfo> layout, Function<String, float[]> values)
+            throws IOException {
+        Map<String, TensorInfo> sorted = new TreeMap<>(layout);
         JsonObject header = new JsonObject();
         long offset = 0;
-        for (Map.Entry<String, Entry> e : sorted.entrySet()) {
+        for (Map.Entry<String, TensorInfo> e : sorted.entrySet()) {
             JsonObject meta = new JsonObject();
-            meta.addProperty("dtype", "F32");
+            meta.addProperty("dtype", e.getValue().dtype());
             var shape = new com.google.gson.JsonArray();
             for (long d : e.getValue().shape()) {
                 shape.add(d);
@@ -56,7 +80,7 @@ public final class SafeTensors {
             meta.add("shape", shape);
             var offsets = new com.google.gson.JsonArray();
             offsets.add(offset);
-            offset += 4L * e.getValue().data().length;
+            offset += e.getValue().bytes();
             offsets.add(offset);
             meta.add("data_offsets", offsets);
             header.add(e.getKey(), meta);
@@ -70,74 +94,163 @@ public final class SafeTensors {
             for (int i = json.length; i < padded; i++) {
                 out.write(' ');
             }
-            for (Entry entry : sorted.values()) {
-                ByteBuffer buf = ByteBuffer.allocate(4 * entry.data().length).order(ByteOrder.LITTLE_ENDIAN);
-                buf.asFloatBuffer().put(entry.data());
-                out.write(buf.array());
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (Map.Entry<String, TensorInfo> e : sorted.entrySet()) {
+                float[] data = values.apply(e.getKey());
+                if (data.length != e.getValue().elements()) {
+                    throw new IOException(file + ": tensor " + e.getKey() + " has " + data.length + " values for shape "
+                            + java.util.Arrays.toString(e.getValue().shape()));
+                }
+                String dtype = e.getValue().dtype();
+                for (float v : data) {
+                    if (chunk.remaining() < 4) {
+                        out.write(chunk.array(), 0, chunk.position());
+                        chunk.clear();
+                    }
+                    switch (dtype) {
+                        case "F32" -> chunk.putFloat(v);
+                        case "BF16" -> chunk.putShort(floatToBfloat16(v));
+                        default -> chunk.putShort(floatToHalf(v));
+                    }
+                }
             }
+            out.write(chunk.array(), 0, chunk.position());
         });
     }
 
     /**
-     * Reads every tensor of a file.
+     * Reads every tensor of a file, widened to float (for small files: the optimiser state,
+     * tests; model weights are {@linkplain #stream streamed}).
      *
      * @param file the .safetensors file
      * @return name to tensor, in file order
      * @throws IOException if the file is missing or malformed (the message names it)
      */
     public static Map<String, Entry> read(Path file) throws IOException {
+        Map<String, Entry> out = new LinkedHashMap<>();
+        stream(file, (name, info, bytes) -> out.put(name, new Entry(info.shape(), floats(info.dtype(), bytes))));
+        return out;
+    }
+
+    /** Receives one tensor's stored bytes. */
+    @FunctionalInterface
+    public interface TensorConsumer {
+        /**
+         * @param name the tensor's name
+         * @param info its dtype and shape
+         * @param bytes its data, little endian, read-only; valid only during this call (it is unmapped after)
+         * @throws IOException to stop the stream
+         */
+        void accept(String name, TensorInfo info, ByteBuffer bytes) throws IOException;
+    }
+
+    /**
+     * Streams a file's tensors in file order: each tensor's bytes are memory-mapped, handed to
+     * the consumer and unmapped before the next is mapped, so the process holds at most one
+     * tensor of the file at a time. The whole header is checked (dtypes, sizes, truncation)
+     * before the first tensor is handed over.
+     *
+     * @param file the .safetensors file
+     * @param consumer receives each tensor
+     * @throws IOException if the file is missing, malformed or truncated (the message names it and the tensor)
+     */
+    public static void stream(Path file, TensorConsumer consumer) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            JsonObject header = readHeader(ch, file);
-            long dataStart = ch.position();
-            Map<String, Entry> out = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-                if (e.getKey().equals("__metadata__")) {
+            for (Slot slot : slots(ch, file)) {
+                if (slot.info.bytes() == 0) {
+                    consumer.accept(slot.name, slot.info, ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN));
                     continue;
                 }
-                JsonObject meta = e.getValue().getAsJsonObject();
-                String dtype = meta.get("dtype").getAsString();
-                var shapeJson = meta.getAsJsonArray("shape");
-                long[] shape = new long[shapeJson.size()];
-                long count = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeJson.get(i).getAsLong();
-                    count *= shape[i];
+                java.nio.MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, slot.start, slot.info.bytes());
+                try {
+                    consumer.accept(slot.name, slot.info, mapped.order(ByteOrder.LITTLE_ENDIAN));
+                } finally {
+                    Unmapper.unmap(mapped);
                 }
-                long begin = meta.getAsJsonArray("data_offsets").get(0).getAsLong();
-                long end = meta.getAsJsonArray("data_offsets").get(1).getAsLong();
-                int width = switch (dtype) {
-                    case "F32" -> 4;
-                    case "BF16", "F16" -> 2;
-                    default -> throw new IOException(file + ": tensor " + e.getKey() + " has unsupported dtype " + dtype);
-                };
-                if (end - begin != count * width) {
-                    throw new IOException(file + ": tensor " + e.getKey() + " has " + (end - begin)
-                            + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype);
-                }
-                if (dataStart + end > ch.size()) {
-                    throw new IOException(file + ": truncated: tensor " + e.getKey() + " ends at byte "
-                            + (dataStart + end) + ", the file has " + ch.size());
-                }
-                ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                ch.position(dataStart + begin);
-                readFully(ch, data, file);
-                data.flip();
-                float[] values = new float[(int) count];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = switch (dtype) {
-                        case "F32" -> data.getFloat();
-                        case "BF16" -> Float.intBitsToFloat((data.getShort() & 0xffff) << 16);
-                        default -> halfToFloat(data.getShort());
-                    };
-                }
-                out.put(e.getKey(), new Entry(shape, values));
             }
-            return out;
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException("missing weights file " + file, e);
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": malformed safetensors header (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * Widens stored values to float.
+     *
+     * @param dtype F32, BF16 or F16
+     * @param bytes the values, little endian (read from index 0; the buffer's position is not moved)
+     * @return the values
+     */
+    public static float[] floats(String dtype, ByteBuffer bytes) {
+        ByteBuffer b = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        b.position(0);
+        int w = width(dtype);
+        float[] values = new float[b.limit() / w];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = switch (dtype) {
+                case "F32" -> b.getFloat(4 * i);
+                case "BF16" -> Float.intBitsToFloat((b.getShort(2 * i) & 0xffff) << 16);
+                default -> halfToFloat(b.getShort(2 * i));
+            };
+        }
+        return values;
+    }
+
+    /** Bytes per element of a dtype mr1 reads, 0 for any other. */
+    static int width(String dtype) {
+        return switch (dtype == null ? "" : dtype) {
+            case "F32" -> 4;
+            case "BF16", "F16" -> 2;
+            default -> 0;
+        };
+    }
+
+    /** Where one tensor's data lies in its file. */
+    private record Slot(String name, TensorInfo info, long start) {
+    }
+
+    /** The header's tensors with absolute data positions, every entry checked. */
+    private static java.util.List<Slot> slots(FileChannel ch, Path file) throws IOException {
+        JsonObject header = readHeader(ch, file);
+        long dataStart = ch.position();
+        java.util.List<Slot> out = new java.util.ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                continue;
+            }
+            long[] shape;
+            String dtype;
+            long begin;
+            long end;
+            try {
+                JsonObject meta = e.getValue().getAsJsonObject();
+                dtype = meta.get("dtype").getAsString();
+                var shapeJson = meta.getAsJsonArray("shape");
+                shape = new long[shapeJson.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = shapeJson.get(i).getAsLong();
+                }
+                begin = meta.getAsJsonArray("data_offsets").get(0).getAsLong();
+                end = meta.getAsJsonArray("data_offsets").get(1).getAsLong();
+            } catch (RuntimeException ex) {
+                throw new IOException(file + ": malformed safetensors header at tensor " + e.getKey() + " ("
+                        + ex.getMessage() + ")", ex);
+            }
+            if (width(dtype) == 0) {
+                throw new IOException(file + ": tensor " + e.getKey() + " has unsupported dtype " + dtype
+                        + " (mr1 reads F32, BF16, F16)");
+            }
+            TensorInfo info = new TensorInfo(dtype, shape);
+            if (begin < 0 || end - begin != info.bytes()) {
+                throw new IOException(file + ": tensor " + e.getKey() + " has " + (end - begin)
+                        + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+            }
+            if (dataStart + end > ch.size()) {
+                throw new IOException(file + ": truncated: tensor " + e.getKey() + " ends at byte "
+                        + (dataStart + end) + ", the file has " + ch.size());
+            }
+            out.add(new Slot(e.getKey(), info, dataStart + begin));
+        }
+        return out;
     }
 
     /**
@@ -147,6 +260,18 @@ public final class SafeTensors {
      * @param shape the shape
      */
     public record TensorInfo(String dtype, long[] shape) {
+
+        /** Checks the dtype: mr1 reads and writes F32, BF16 and F16. */
+        public TensorInfo {
+            if (width(dtype) == 0) {
+                throw new IllegalArgumentException("unsupported safetensors dtype " + dtype + "; valid: F32, BF16, F16");
+            }
+        }
+
+        /** @return bytes of its data */
+        public long bytes() {
+            return elements() * width(dtype);
+        }
 
         /** @return the number of elements */
         public long elements() {
@@ -171,7 +296,11 @@ public final class SafeTensors {
         }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
         readFully(ch, headerBuf, file);
-        return JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8).trim()).getAsJsonObject();
+        try {
+            return JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8).trim()).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": malformed safetensors header (" + e.getMessage() + ")", e);
+        }
     }
 
     /**
@@ -183,31 +312,13 @@ public final class SafeTensors {
      */
     public static Map<String, TensorInfo> describe(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            JsonObject header = readHeader(ch, file);
-            long dataStart = ch.position();
             Map<String, TensorInfo> out = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-                if (e.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                JsonObject meta = e.getValue().getAsJsonObject();
-                var shapeJson = meta.getAsJsonArray("shape");
-                long[] shape = new long[shapeJson.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeJson.get(i).getAsLong();
-                }
-                long end = meta.getAsJsonArray("data_offsets").get(1).getAsLong();
-                if (dataStart + end > ch.size()) {
-                    throw new IOException(file + ": truncated: tensor " + e.getKey() + " ends at byte "
-                            + (dataStart + end) + ", the file has " + ch.size());
-                }
-                out.put(e.getKey(), new TensorInfo(meta.get("dtype").getAsString(), shape));
+            for (Slot slot : slots(ch, file)) {
+                out.put(slot.name, slot.info);
             }
             return out;
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException("missing weights file " + file, e);
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": malformed safetensors header (" + e.getMessage() + ")", e);
         }
     }
 
@@ -219,8 +330,13 @@ public final class SafeTensors {
         }
     }
 
-    /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */
-    static float halfToFloat(short half) {
+    /**
+     * IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat).
+     *
+     * @param half the bits
+     * @return the value
+     */
+    public static float halfToFloat(short half) {
         int h = half & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1f;
@@ -233,5 +349,50 @@ public final class SafeTensors {
             return sign == 0 ? value : -value;
         }
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    /** Float to bfloat16 bits with round-to-nearest-even (as torch's {@code .to(torch.bfloat16)}); NaN stays NaN. */
+    static short floatToBfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
+    /** Float to IEEE 754 half bits, round-to-nearest-even, overflow to infinity, subnormals kept. */
+    static short floatToHalf(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = (bits >>> 23) & 0xff;
+        int mant = bits & 0x7fffff;
+        if (exp == 0xff) {
+            return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
+        }
+        int e = exp - 127 + 15;
+        if (e >= 0x1f) {
+            return (short) (sign | 0x7c00);
+        }
+        if (e <= 0) {
+            if (e < -10) {
+                return (short) sign;
+            }
+            int m = mant | 0x800000; // the implicit bit
+            int shift = 14 - e;
+            int half = m >>> shift;
+            int rest = m & ((1 << shift) - 1);
+            int mid = 1 << (shift - 1);
+            if (rest > mid || (rest == mid && (half & 1) == 1)) {
+                half++;
+            }
+            return (short) (sign | half);
+        }
+        int half = (e << 10) | (mant >>> 13);
+        int rest = mant & 0x1fff;
+        if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) {
+            half++; // may carry into the exponent, which is right (up to infinity)
+        }
+        return (short) (sign | half);
     }
 }

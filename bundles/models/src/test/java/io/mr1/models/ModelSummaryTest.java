@@ -54,6 +54,11 @@ class ModelSummaryTest {
         assertEquals(m.persistent() + Math.max(m.sampling(), m.training()), m.peak());
         MemoryEstimate half = MemoryEstimate.of(c, 1000, 4, 2, 8, 8, 100, 0);
         assertEquals(m.activations(), 2 * half.activations(), "activations scale with the micro-batch");
-        assertTrue(MemoryEstimate.of(c, 1000, 4, 2, 8, 16, 100, 1564).visionActivations() > 0);
+        MemoryEstimate images = MemoryEstimate.of(c, 1000, 4, 2, 8, 16, 100, 1564);
+        assertTrue(images.visionActivations() > 0);
+        // Sampling encodes the B = 2 prompts' images; the training pass the micro-batch's (at most B).
+        assertEquals(images.visionActivations(), images.promptVision());
+        assertEquals(images.kvCache() + images.promptLogits() + images.promptVision(), images.sampling());
+        assertEquals(images.promptVision() / 2, MemoryEstimate.of(c, 1000, 4, 1, 8, 16, 100, 1564).promptVision());
     }
 }

@@ -77,12 +77,7 @@ final class AdamW {
 
     private void moment(String variable, String parameter) {
         if (!engine.contains(variable)) {
-            long[] shape = engine.shape(parameter);
-            long size = 1;
-            for (long d : shape) {
-                size *= d;
-            }
-            engine.create(variable, new float[Math.toIntExact(size)], shape, false);
+            engine.createZeros(variable, engine.shape(parameter), false);
         }
     }
 }

@@ -68,6 +68,8 @@ public final class EnginePolicy implements Policy {
      */
     private final Map<String, byte[]> copiedFiles;
     private final List<String> names;
+    /** Each parameter's dtype in the loaded folder: saved checkpoints keep it (a BF16 model stays BF16). */
+    private final Map<String, String> storedDtypes;
     private final SequenceScorer scorer;
     private final Decoder decoder;
     private final AdamW optimizer;
@@ -75,9 +77,11 @@ public final class EnginePolicy implements Policy {
     private final Parameters referenceWeights;
 
     /**
-     * Loads a checkpoint folder ({@code config.json}, {@code model.safetensors},
-     * {@code tokenizer.json}, optionally the optimiser state) into an engine. On failure the
-     * engine and tokenizer are left for the caller to close.
+     * Loads a checkpoint folder ({@code config.json}, {@code model.safetensors} or shards,
+     * {@code tokenizer.json}, optionally the optimiser state) into an engine, streaming the
+     * weights tensor by tensor from memory-mapped files ({@link TensorEngine#create(String,
+     * java.nio.ByteBuffer, String, long[], boolean)}), so the host never holds the checkpoint
+     * beside the engine's copy. On failure the engine and tokenizer are left for the caller to close.
      *
      * @param engine the engine to hold the weights
      * @param tokenizers opens the folder's {@code tokenizer.json}
@@ -98,16 +102,26 @@ public final class EnginePolicy implements Policy {
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new IOException("missing " + tokenizerFile);
         }
-        Map<String, SafeTensors.Entry> weights = Checkpoints.readWeights(checkpoint);
-        Checkpoints.validate(weightsFile(checkpoint), model, weights);
-        Map<String, SafeTensors.Entry> refWeights = referenceDir.toAbsolutePath().normalize()
-                .equals(checkpoint.toAbsolutePath().normalize()) ? weights : Checkpoints.readWeights(referenceDir);
-        Checkpoints.validate(weightsFile(referenceDir), model, refWeights);
-        List<String> names = new ArrayList<>(model.parameters().keySet());
-        for (String name : names) {
-            engine.create(name, weights.get(name).data(), weights.get(name).shape(), true);
-            engine.create(REFERENCE + name, refWeights.get(name).data(), refWeights.get(name).shape(), false);
+        // Both folders are checked from their headers before any tensor is loaded; then each tensor
+        // is memory-mapped, copied into the engine and unmapped, one at a time.
+        Map<String, SafeTensors.TensorInfo> stored = Checkpoints.describeWeights(checkpoint);
+        Checkpoints.validateLayout(weightsFile(checkpoint), model, stored);
+        boolean sameReference = referenceDir.toAbsolutePath().normalize()
+                .equals(checkpoint.toAbsolutePath().normalize());
+        if (!sameReference) {
+            Checkpoints.validateLayout(weightsFile(referenceDir), model, Checkpoints.describeWeights(referenceDir));
         }
+        Checkpoints.streamWeights(checkpoint, (name, info, bytes) -> {
+            engine.create(name, bytes, info.dtype(), info.shape(), true);
+            if (sameReference) {
+                engine.create(REFERENCE + name, bytes, info.dtype(), info.shape(), false);
+            }
+        });
+        if (!sameReference) {
+            Checkpoints.streamWeights(referenceDir, (name, info, bytes) ->
+                    engine.create(REFERENCE + name, bytes, info.dtype(), info.shape(), false));
+        }
+        List<String> names = new ArrayList<>(model.parameters().keySet());
         long updates = readOptimizerState(engine, checkpoint, names);
         ImageProcessorConfig images = config.visionConfig() == null ? null
                 : ImageProcessorConfig.read(checkpoint, config.visionConfig());
@@ -119,7 +133,9 @@ public final class EnginePolicy implements Policy {
             tokenizer.close();
             throw e;
         }
-        return new EnginePolicy(engine, tokenizer, model, images, special, checkpoint, names, updates);
+        Map<String, String> dtypes = new LinkedHashMap<>();
+        stored.forEach((name, info) -> dtypes.put(name, info.dtype()));
+        return new EnginePolicy(engine, tokenizer, model, images, special, checkpoint, names, dtypes, updates);
     }
 
     /** The file that names a folder's weights: its index when sharded, else model.safetensors. */
@@ -134,18 +150,23 @@ public final class EnginePolicy implements Policy {
         if (!Files.isRegularFile(optimizer)) {
             return 0;
         }
-        Map<String, SafeTensors.Entry> moments = SafeTensors.read(optimizer);
+        Set<String> wanted = new java.util.HashSet<>();
         for (String name : names) {
-            SafeTensors.Entry m = moments.get(AdamW.FIRST + name);
-            SafeTensors.Entry v = moments.get(AdamW.SECOND + name);
-            if (m == null && v == null) {
-                continue; // the parameter has not been updated yet (it took part in no step)
+            wanted.add(AdamW.FIRST + name);
+            wanted.add(AdamW.SECOND + name);
+        }
+        Set<String> loaded = new java.util.HashSet<>();
+        SafeTensors.stream(optimizer, (name, info, bytes) -> {
+            if (wanted.contains(name)) {
+                engine.create(name, bytes, info.dtype(), info.shape(), false);
+                loaded.add(name);
             }
-            if (m == null || v == null) {
+        });
+        for (String name : names) {
+            // A parameter that took part in no step yet has neither moment; one without the other is damage.
+            if (loaded.contains(AdamW.FIRST + name) != loaded.contains(AdamW.SECOND + name)) {
                 throw new IOException(optimizer + ": only one of the two moments of " + name);
             }
-            engine.create(AdamW.FIRST + name, m.data(), m.shape(), false);
-            engine.create(AdamW.SECOND + name, v.data(), v.shape(), false);
         }
         Path stateFile = checkpoint.resolve(Checkpoints.OPTIMIZER_STATE);
         try {
@@ -158,13 +179,15 @@ public final class EnginePolicy implements Policy {
     }
 
     private EnginePolicy(TensorEngine engine, TextTokenizer tokenizer, Qwen2VlModel model, ImageProcessorConfig images,
-                         SpecialTokens special, Path source, List<String> names, long updates) {
+                         SpecialTokens special, Path source, List<String> names, Map<String, String> storedDtypes,
+                         long updates) {
         this.engine = engine;
         this.tokenizer = tokenizer;
         this.config = model.config();
         this.images = images;
         this.copiedFiles = readCopiedFiles(source);
         this.names = List.copyOf(names);
+        this.storedDtypes = Map.copyOf(storedDtypes);
         this.scorer = new SequenceScorer(model, new PromptEncoder(config,
                 images == null ? null : new ImageProcessor(images), tokenizer), visionTokenIds(),
                 engine::paddedLength);
@@ -345,29 +368,34 @@ public final class EnginePolicy implements Policy {
     @Override
     public void save(Path dir, boolean withOptimizerState) throws IOException {
         Path staging = Checkpoints.staging(dir);
-        config.write(staging.resolve(Checkpoints.CONFIG));
+        String stored = storedDtypes.values().stream().reduce((a, b) -> a).orElse("F32");
+        config.write(staging.resolve(Checkpoints.CONFIG), switch (stored) {
+            case "BF16" -> "bfloat16";
+            case "F16" -> "float16";
+            default -> "float32";
+        });
         if (images != null) {
             images.write(staging.resolve(ImageProcessorConfig.FILE));
         }
         for (Map.Entry<String, byte[]> file : copiedFiles.entrySet()) {
             Files.write(staging.resolve(file.getKey()), file.getValue());
         }
-        Map<String, SafeTensors.Entry> weights = new LinkedHashMap<>();
+        Map<String, SafeTensors.TensorInfo> layout = new LinkedHashMap<>();
         for (String name : names) {
-            weights.put(name, new SafeTensors.Entry(engine.shape(name), engine.read(name)));
+            layout.put(name, new SafeTensors.TensorInfo(storedDtypes.getOrDefault(name, "F32"), engine.shape(name)));
         }
-        Checkpoints.writeWeights(staging, weights, Checkpoints.MAX_SHARD_BYTES);
+        // One tensor at a time leaves the engine, converted to its stored dtype as it is written.
+        Checkpoints.writeWeights(staging, layout, engine::read, Checkpoints.MAX_SHARD_BYTES);
         if (withOptimizerState && optimizer.updates() > 0) {
-            Map<String, SafeTensors.Entry> moments = new LinkedHashMap<>();
+            Map<String, SafeTensors.TensorInfo> moments = new LinkedHashMap<>();
             for (String prefix : List.of(AdamW.FIRST, AdamW.SECOND)) {
                 for (String name : names) {
                     if (engine.contains(prefix + name)) {
-                        moments.put(prefix + name, new SafeTensors.Entry(engine.shape(prefix + name),
-                                engine.read(prefix + name)));
+                        moments.put(prefix + name, new SafeTensors.TensorInfo("F32", engine.shape(prefix + name)));
                     }
                 }
             }
-            SafeTensors.write(staging.resolve(Checkpoints.OPTIMIZER), moments);
+            SafeTensors.write(staging.resolve(Checkpoints.OPTIMIZER), moments, engine::read);
             Files.writeString(staging.resolve(Checkpoints.OPTIMIZER_STATE), "{\"step\": " + optimizer.updates() + "}\n",
                     StandardCharsets.UTF_8);
         }

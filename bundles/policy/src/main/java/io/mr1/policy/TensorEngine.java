@@ -44,6 +44,41 @@ public interface TensorEngine extends AutoCloseable {
     void create(String name, float[] values, long[] shape, boolean trainable);
 
     /**
+     * Creates (or replaces) a persistent float32 variable from a tensor's stored bytes, as a
+     * checkpoint holds them: little-endian F32, BF16 or F16, typically a memory-mapped slice of
+     * the file that is unmapped when this returns (so the engine must copy it, never keep it).
+     * The default widens the values into a {@code float[]} and calls
+     * {@link #create(String, float[], long[], boolean)}; an engine that can convert in its own
+     * memory overrides it, so a checkpoint is never copied onto the Java heap.
+     *
+     * @param name its name (unique in this engine)
+     * @param bytes the stored values, little endian, from index 0 to the limit
+     * @param dtype F32, BF16 or F16
+     * @param shape its shape
+     * @param trainable whether it records gradients
+     */
+    default void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable) {
+        create(name, io.mr1.models.SafeTensors.floats(dtype, bytes), shape, trainable);
+    }
+
+    /**
+     * Creates (or replaces) a persistent variable of zeros, such as an optimiser moment. The
+     * default passes a {@code float[]} of zeros; an engine that can allocate zeros itself
+     * overrides it, so a large tensor (a 151936-row embedding's moment) never passes through the heap.
+     *
+     * @param name its name (unique in this engine)
+     * @param shape its shape
+     * @param trainable whether it records gradients
+     */
+    default void createZeros(String name, long[] shape, boolean trainable) {
+        long size = 1;
+        for (long d : shape) {
+            size *= d;
+        }
+        create(name, new float[Math.toIntExact(size)], shape, trainable);
+    }
+
+    /**
      * @param name a variable's name
      * @return whether it exists
      */

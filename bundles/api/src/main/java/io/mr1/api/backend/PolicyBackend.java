@@ -55,6 +55,17 @@ public interface PolicyBackend {
     Policy load(Path checkpoint, Path reference, String device) throws IOException;
 
     /**
+     * The dtypes this backend can hold a policy's weights and its frozen reference in, by the
+     * names a run config uses ({@code model.dtype}, {@code model.reference_dtype}). A run asking
+     * for another is refused before it starts.
+     *
+     * @return the dtypes; {@code float32} at least
+     */
+    default java.util.Set<String> weightDtypes() {
+        return java.util.Set.of("float32");
+    }
+
+    /**
      * Runs a one-step smoke test (forward, backward, update on a tiny model).
      *
      * @return null when it passed, otherwise a description of the failure

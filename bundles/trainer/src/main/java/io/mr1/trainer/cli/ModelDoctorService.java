@@ -25,7 +25,8 @@ import org.osgi.service.component.annotations.Component;
  * {@code mr1 doctor --model DIR}: a model folder's architecture, exact parameter count, dtype,
  * ignored config keys and tensor check, and the memory a GRPO-D run needs on one device
  * ({@link MemoryEstimate}) against that device's memory, with what to change when it does not
- * fit. mr1 holds weights, gradients and AdamW moments in float32 whatever the dtype on disk.
+ * fit. mr1 holds weights, gradients and AdamW moments in float32 whatever the dtype on disk. A
+ * folder with only {@code config.json} is sized from the tensors the config implies.
  */
 @Component(service = ModelDoctor.class)
 public final class ModelDoctorService implements ModelDoctor {
@@ -74,6 +75,7 @@ public final class ModelDoctorService implements ModelDoctor {
         report.add("architecture", architecture(c));
         report.addProperty("parameters", params);
         report.addProperty("tensors", summary.tensors().size());
+        report.addProperty("from_config", summary.fromConfig());
         JsonArray files = new JsonArray();
         summary.files().forEach(files::add);
         report.add("files", files);
@@ -97,6 +99,7 @@ public final class ModelDoctorService implements ModelDoctor {
         memory.addProperty("prompt_logits", m.promptLogits());
         memory.addProperty("activations", m.activations());
         memory.addProperty("vision_activations", m.visionActivations());
+        memory.addProperty("prompt_vision", m.promptVision());
         memory.addProperty("persistent", m.persistent());
         memory.addProperty("peak", m.peak());
         if (deviceBytes != null) {
@@ -218,9 +221,14 @@ public final class ModelDoctorService implements ModelDoctor {
             while (fewer > 1 && MemoryEstimate.of(c, params, 4, 1, fewer, 1, maxLength, patches).sampling() > free) {
                 fewer--;
             }
-            advice.add(String.format("sampling's KV cache for %d rows of %d tokens needs %.2f GiB of the %.2f GiB left:"
-                    + " lower --batch x --generations (at most about %d rows fit) or the max length",
-                    rows, maxLength, m.sampling() / GIB, free / GIB, fewer));
+            advice.add(String.format("sampling (the KV cache for %d rows of %d tokens, the prompt logits and images)"
+                    + " needs %.2f GiB of the %.2f GiB left: lower --batch x --generations (at most about %d rows fit)"
+                    + " or the max length", rows, maxLength, m.sampling() / GIB, free / GIB, fewer));
+            if (m.promptVision() > free / 2) {
+                advice.add(String.format("encoding the prompts' images holds %.2f GiB of vision-tower activations:"
+                        + " a lower max_pixels in preprocessor_config.json (R1-V: 401408) shrinks them quadratically",
+                        m.promptVision() / GIB));
+            }
         }
         if (m.training() > free) {
             int fits = 0;
@@ -258,8 +266,13 @@ public final class ModelDoctorService implements ModelDoctor {
                     v.depth(), v.embedDim(), v.numHeads(), v.mlpRatio(), v.patchSize(), v.temporalPatchSize(),
                     v.spatialMergeSize());
         }
-        out.printf("Parameters   %,d (sum of %d tensors' sizes) in %s%n", s.parameters(), s.tensors().size(),
-                String.join(", ", s.files()));
+        if (s.fromConfig()) {
+            out.printf("Parameters   %,d (sum of the %d tensors config.json implies; the folder has no weights)%n",
+                    s.parameters(), s.tensors().size());
+        } else {
+            out.printf("Parameters   %,d (sum of %d tensors' sizes) in %s%n", s.parameters(), s.tensors().size(),
+                    String.join(", ", s.files()));
+        }
         out.printf("Dtype        %s on disk; mr1 trains in float32%n", s.dtypes());
         out.printf("Ignored keys %s%n", c.ignoredKeys().isEmpty() ? "none" : String.join(", ", c.ignoredKeys()));
         out.printf("Tensors      %s%n", s.problems().isEmpty() ? "match config.json"
@@ -274,6 +287,7 @@ public final class ModelDoctorService implements ModelDoctor {
         out.println("  frozen reference   " + gib(m.reference()));
         out.println("  KV cache (sampling)" + gib(m.kvCache()));
         out.println("  prompt logits      " + gib(m.promptLogits()));
+        out.println("  prompt images      " + gib(m.promptVision()));
         out.println("  activations        " + gib(m.activations()));
         out.println("  vision activations " + gib(m.visionActivations()));
         out.println("  peak (estimate)    " + gib(m.peak()));

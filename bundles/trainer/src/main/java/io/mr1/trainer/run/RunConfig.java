@@ -73,8 +73,27 @@ public record RunConfig(String source, String algorithm, long seed, String backe
      * @param hiddenSize decoder width of a created model
      * @param layers decoder layers of a created model
      * @param imageSize image side of a created model
+     * @param dtype the dtype the policy's weights are held in ({@link #DTYPES})
+     * @param referenceDtype the dtype the frozen reference is held in
      */
-    public record Model(Path checkpoint, long createSeed, int hiddenSize, int layers, int imageSize) {
+    public record Model(Path checkpoint, long createSeed, int hiddenSize, int layers, int imageSize, String dtype,
+                       String referenceDtype) {
+
+        /** The values of {@code model.dtype} and {@code model.reference_dtype}. */
+        public static final List<String> DTYPES = List.of("float32", "bfloat16");
+
+        /**
+         * A model in float32.
+         *
+         * @param checkpoint a checkpoint folder, or null to create a tiny one
+         * @param createSeed weight seed of a created model
+         * @param hiddenSize decoder width of a created model
+         * @param layers decoder layers of a created model
+         * @param imageSize image side of a created model
+         */
+        public Model(Path checkpoint, long createSeed, int hiddenSize, int layers, int imageSize) {
+            this(checkpoint, createSeed, hiddenSize, layers, imageSize, "float32", "float32");
+        }
     }
 
     /**
@@ -274,8 +293,11 @@ public record RunConfig(String source, String algorithm, long seed, String backe
 
         ConfigSection m = root.section("model");
         Path checkpoint = m.has("checkpoint") ? base.resolve(m.require("checkpoint")) : null;
+        // float32 on every device for now: no engine computes in bfloat16 yet (docs/CONFIG.md).
+        String dtype = m.choice("dtype", "float32", Model.DTYPES);
         Model model = new Model(checkpoint, m.integer("seed", seed, 0), m.integerInt("hidden_size", 128, 8, 16384),
-                m.integerInt("layers", 4, 1, 1024), m.integerInt("image_size", 112, 28, 8192));
+                m.integerInt("layers", 4, 1, 1024), m.integerInt("image_size", 112, 28, 8192), dtype,
+                m.choice("reference_dtype", dtype, Model.DTYPES));
         if (checkpoint != null && (m.values().containsKey("hidden_size") || m.values().containsKey("layers"))) {
             throw m.error("checkpoint", "give either a checkpoint or the sizes of a model to create, not both");
         }
@@ -444,6 +466,8 @@ public record RunConfig(String source, String algorithm, long seed, String backe
             mo.put("layers", model.layers());
         }
         mo.put("image_size", model.imageSize());
+        mo.put("dtype", model.dtype());
+        mo.put("reference_dtype", model.referenceDtype());
         out.put("model", mo);
         Map<String, Object> da = new LinkedHashMap<>();
         if (data.train() != null) {
@@ -532,7 +556,8 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         Data d = new Data(train, data.trainGenerate(), eval, data.evalGenerate(), data.generateSeed(), data.skipBad(),
                 data.evalMaxNewTokens(), data.evalSamples(), data.evalTemperature(), data.maxImagePixels());
         Model mo = checkpoint.equals(model.checkpoint()) ? model
-                : new Model(checkpoint, model.createSeed(), model.hiddenSize(), model.layers(), model.imageSize());
+                : new Model(checkpoint, model.createSeed(), model.hiddenSize(), model.layers(), model.imageSize(),
+                model.dtype(), model.referenceDtype());
         return new RunConfig(source, algorithm, seed, backend, device, mo, task, d, rewards, klSchedule, grpo,
                 sftTemplate, sftMicroBatchSize, optimizer, batchSize, steps, epochs, checkpointEvery, keepCheckpoints,
                 samplesEvery, evalEvery, logEvery, taskOptions, reportTo);

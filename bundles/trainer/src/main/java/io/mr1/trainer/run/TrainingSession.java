@@ -137,6 +137,13 @@ public final class TrainingSession {
         PolicyBackend backend = registry.backend(config.backend()).orElseThrow(() -> new SetupException(
                 config.source() + ": backend: unknown backend '" + config.backend() + "'; installed: "
                         + valid(registry.names(PluginKind.BACKEND))));
+        for (String[] key : new String[][] {{"dtype", config.model().dtype()},
+            {"reference_dtype", config.model().referenceDtype()}}) {
+            if (!backend.weightDtypes().contains(key[1])) {
+                throw new SetupException(config.source() + ": model." + key[0] + ": backend '" + config.backend()
+                        + "' cannot hold weights in " + key[1] + "; it holds " + valid(List.copyOf(new java.util.TreeSet<>(backend.weightDtypes()))));
+            }
+        }
         Task installed = registry.task(config.task()).orElseThrow(() -> new SetupException(config.source()
                 + ": task: unknown task '" + config.task() + "'; installed: " + valid(registry.names(PluginKind.TASK))));
         Task task;

@@ -158,6 +158,23 @@ class RunConfigTest {
     }
 
     @Test
+    void modelDtypesAreCheckedAtParseAndTheReferenceFollowsThePolicy(@TempDir Path tmp) throws Exception {
+        RunConfig plain = parse("task: t\n", tmp);
+        assertEquals("float32", plain.model().dtype());
+        assertEquals("float32", plain.model().referenceDtype());
+        RunConfig half = parse("task: t\nmodel: {dtype: bfloat16}\n", tmp);
+        assertEquals("bfloat16", half.model().referenceDtype(), "the reference defaults to the policy's dtype");
+        RunConfig mixed = parse("task: t\nmodel: {dtype: float32, reference_dtype: bfloat16}\n", tmp);
+        assertEquals("bfloat16", mixed.model().referenceDtype());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("task: t\nmodel: {dtype: fp16}\n", tmp));
+        assertTrue(e.getMessage().contains("model.dtype: 'fp16' is not one of float32, bfloat16"), e.getMessage());
+        ConfigException r = assertThrows(ConfigException.class,
+                () -> parse("task: t\nmodel: {reference_dtype: half}\n", tmp));
+        assertTrue(r.getMessage().contains("model.reference_dtype: 'half' is not one of float32, bfloat16"),
+                r.getMessage());
+    }
+
+    @Test
     void nativeKeysStillNameTheirPathAndTheValidKeys(@TempDir Path tmp) throws Exception {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> parse("task: t\ngrpo: {kl_estimator: k4}\n", tmp));

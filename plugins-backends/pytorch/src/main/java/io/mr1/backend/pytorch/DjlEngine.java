@@ -1,5 +1,6 @@
 package io.mr1.backend.pytorch;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -65,7 +66,79 @@ final class DjlEngine implements TensorEngine {
 
     @Override
     public void create(String name, float[] values, long[] shape, boolean trainable) {
-        NDArray array = DjlTensor.owned(manager.create(values, new Shape(shape)));
+        register(name, DjlTensor.owned(manager.create(values, new Shape(shape))), trainable);
+    }
+
+    /**
+     * Copies a checkpoint tensor into libtorch without a Java-heap or whole-tensor host copy.
+     * F32: a CPU tensor over the mapped bytes (no copy), cloned into libtorch's memory. BF16 and
+     * F16 (libtorch through DJL cannot wrap them): the float32 tensor is allocated once and filled
+     * chunk by chunk, each chunk widened into one reusable direct buffer, so the host holds the
+     * float32 weights plus {@link #CHUNK} values, never a second copy of a tensor.
+     */
+    @Override
+    public void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable) {
+        long count = 1;
+        for (long d : shape) {
+            count *= d;
+        }
+        if (!bytes.isDirect() || !(dtype.equals("F32") || dtype.equals("BF16") || dtype.equals("F16"))) {
+            TensorEngine.super.create(name, bytes, dtype, shape, trainable);
+            return;
+        }
+        java.nio.ByteBuffer source = bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        source.position(0);
+        NDArray result;
+        try (NDManager host = manager.newSubManager(Device.cpu())) {
+            if (dtype.equals("F32") && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+                NDArray view = host.create(source.order(java.nio.ByteOrder.nativeOrder()), new Shape(shape),
+                        DataType.FLOAT32);
+                // A clone on the CPU, a transfer elsewhere: never an alias of the mapping, unmapped after this call.
+                result = manager.getDevice().equals(Device.cpu()) ? view.duplicate()
+                        : view.toDevice(manager.getDevice(), true);
+            } else {
+                result = manager.zeros(new Shape(shape), DataType.FLOAT32);
+                NDArray flat = result.reshape(new Shape(count)); // a view: writing it fills result
+                java.nio.FloatBuffer chunk = chunk();
+                boolean bf16 = dtype.equals("BF16");
+                for (long from = 0; from < count; from += CHUNK) {
+                    int n = (int) Math.min(CHUNK, count - from);
+                    for (int i = 0; i < n; i++) {
+                        short bits = source.getShort((int) (2 * (from + i)));
+                        chunk.put(i, bf16 ? Float.intBitsToFloat((bits & 0xffff) << 16)
+                                : io.mr1.models.SafeTensors.halfToFloat(bits));
+                    }
+                    java.nio.ByteBuffer window = chunkBytes.duplicate().order(java.nio.ByteOrder.nativeOrder());
+                    window.limit(4 * n);
+                    try (NDArray part = host.create(window, new Shape(n), DataType.FLOAT32)) {
+                        flat.set(new NDIndex(from + ":" + (from + n)), manager.getDevice().equals(Device.cpu()) ? part
+                                : part.toDevice(manager.getDevice(), true));
+                    }
+                }
+                flat.close();
+            }
+            result.attach(manager);
+        }
+        register(name, result, trainable);
+    }
+
+    /** Values widened per step when loading a BF16 or F16 tensor (16 MB of float32). */
+    static final int CHUNK = 1 << 22;
+    private java.nio.ByteBuffer chunkBytes;
+
+    private java.nio.FloatBuffer chunk() {
+        if (chunkBytes == null) {
+            chunkBytes = java.nio.ByteBuffer.allocateDirect(4 * CHUNK).order(java.nio.ByteOrder.nativeOrder());
+        }
+        return chunkBytes.asFloatBuffer();
+    }
+
+    @Override
+    public void createZeros(String name, long[] shape, boolean trainable) {
+        register(name, manager.zeros(new Shape(shape), DataType.FLOAT32), trainable);
+    }
+
+    private void register(String name, NDArray array, boolean trainable) {
         // Created inside a scope (lazily made optimiser moments), it must outlive the scope.
         NDScope.unregister(array);
         if (trainable) {
