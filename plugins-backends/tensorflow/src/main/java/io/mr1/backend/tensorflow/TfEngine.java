@@ -104,6 +104,8 @@ final class TfEngine implements TensorEngine {
     private long graphBuilds;
     private long graphBuildNanos;
     private long graphRuns;
+    private long graphRunNanos;
+    private long optimizerNanos;
 
     TfEngine() {
         this.base = TfContext.eager();
@@ -120,8 +122,10 @@ final class TfEngine implements TensorEngine {
      *
      * <p>TensorFlow: {@code graph_builds} and {@code graph_build_seconds} (emitting a trace's
      * operations, adding the gradients, creating the session: what a cache miss costs beyond a
-     * run), {@code graph_runs} (traced computations run, cache hits included), and
-     * {@code graphs_cached}.
+     * run), {@code graph_runs} (traced computations run, cache hits included),
+     * {@code graph_run_seconds} (running them: feeds, the session run, fetching and summing
+     * the gradients), {@code optimizer_seconds} (the host AdamW: {@link #adamW} and
+     * {@link #sumOfSquares}) and {@code graphs_cached}.
      */
     @Override
     public Map<String, Double> statistics() {
@@ -129,6 +133,8 @@ final class TfEngine implements TensorEngine {
         out.put("graph_builds", (double) graphBuilds);
         out.put("graph_build_seconds", graphBuildNanos / 1e9);
         out.put("graph_runs", (double) graphRuns);
+        out.put("graph_run_seconds", graphRunNanos / 1e9);
+        out.put("optimizer_seconds", optimizerNanos / 1e9);
         out.put("graphs_cached", (double) graphs.size());
         return out;
     }
@@ -359,6 +365,7 @@ final class TfEngine implements TensorEngine {
     @Override
     public Tensor sumOfSquares(List<Tensor> tensors) {
         requireEager("sumOfSquares");
+        long began = System.nanoTime();
         double total = 0;
         for (Tensor t : tensors) {
             float[] v = hostValues(t);
@@ -374,6 +381,7 @@ final class TfEngine implements TensorEngine {
             }
             total += a + b;
         }
+        optimizerNanos += System.nanoTime() - began;
         return constant(new float[] {(float) total}, new long[0]);
     }
 
@@ -389,6 +397,7 @@ final class TfEngine implements TensorEngine {
     @Override
     public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep s) {
         requireEager("adamW");
+        long began = System.nanoTime();
         float[] p = host(parameter).values();
         float[] m = host(firstMoment).values();
         float[] v = host(secondMoment).values();
@@ -423,6 +432,7 @@ final class TfEngine implements TensorEngine {
             host(name).release();
             forgetCopies(name);
         }
+        optimizerNanos += System.nanoTime() - began;
     }
 
     /** A tensor's float values: a host-backed tensor's own array (not to be changed), else a copy. */
@@ -474,6 +484,7 @@ final class TfEngine implements TensorEngine {
         int[][] outputs = new int[1][];
         Trace t = trace(forward, outputs);
         CompiledGraph g = compiled(t, outputs[0], true);
+        long began = System.nanoTime();
         double[] values = new double[g.results];
         try (Result out = g.run(t, name -> host(name).tensor())) {
             for (int i = 0; i < values.length; i++) {
@@ -496,6 +507,7 @@ final class TfEngine implements TensorEngine {
                 }
             }
         }
+        graphRunNanos += System.nanoTime() - began;
         return values;
     }
 
@@ -505,8 +517,11 @@ final class TfEngine implements TensorEngine {
         int[][] outputs = new int[1][];
         Trace t = trace(() -> new Tensor[] {forward.get()}, outputs);
         CompiledGraph g = compiled(t, outputs[0], false);
+        long began = System.nanoTime();
         try (Result out = g.run(t, name -> host(name).tensor())) {
             return TfTensor.floatsOf(out.get(0));
+        } finally {
+            graphRunNanos += System.nanoTime() - began;
         }
     }
 
