@@ -24,8 +24,9 @@ import org.tensorflow.types.TFloat32;
  * The {@link TensorEngine} on TensorFlow Java (CPU). TF Java computes gradients only in a
  * graph, so the engine has two modes:
  * <ul>
- *   <li>{@link #scoped} work (sampling, the optimiser's gradient norm) runs eagerly in an eager scope
- *       that is closed, with everything it made, when the work returns;</li>
+ *   <li>{@link #scoped} work (sampling, the optimiser step around the host AdamW) runs
+ *       eagerly in an eager scope that is closed, with everything it made, when the work
+ *       returns;</li>
  *   <li>{@link #backward} and {@link #evaluate} (scoring) are <em>traced</em>: the tensor
  *       layer records the computation (a {@link Trace}) without running it, and the trace's
  *       key (operations, arguments, shapes) selects a {@link CompiledGraph} from a cache, built
