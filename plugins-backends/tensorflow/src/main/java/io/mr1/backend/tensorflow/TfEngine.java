@@ -1,5 +1,6 @@
 package io.mr1.backend.tensorflow;
 
+import io.mr1.policy.AdamWStep;
 import io.mr1.policy.TensorEngine;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
@@ -9,6 +10,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -22,8 +24,9 @@ import org.tensorflow.types.TFloat32;
  * The {@link TensorEngine} on TensorFlow Java (CPU). TF Java computes gradients only in a
  * graph, so the engine has two modes:
  * <ul>
- *   <li>{@link #scoped} work (sampling, the optimiser update) runs eagerly in an eager scope
- *       that is closed, with everything it made, when the work returns;</li>
+ *   <li>{@link #scoped} work (sampling, the optimiser step around the host AdamW) runs
+ *       eagerly in an eager scope that is closed, with everything it made, when the work
+ *       returns;</li>
  *   <li>{@link #backward} and {@link #evaluate} (scoring) are <em>traced</em>: the tensor
  *       layer records the computation (a {@link Trace}) without running it, and the trace's
  *       key (operations, arguments, shapes) selects a {@link CompiledGraph} from a cache, built
@@ -34,7 +37,8 @@ import org.tensorflow.types.TFloat32;
  * </ul>
  * Variables (parameters, the frozen reference, optimiser moments) and gradients live on the
  * Java heap as float arrays (with a TF copy made once per value for feeding graphs);
- * {@link #assign} replaces a variable's values.
+ * {@link #assign} replaces a variable's values. The AdamW update ({@link #adamW},
+ * {@link #sumOfSquares}) therefore runs on the host arrays in place, with no TF operation.
  */
 final class TfEngine implements TensorEngine {
 
@@ -77,6 +81,11 @@ final class TfEngine implements TensorEngine {
 
     private final Map<String, Host> variables = new LinkedHashMap<>();
     private final Map<String, float[]> gradients = new HashMap<>();
+    /**
+     * Gradients whose arrays back a tensor handed out by {@link #gradient}: the next change
+     * (accumulation, zeroing) writes to a fresh array, so such a tensor keeps its value.
+     */
+    private final Set<String> gradientsLent = new HashSet<>();
     private final Set<String> trainable = new HashSet<>();
     private final Deque<TfContext> contexts = new ArrayDeque<>();
     private final TfContext base;
@@ -96,6 +105,8 @@ final class TfEngine implements TensorEngine {
     private long graphBuilds;
     private long graphBuildNanos;
     private long graphRuns;
+    private long graphRunNanos;
+    private long optimizerNanos;
 
     TfEngine() {
         this.base = TfContext.eager();
@@ -112,8 +123,10 @@ final class TfEngine implements TensorEngine {
      *
      * <p>TensorFlow: {@code graph_builds} and {@code graph_build_seconds} (emitting a trace's
      * operations, adding the gradients, creating the session: what a cache miss costs beyond a
-     * run), {@code graph_runs} (traced computations run, cache hits included), and
-     * {@code graphs_cached}.
+     * run), {@code graph_runs} (traced computations run, cache hits included),
+     * {@code graph_run_seconds} (running them: feeds, the session run, fetching and summing
+     * the gradients), {@code optimizer_seconds} (the host AdamW: {@link #adamW} and
+     * {@link #sumOfSquares}) and {@code graphs_cached}.
      */
     @Override
     public Map<String, Double> statistics() {
@@ -121,6 +134,8 @@ final class TfEngine implements TensorEngine {
         out.put("graph_builds", (double) graphBuilds);
         out.put("graph_build_seconds", graphBuildNanos / 1e9);
         out.put("graph_runs", (double) graphRuns);
+        out.put("graph_run_seconds", graphRunNanos / 1e9);
+        out.put("optimizer_seconds", optimizerNanos / 1e9);
         out.put("graphs_cached", (double) graphs.size());
         return out;
     }
@@ -187,7 +202,7 @@ final class TfEngine implements TensorEngine {
         }
         TfContext c = current();
         if (t.context == c) {
-            return t.operand;
+            return t.operand();
         }
         Shape shape = Shape.of(t.shape());
         if (t.integer) {
@@ -271,6 +286,11 @@ final class TfEngine implements TensorEngine {
         if (old != null) {
             old.release();
         }
+        forgetCopies(name);
+    }
+
+    /** Drops the open scopes' constant copies of a variable whose values changed. */
+    private void forgetCopies(String name) {
         base.variables.remove(name);
         for (TfContext c : contexts) {
             c.variables.remove(name);
@@ -320,14 +340,108 @@ final class TfEngine implements TensorEngine {
         if (g == null) {
             return null;
         }
-        TfContext c = current();
-        return new TfTensor(this, c, c.tf.constant(Shape.of(host(name).shape()), DataBuffers.of(g, true, false)));
+        gradientsLent.add(name);
+        return new TfTensor(this, current(), g, host(name).shape());
     }
 
     @Override
     public void zeroGradients() {
         // as PyTorch: a gradient once computed stays, zeroed (AdamW then still decays its moments)
-        gradients.values().forEach(g -> Arrays.fill(g, 0f));
+        for (Map.Entry<String, float[]> g : gradients.entrySet()) {
+            if (gradientsLent.contains(g.getKey())) {
+                g.setValue(new float[g.getValue().length]);
+            } else {
+                Arrays.fill(g.getValue(), 0f);
+            }
+        }
+        gradientsLent.clear();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TensorFlow: the gradients live on the host ({@link #gradient}), so the sum is taken
+     * there in one pass, accumulated in double, instead of two eager operations per tensor.
+     */
+    @Override
+    public Tensor sumOfSquares(List<Tensor> tensors) {
+        requireEager("sumOfSquares");
+        long began = System.nanoTime();
+        double total = 0;
+        for (Tensor t : tensors) {
+            float[] v = hostValues(t);
+            double a = 0;
+            double b = 0;
+            int i = 0;
+            for (; i + 1 < v.length; i += 2) { // two accumulators: independent adds pipeline
+                a += (double) v[i] * v[i];
+                b += (double) v[i + 1] * v[i + 1];
+            }
+            if (i < v.length) {
+                a += (double) v[i] * v[i];
+            }
+            total += a + b;
+        }
+        optimizerNanos += System.nanoTime() - began;
+        return constant(new float[] {(float) total}, new long[0]);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TensorFlow: parameters, moments and gradients all live on the host, so the update runs
+     * in place over the Java arrays in one pass, in float32 with the reference's operations in
+     * the reference's order (the same roundings as {@link AdamWStep#composed} on this engine),
+     * instead of a dozen eager TF operations, each with its own copies, per parameter. The
+     * changed variables' TF copies are dropped and remade on next use.
+     */
+    @Override
+    public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep s) {
+        requireEager("adamW");
+        long began = System.nanoTime();
+        float[] p = host(parameter).values();
+        float[] m = host(firstMoment).values();
+        float[] v = host(secondMoment).values();
+        float[] g = hostValues(gradient);
+        if (m.length != p.length || v.length != p.length || g.length != p.length) {
+            throw new IllegalArgumentException("adamW " + parameter + ": parameter, moments and gradient differ in size ("
+                    + p.length + ", " + m.length + ", " + v.length + ", " + g.length + ")");
+        }
+        // every factor rounded to float32 once, as the reference feeds its scalars
+        boolean scaled = s.gradientScale() != 1.0;
+        float scale = (float) s.gradientScale();
+        float beta1 = (float) s.beta1();
+        float keep1 = (float) (1 - s.beta1());
+        float beta2 = (float) s.beta2();
+        float keep2 = (float) (1 - s.beta2());
+        float correct1 = (float) (1 / s.bias1());
+        float correct2 = (float) (1 / s.bias2());
+        float epsilon = (float) s.epsilon();
+        float rate = (float) s.learningRate();
+        boolean decays = s.weightDecay() > 0;
+        float decay = (float) (1 - s.learningRate() * s.weightDecay());
+        for (int i = 0; i < p.length; i++) {
+            float gi = scaled ? g[i] * scale : g[i];
+            float mi = m[i] * beta1 + gi * keep1;
+            float vi = v[i] * beta2 + gi * gi * keep2;
+            float step = mi * correct1 / ((float) Math.sqrt(vi * correct2) + epsilon) * rate;
+            p[i] = (decays ? p[i] * decay : p[i]) - step;
+            m[i] = mi;
+            v[i] = vi;
+        }
+        for (String name : new String[] {parameter, firstMoment, secondMoment}) {
+            host(name).release();
+            forgetCopies(name);
+        }
+        optimizerNanos += System.nanoTime() - began;
+    }
+
+    /** A tensor's float values: a host-backed tensor's own array (not to be changed), else a copy. */
+    private static float[] hostValues(Tensor t) {
+        if (t instanceof TfTensor tf && tf.host != null) {
+            return tf.host;
+        }
+        return t.toFloatArray();
     }
 
     /** Records a computation; returns the trace and its output nodes. */
@@ -371,6 +485,7 @@ final class TfEngine implements TensorEngine {
         int[][] outputs = new int[1][];
         Trace t = trace(forward, outputs);
         CompiledGraph g = compiled(t, outputs[0], true);
+        long began = System.nanoTime();
         double[] values = new double[g.results];
         try (Result out = g.run(t, name -> host(name).tensor())) {
             for (int i = 0; i < values.length; i++) {
@@ -383,12 +498,17 @@ final class TfEngine implements TensorEngine {
                 if (sum == null) {
                     gradients.put(name, grad);
                 } else {
+                    if (gradientsLent.remove(name)) { // a handed-out gradient tensor keeps its value
+                        sum = sum.clone();
+                        gradients.put(name, sum);
+                    }
                     for (int j = 0; j < grad.length; j++) {
                         sum[j] += grad[j];
                     }
                 }
             }
         }
+        graphRunNanos += System.nanoTime() - began;
         return values;
     }
 
@@ -398,8 +518,11 @@ final class TfEngine implements TensorEngine {
         int[][] outputs = new int[1][];
         Trace t = trace(() -> new Tensor[] {forward.get()}, outputs);
         CompiledGraph g = compiled(t, outputs[0], false);
+        long began = System.nanoTime();
         try (Result out = g.run(t, name -> host(name).tensor())) {
             return TfTensor.floatsOf(out.get(0));
+        } finally {
+            graphRunNanos += System.nanoTime() - began;
         }
     }
 
@@ -424,5 +547,6 @@ final class TfEngine implements TensorEngine {
         variables.values().forEach(Host::release);
         variables.clear();
         gradients.clear();
+        gradientsLent.clear();
     }
 }

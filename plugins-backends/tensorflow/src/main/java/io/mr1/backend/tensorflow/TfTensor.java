@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Max;
@@ -35,8 +36,14 @@ final class TfTensor implements Tensor {
     final TfEngine engine;
     /** The eager scope holding the value; null for a traced tensor. */
     final TfContext context;
-    /** The eager value; null for a traced tensor. */
-    final Operand<?> operand;
+    /** The eager value; null for a traced tensor, and until first needed for a host-backed one. */
+    private Operand<?> operand;
+    /**
+     * The host values of a host-backed eager tensor (a gradient: {@link TfEngine#gradient}),
+     * never changed while the tensor lives; null otherwise. Read without a TF copy by the
+     * engine's host optimiser, turned into a TF constant only when an operation uses it.
+     */
+    final float[] host;
     /** The trace this tensor is a node of; null for an eager tensor. */
     final Trace trace;
     final int node;
@@ -48,10 +55,31 @@ final class TfTensor implements Tensor {
         this.engine = engine;
         this.context = context;
         this.operand = operand;
+        this.host = null;
         this.trace = null;
         this.node = -1;
         this.shape = operand.shape().asArray();
         this.integer = operand.type() == TInt64.class;
+    }
+
+    /** A host-backed eager tensor of float values (the caller never changes them afterwards). */
+    TfTensor(TfEngine engine, TfContext context, float[] host, long[] shape) {
+        this.engine = engine;
+        this.context = context;
+        this.operand = null;
+        this.host = host;
+        this.trace = null;
+        this.node = -1;
+        this.shape = shape.clone();
+        this.integer = false;
+    }
+
+    /** The eager value, made from the host values on first use for a host-backed tensor. */
+    Operand<?> operand() {
+        if (operand == null && host != null) {
+            operand = context.tf.constant(Shape.of(shape), DataBuffers.of(host, true, false));
+        }
+        return operand;
     }
 
     /** A node of a trace. */
@@ -59,6 +87,7 @@ final class TfTensor implements Tensor {
         this.engine = engine;
         this.context = null;
         this.operand = null;
+        this.host = null;
         this.trace = trace;
         this.node = node;
         this.shape = shape;
@@ -553,7 +582,7 @@ final class TfTensor implements Tensor {
     public double[] toDoubleArray() {
         requireEager();
         if (integer) {
-            long[] l = context.read(operand, t -> {
+            long[] l = context.read(operand(), t -> {
                 long[] v = new long[Math.toIntExact(t.shape().size())];
                 ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
                 return v;
@@ -575,13 +604,16 @@ final class TfTensor implements Tensor {
     @Override
     public float[] toFloatArray() {
         requireEager();
-        return context.read(f(context.tf, operand), TfTensor::floatsOf);
+        if (host != null) {
+            return host.clone();
+        }
+        return context.read(f(context.tf, operand()), TfTensor::floatsOf);
     }
 
     /** The long values of an eager int64 tensor. */
     long[] toLongArray() {
         requireEager();
-        return context.read(l(context.tf, operand), t -> {
+        return context.read(l(context.tf, operand()), t -> {
             long[] v = new long[Math.toIntExact(t.shape().size())];
             ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
             return v;

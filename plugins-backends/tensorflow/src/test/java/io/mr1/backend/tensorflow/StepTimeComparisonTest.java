@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Steady-state GRPO-D step time, TensorFlow against PyTorch, on the benchmark's batch (2
  * prompts of 20 tokens, G = 8, 64-token completions): both policies loaded side by side, steps
  * interleaved so that machine load hits both alike, medians compared. A measurement, run on
- * request: {@code -Dmr1.stepTime=true} (it also checks that both backends compute the same loss).
+ * request: {@code -Dmr1.stepTime=true} (it also checks that both backends compute the same loss);
+ * {@code -Dmr1.stepTime.steps=N} sets the timed steps per backend. Every step's time and the
+ * machine's load average (before and after) are printed, so noise from other processes shows.
  */
 @EnabledIfSystemProperty(named = "mr1.stepTime", matches = "true")
 class StepTimeComparisonTest {
@@ -85,9 +87,11 @@ class StepTimeComparisonTest {
             advantages[r] = random.nextGaussian();
         }
         int warmup = 2;
-        int timed = size.equals("tiny") ? 8 : 4;
+        int timed = Integer.getInteger("mr1.stepTime.steps", size.equals("tiny") ? 8 : 4);
+        String loadBefore = loadAverage();
         double[][] seconds = new double[2][timed];
         double[][] scoring = new double[2][timed];
+        double[] optimizer = new double[timed];
         double[] firstLoss = new double[2];
         try (Policy torch = new TorchBackend().load(model, "cpu");
              Policy tf = new TensorflowBackend().load(model, "cpu")) {
@@ -98,6 +102,7 @@ class StepTimeComparisonTest {
                 for (int b = 0; b < 2; b++) {
                     long t0 = System.nanoTime();
                     policies[b].referenceLogProbs(rows, completions);
+                    double optimizerBefore = policies[b].engineStatistics().getOrDefault("optimizer_seconds", 0.0);
                     long t1 = System.nanoTime();
                     StepResult result = policies[b].step(batch, LOSS, ADAM, i);
                     long t2 = System.nanoTime();
@@ -107,6 +112,10 @@ class StepTimeComparisonTest {
                     if (i >= warmup) {
                         scoring[b][i - warmup] = (t1 - t0) / 1e9;
                         seconds[b][i - warmup] = (t2 - t1) / 1e9;
+                        if (b == 1) {
+                            optimizer[i - warmup] = policies[b].engineStatistics().get("optimizer_seconds")
+                                    - optimizerBefore;
+                        }
                     }
                 }
             }
@@ -117,8 +126,29 @@ class StepTimeComparisonTest {
                     median(seconds[1]) / median(seconds[0]), median(scoring[0]), median(scoring[1]),
                     median(scoring[1]) / median(scoring[0]), tf.engineStatistics().get("graph_builds"),
                     tf.engineStatistics().get("graph_build_seconds"));
+            System.out.printf(Locale.ROOT, "[step time] %s steps, s: PyTorch %s, TensorFlow %s (of which its host AdamW"
+                            + " %s); load average before %s, after %s%n", size, seconds(seconds[0]), seconds(seconds[1]),
+                    seconds(optimizer), loadBefore, loadAverage());
         }
         assertEquals(firstLoss[0], firstLoss[1], 1e-4 * Math.max(1e-3, Math.abs(firstLoss[0])), "first step's loss");
+    }
+
+    private static String seconds(double[] values) {
+        StringBuilder out = new StringBuilder("[");
+        for (double v : values) {
+            out.append(out.length() > 1 ? " " : "").append(String.format(Locale.ROOT, "%.3f", v));
+        }
+        return out.append(']').toString();
+    }
+
+    /** The 1, 5 and 15 minute load averages (Linux), or "n/a". */
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "n/a";
+        }
     }
 
     private static double median(double[] values) {
