@@ -45,7 +45,8 @@ class TensorboardIT {
             assertEquals(step, e.step());
             JsonObject m = metrics.get(step);
             for (String key : m.keySet()) {
-                if (key.equals("step") || !m.get(key).getAsJsonPrimitive().isNumber()
+                // Records that are not numbers (the backend's name, reward_bundles) are not scalars.
+                if (key.equals("step") || !m.get(key).isJsonPrimitive() || !m.get(key).getAsJsonPrimitive().isNumber()
                         || !Double.isFinite(m.get(key).getAsDouble())) {
                     continue;
                 }
