@@ -43,6 +43,16 @@ public final class Host {
         return name == null ? "unknown" : name;
     }
 
+    /** @return the 1, 5 and 15 minute load averages of /proc/loadavg (how busy the machine was), or "unknown" */
+    public static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.UTF_8).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** @return the total memory in MiB from /proc/meminfo, or -1 */
     public static long memTotalMiB() {
         String v = procField("/proc/meminfo", "MemTotal");
