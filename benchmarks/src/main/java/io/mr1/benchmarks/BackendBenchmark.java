@@ -307,13 +307,11 @@ public final class BackendBenchmark {
             }
             if (options.sections().contains("pytorch")) {
                 section("pytorch").put(name, timed(() -> pytorch(name, model, reference, plan)));
+                summarisePeer(); // now, so a later failure keeps the ratios measured so far
             }
             if (options.sections().contains("tensorflow")) {
                 section("tensorflow").put(name, timed(() -> tensorflow(model, reference, plan)));
             }
-        }
-        if (options.sections().contains("pytorch")) {
-            summarisePeer();
         }
 
         report.put("maxOtherProcessesShare", round(maxOtherShare, 3));
@@ -564,7 +562,7 @@ public final class BackendBenchmark {
         r.put("flopsPerStep6PT", flops);
         r.put("attentionFlopsPerStep", attentionFlops);
         r.put("achievedGflops", round(gflops, 2));
-        double ceiling = ceiling(threads);
+        double ceiling = remeasureCeiling(threads); // right after the steps, the better of this and the run's start
         r.put("ceilingGflops", round(ceiling, 1));
         r.put("mfuVsCeiling", round(gflops / ceiling, 4));
         r.put("lastLoss", lastLoss);
@@ -742,7 +740,8 @@ public final class BackendBenchmark {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("what", "best of " + gemmReps() + " float32 [" + options.gemmSize() + " x " + options.gemmSize()
                 + "] x [" + options.gemmSize() + " x " + options.gemmSize() + "] products through DJL's libtorch, GFLOP/s "
-                + "(2 n^3 / seconds)");
+                + "(2 n^3 / seconds), at the start of the run; each training section measures its thread count again "
+                + "after its steps and the better figure is kept");
         r.put("threads_1", round(ceilings.get(1), 1));
         r.put("threads_" + cores, round(ceilings.get(cores), 1));
         ceilings.forEach((t, g) -> r.putIfAbsent("threads_" + t, round(g, 1)));
@@ -761,7 +760,26 @@ public final class BackendBenchmark {
 
     /** The GEMM ceiling on {@code threads} libtorch threads, measured on first use. */
     private double ceiling(int threads) {
-        return ceilings.computeIfAbsent(threads, t -> {
+        return ceilings.computeIfAbsent(threads, this::gemmGflops);
+    }
+
+    /**
+     * Measures the ceiling again and keeps the better figure: on a shared machine the first
+     * measurement may have met more contention than the section that divides by it.
+     */
+    private double remeasureCeiling(int threads) {
+        double again = gemmGflops(threads);
+        double best = ceilings.merge(threads, again, Math::max);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) report.get("gemm_ceiling_gflops");
+        if (r != null) {
+            r.put("threads_" + threads, round(best, 1));
+        }
+        return best;
+    }
+
+    private double gemmGflops(int t) {
+        {
             int configured = ai.djl.pytorch.jni.JniUtils.getNumThreads();
             ai.djl.pytorch.jni.JniUtils.setNumThreads(t);
             int n = options.gemmSize();
@@ -780,7 +798,7 @@ public final class BackendBenchmark {
             } finally {
                 ai.djl.pytorch.jni.JniUtils.setNumThreads(configured);
             }
-        });
+        }
     }
 
     // ---- 5. the PyTorch-eager peer ----
@@ -986,6 +1004,18 @@ public final class BackendBenchmark {
         Fixtures.GrpoBatch b = syntheticBatch(model);
         List<Prompt> prompts = Fixtures.prompts(PROMPTS, PROMPT_WORDS, model.config().vocabSize(), 5);
         Map<String, Object> r = new LinkedHashMap<>();
+        // TfEngine keeps every variable (parameters, reference, both moments, gradients) as float arrays on
+        // the Java heap, with copies per call: about 8 x 4 bytes per parameter, beside the PyTorch policy.
+        long need = model.parameterCount() * 32L;
+        if (need > Runtime.getRuntime().maxMemory() * 0.6) {
+            String why = String.format(Locale.ROOT, "the TensorFlow backend holds its variables on the Java heap, about "
+                    + "%.1f GiB for this model, more than this JVM's -Xmx (%.1f GiB) allows beside the PyTorch policy; "
+                    + "run with -Dbench.jvm=\"-Xms4g -Xmx4g -XX:+AlwaysPreTouch\"", need / 1073741824.0,
+                    Runtime.getRuntime().maxMemory() / 1073741824.0);
+            print("[tensorflow] %s: SKIPPED: %s", model.dir().getFileName(), why);
+            r.put("skipped", why);
+            return r;
+        }
         Reps train;
         Reps sample;
         io.mr1.backend.tensorflow.TensorflowBackend tfBackend = new io.mr1.backend.tensorflow.TensorflowBackend();
