@@ -41,6 +41,7 @@ public final class TorchPeer implements AutoCloseable {
 
     private TorchPeer(Process process, String python) {
         this.process = process;
+        Host.HELPERS.add(process.pid()); // its CPU time is the benchmark's, not another process's
         this.python = python;
         this.in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
         this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -204,6 +205,7 @@ public final class TorchPeer implements AutoCloseable {
 
     @Override
     public void close() {
+        Host.HELPERS.remove(process.pid());
         try {
             in.write("{\"cmd\": \"quit\"}");
             in.newLine();
