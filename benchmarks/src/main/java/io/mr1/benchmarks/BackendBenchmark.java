@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
 import io.mr1.api.backend.OptimizerSettings;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyLoss;
@@ -33,19 +34,19 @@ import java.util.Set;
  * each model size sampled tokens per second, GRPO-D training steps per second with a
  * model-FLOPs-utilisation estimate, and the ratio of mr1's training step to the same step
  * written directly on DJL NDArrays (interleaved, after checking that both compute the same
- * log-probs, loss and gradient norm). Prints a report and writes it as JSON.
+ * log-probs, loss and gradient norm). Its anchors are measured in the same run: the float32 GEMM
+ * ceiling on one and on all libtorch threads (the MFU's denominator), a PyTorch-eager peer in Python
+ * on the same checkpoints ({@link TorchPeer}, timed interleaved with mr1), and the same step and
+ * sampling on the TensorFlow backend. Prints a report and writes it as JSON.
  *
  * <p>Usage: {@code BackendBenchmark [--quick] [--models tiny,30m] [--sections
- * sampling,training,overhead,memory] [--memory-steps N] [--memory-every N]
+ * memory,sampling,training,overhead,pytorch,tensorflow] [--memory-steps N] [--memory-every N]
  * [--memory-model tiny] [--max-rss-growth 0.15] [--quiet-wait SECONDS] [--threads N]
- * [--out target/benchmark-report.json]}.
+ * [--gemm-size 2048] [--torch-python PATH] [--torch-spec PIP-SPEC] [--out target/benchmark-report.json]}.
  * Exit status 0 when every check passed, 1 when the memory check failed, 2 on an error
  * (including the two paths disagreeing).
  */
 public final class BackendBenchmark {
-
-    /** float32 matrix-product ceiling of DJL's libtorch on the 2-core reference machine (design notes). */
-    static final double CEILING_GFLOPS = 140.0;
 
     /** Relative tolerance of the loss agreement between the mr1 and the plain path. */
     static final double LOSS_TOLERANCE = 1e-4;
@@ -74,13 +75,17 @@ public final class BackendBenchmark {
      * @param quietWait before each section, wait up to this many seconds for other processes to leave the CPUs
      * @param threads libtorch intra-op threads (0: libtorch's default, one per core)
      * @param out the JSON report file
+     * @param gemmSize side of the square float32 matrices of the GEMM ceiling
+     * @param torchPython the interpreter of the PyTorch peer, or null to find or set one up
+     * @param torchSpec what pip installs into the peer's venv, or null to choose (see {@link TorchPeer})
      */
     public record Options(boolean quick, List<String> models, Set<String> sections, String memoryModel,
                           int memorySteps, int memoryEvery, double maxRssGrowth, double quietWait, int threads,
-                          Path out) {
+                          Path out, int gemmSize, String torchPython, String torchSpec) {
 
         /** All sections; memory runs first, in a process that has not yet held the larger model. */
-        public static final List<String> SECTIONS = List.of("memory", "sampling", "training", "overhead");
+        public static final List<String> SECTIONS = List.of("memory", "sampling", "training", "overhead", "pytorch",
+                "tensorflow");
 
         /**
          * Parses the command line.
@@ -99,6 +104,9 @@ public final class BackendBenchmark {
             double quietWait = 0;
             int threads = 0;
             Path out = Path.of("target", "benchmark-report.json");
+            int gemmSize = 2048;
+            String torchPython = null;
+            String torchSpec = null;
             List<String> list = new ArrayList<>();
             for (String a : args) {
                 list.addAll(Arrays.asList(a.trim().split("\\s+")));
@@ -122,6 +130,9 @@ public final class BackendBenchmark {
                     case "--quiet-wait" -> quietWait = Double.parseDouble(value(list, ++i, a));
                     case "--threads" -> threads = Integer.parseInt(value(list, ++i, a));
                     case "--out" -> out = Path.of(value(list, ++i, a));
+                    case "--gemm-size" -> gemmSize = Integer.parseInt(value(list, ++i, a));
+                    case "--torch-python" -> torchPython = value(list, ++i, a);
+                    case "--torch-spec" -> torchSpec = value(list, ++i, a);
                     case "--help", "-h" -> throw new IllegalArgumentException("usage");
                     default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
                 }
@@ -132,8 +143,11 @@ public final class BackendBenchmark {
             if (memoryEvery < 1 || steps < memoryEvery) {
                 throw new IllegalArgumentException("--memory-steps must be at least --memory-every (" + memoryEvery + ")");
             }
+            if (gemmSize < 16) {
+                throw new IllegalArgumentException("--gemm-size must be at least 16");
+            }
             return new Options(quick, models, sections, memoryModel, steps, memoryEvery, maxGrowth, quietWait, threads,
-                    out);
+                    out, gemmSize, torchPython, torchSpec);
         }
 
         private static String value(List<String> args, int i, String name) {
@@ -146,16 +160,17 @@ public final class BackendBenchmark {
 
     /** Repetitions for one model: large models get fewer so the full run stays in minutes. */
     record Plan(int sampleWarmup, int sampleReps, int trainWarmup, int trainSteps, int oneThreadSteps,
-                int overheadPairs) {
+                int overheadPairs, boolean rerunContended) {
         static Plan of(long parameters, boolean quick) {
             if (parameters < 100_000) {
-                return new Plan(0, 1, 1, 2, 1, 2); // the smoke test's micro model: only proves the harness works
+                // the smoke test's micro model: only proves the harness works, so a contended repetition is kept
+                return new Plan(0, 1, 1, 2, 1, 2, false);
             }
             boolean large = parameters > 10_000_000;
             if (quick) {
-                return large ? new Plan(1, 1, 1, 2, 1, 2) : new Plan(1, 2, 2, 5, 3, 5);
+                return large ? new Plan(1, 1, 1, 2, 1, 2, true) : new Plan(1, 2, 2, 5, 3, 5, true);
             }
-            return large ? new Plan(1, 3, 2, 6, 3, 8) : new Plan(2, 5, 3, 20, 10, 20);
+            return large ? new Plan(1, 3, 2, 6, 3, 8, true) : new Plan(2, 5, 3, 20, 10, 20, true);
         }
     }
 
@@ -165,6 +180,15 @@ public final class BackendBenchmark {
     private final Path work;
     private final Map<String, Fixtures.Model> created = new LinkedHashMap<>();
     private double maxOtherShare;
+    /** Whether {@link #repeat} runs a contended repetition again (not for the smoke test's micro model). */
+    private boolean rerunContended = true;
+    /** Measured float32 GEMM ceilings by libtorch thread count. */
+    private final Map<Integer, Double> ceilings = new java.util.TreeMap<>();
+    /** The PyTorch peer, started by the first pytorch section; null before or when unavailable. */
+    private TorchPeer peer;
+    private String peerUnavailable;
+    /** mr1 seconds / PyTorch seconds per key (train_30m, sample_tiny, ...), filled by the pytorch sections. */
+    private final Map<String, Object> vsPytorch = new LinkedHashMap<>();
 
     private BackendBenchmark(Options options, Path work) {
         this.options = options;
@@ -187,7 +211,8 @@ public final class BackendBenchmark {
             }
             System.err.println("usage: BackendBenchmark [--quick] [--models tiny,30m] [--sections "
                     + String.join(",", Options.SECTIONS) + "] [--memory-steps N] [--memory-every N] "
-                    + "[--memory-model tiny] [--max-rss-growth 0.15] [--quiet-wait SECONDS] [--threads N] [--out target/benchmark-report.json]");
+                    + "[--memory-model tiny] [--max-rss-growth 0.15] [--quiet-wait SECONDS] [--threads N] [--gemm-size 2048] "
+                    + "[--torch-python PATH] [--torch-spec PIP-SPEC] [--out target/benchmark-report.json]");
             System.exit(help ? 0 : 2);
             return;
         }
@@ -219,6 +244,9 @@ public final class BackendBenchmark {
             bench.report.put("passed", false);
             throw e;
         } finally {
+            if (bench.peer != null) {
+                bench.peer.close();
+            }
             bench.writeJson();
             Checkpoints.deleteRecursively(work);
         }
@@ -232,9 +260,10 @@ public final class BackendBenchmark {
         report.put("machine", machine(options.threads()));
         print("mr1 backend benchmark (%s run)", options.quick() ? "quick" : "full");
         Map<String, Object> m = section("machine");
-        print("machine: %s cores, %s, %s MiB; Java %s (%s); DJL %s, PyTorch %s (%s intra-op threads)",
-                m.get("nproc"), m.get("cpu"), m.get("memTotalMiB"), m.get("java"), m.get("jvm"), m.get("djl"),
-                m.get("pytorch"), m.get("torchThreads"));
+        print("machine: %s cores, %s, %s MiB; Java %s (%s); DJL %s, PyTorch %s (%s intra-op threads; OpenMP %s); "
+                        + "load average %s", m.get("nproc"), m.get("cpu"), m.get("memTotalMiB"), m.get("java"), m.get("jvm"),
+                m.get("djl"), m.get("pytorch"), m.get("torchThreads"), m.get("openmpEnvironment"), m.get("loadAverage"));
+        measureCeilings();
         Map<String, Object> models = new LinkedHashMap<>();
         report.put("models", models);
         boolean passed = true;
@@ -266,6 +295,7 @@ public final class BackendBenchmark {
                     model.config().numKeyValueHeads(), model.config().intermediateSize(),
                     model.config().visionConfig().depth(), model.config().visionConfig().embedDim());
             Plan plan = Plan.of(model.parameterCount(), options.quick());
+            rerunContended = plan.rerunContended();
             if (options.sections().contains("sampling")) {
                 section("sampling").put(name, timed(() -> sampling(model, reference, plan)));
             }
@@ -275,8 +305,17 @@ public final class BackendBenchmark {
             if (options.sections().contains("overhead")) {
                 section("overhead").put(name, timed(() -> overhead(model, reference, plan)));
             }
+            if (options.sections().contains("pytorch")) {
+                section("pytorch").put(name, timed(() -> pytorch(name, model, reference, plan)));
+                summarisePeer(); // now, so a later failure keeps the ratios measured so far
+            }
+            if (options.sections().contains("tensorflow")) {
+                section("tensorflow").put(name, timed(() -> tensorflow(model, reference, plan)));
+            }
         }
+
         report.put("maxOtherProcessesShare", round(maxOtherShare, 3));
+        report.put("loadAverageAtEnd", Host.loadAverage());
         if (maxOtherShare > 0.10) {
             print("%nWARNING: other processes used up to %.0f%% of the CPUs during a section (see each section's "
                     + "\"cpu\"); the figures of a shared machine are pessimistic and noisy", 100 * maxOtherShare);
@@ -324,6 +363,7 @@ public final class BackendBenchmark {
     private static Map<String, Object> machine(int threads) throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("nproc", Runtime.getRuntime().availableProcessors());
+        m.put("loadAverage", Host.loadAverage());
         m.put("cpu", Host.cpuModel());
         m.put("memTotalMiB", Host.memTotalMiB());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
@@ -331,6 +371,12 @@ public final class BackendBenchmark {
         m.put("java", System.getProperty("java.runtime.version"));
         m.put("jvm", System.getProperty("java.vm.name"));
         m.put("jvmArguments", Host.jvmArguments());
+        // libgomp's settings as libtorch read them when it loaded (bin/mr1 and the pom set them)
+        Map<String, String> openmp = new LinkedHashMap<>();
+        for (String key : List.of("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")) {
+            openmp.put(key, System.getenv(key));
+        }
+        m.put("openmpEnvironment", openmp);
         Engine engine = Engine.getEngine("PyTorch");
         if (threads > 0) {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
@@ -346,7 +392,6 @@ public final class BackendBenchmark {
             jars.put(c.getSimpleName(), Host.provenance(c));
         }
         m.put("mr1Classes", jars);
-        m.put("ceilingGflops", CEILING_GFLOPS);
         return m;
     }
 
@@ -517,7 +562,9 @@ public final class BackendBenchmark {
         r.put("flopsPerStep6PT", flops);
         r.put("attentionFlopsPerStep", attentionFlops);
         r.put("achievedGflops", round(gflops, 2));
-        r.put("mfuVsCeiling", round(gflops / CEILING_GFLOPS, 4));
+        double ceiling = remeasureCeiling(threads); // right after the steps, the better of this and the run's start
+        r.put("ceilingGflops", round(ceiling, 1));
+        r.put("mfuVsCeiling", round(gflops / ceiling, 4));
         r.put("lastLoss", lastLoss);
         r.put("torchThreads", threads);
         double sharedMedian = median(shared.column(0));
@@ -530,9 +577,9 @@ public final class BackendBenchmark {
         }
         print("[training] %s: GRPO-D step on %d completions x (%d prompt + %d completion) tokens = [%d, %d]: "
                         + "%.3f s/step -> %.2f steps/s, %.0f tokens/s; 6*P*T = %.1f GFLOP -> %.1f GFLOP/s = %.1f%% of "
-                        + "%.0f GFLOP/s (median of %d)", model.dir().getFileName(), n, promptLen, NEW_TOKENS, n,
+                        + "the measured %.0f GFLOP/s GEMM ceiling on as many threads (median of %d)", model.dir().getFileName(), n, promptLen, NEW_TOKENS, n,
                 promptLen + NEW_TOKENS, median, 1 / median, tokens / median, flops / 1e9, gflops,
-                100 * gflops / CEILING_GFLOPS, CEILING_GFLOPS, plan.trainSteps());
+                100 * gflops / ceiling, ceiling, plan.trainSteps());
         print("[training] %s: the same step with each prompt shared by its group of %d (as the trainer batches): "
                 + "%.3f s/step -> %.2fx faster", model.dir().getFileName(), GROUP, sharedMedian, median / sharedMedian);
         if (oneThread != null) {
@@ -673,6 +720,405 @@ public final class BackendBenchmark {
             direct[side] += Math.max(0, Host.directBufferBytes() - before);
         }
         return seconds;
+    }
+
+    // ---- anchors: the GEMM ceiling ----
+
+    /**
+     * The float32 matrix-product ceiling of DJL's libtorch in this process, on one thread and on
+     * every core (and on the configured count when that differs): the best of several square
+     * products, so the MFU below divides by what this machine delivers now, never by a constant.
+     */
+    private void measureCeilings() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        Set<Integer> counts = new java.util.TreeSet<>(List.of(1, cores, ai.djl.pytorch.jni.JniUtils.getNumThreads()));
+        double waited = options.quietWait() > 0 ? Host.waitForQuiet(options.quietWait()) : 0;
+        Host.CpuSnapshot start = Host.CpuSnapshot.now();
+        for (int t : counts) {
+            ceiling(t);
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("what", "best of " + gemmReps() + " float32 [" + options.gemmSize() + " x " + options.gemmSize()
+                + "] x [" + options.gemmSize() + " x " + options.gemmSize() + "] products through DJL's libtorch, GFLOP/s "
+                + "(2 n^3 / seconds), at the start of the run; each training section measures its thread count again "
+                + "after its steps and the better figure is kept");
+        r.put("threads_1", round(ceilings.get(1), 1));
+        r.put("threads_" + cores, round(ceilings.get(cores), 1));
+        ceilings.forEach((t, g) -> r.putIfAbsent("threads_" + t, round(g, 1)));
+        Map<String, Object> cpu = start.elapsed();
+        cpu.put("quietWaitSeconds", round(waited, 1));
+        r.put("cpu", cpu);
+        report.put("gemm_ceiling_gflops", r);
+        print("GEMM ceiling (float32, n = %d, DJL's libtorch): %s GFLOP/s by thread count (others took %.0f%% of the "
+                + "CPUs meanwhile)", options.gemmSize(), ceilings.entrySet().stream().map(e -> e.getKey() + ": "
+                + String.format(Locale.ROOT, "%.1f", e.getValue())).toList(), 100 * (Double) cpu.get("otherProcessesShare"));
+    }
+
+    private int gemmReps() {
+        return options.quick() ? 5 : 10;
+    }
+
+    /** The GEMM ceiling on {@code threads} libtorch threads, measured on first use. */
+    private double ceiling(int threads) {
+        return ceilings.computeIfAbsent(threads, this::gemmGflops);
+    }
+
+    /**
+     * Measures the ceiling again and keeps the better figure: on a shared machine the first
+     * measurement may have met more contention than the section that divides by it.
+     */
+    private double remeasureCeiling(int threads) {
+        double again = gemmGflops(threads);
+        double best = ceilings.merge(threads, again, Math::max);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) report.get("gemm_ceiling_gflops");
+        if (r != null) {
+            r.put("threads_" + threads, round(best, 1));
+        }
+        return best;
+    }
+
+    private double gemmGflops(int t) {
+        {
+            int configured = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(t);
+            int n = options.gemmSize();
+            try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+                ai.djl.ndarray.NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(n, n));
+                ai.djl.ndarray.NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(n, n));
+                a.matMul(b).close();
+                double best = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < gemmReps(); i++) {
+                    long t0 = System.nanoTime();
+                    ai.djl.ndarray.NDArray c = a.matMul(b); // libtorch on the CPU returns when the product is done
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                    c.close();
+                }
+                return 2.0 * n * n * (double) n / best / 1e9;
+            } finally {
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(configured);
+            }
+        }
+    }
+
+    // ---- 5. the PyTorch-eager peer ----
+
+    /** The peer, started on first use with mr1's libtorch thread count; null with the reason kept when unavailable. */
+    private TorchPeer peer() throws IOException {
+        if (peer == null && peerUnavailable == null) {
+            try {
+                peer = TorchPeer.start(Path.of("src", "main", "python", "torch_peer.py"), options.torchPython(),
+                        Path.of("target", "torch-venv"), options.torchSpec(), line -> print("[pytorch] %s", line));
+                JsonObject hello = peer.call(command("hello"));
+                peer.call(command("threads", "n", ai.djl.pytorch.jni.JniUtils.getNumThreads()));
+                JsonObject gemm = peer.call(command("gemm", "size", options.gemmSize(), "reps", gemmReps()));
+                vsPytorch.put("pytorch_version", hello.get("torch").getAsString());
+                vsPytorch.put("python", hello.get("python").getAsString() + " (" + peer.python() + ")");
+                vsPytorch.put("peer_gemm_gflops", round(gemm.get("gflops").getAsDouble(), 1));
+                vsPytorch.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+                print("[pytorch] peer: PyTorch %s on Python %s, %d threads, its GEMM ceiling %.1f GFLOP/s",
+                        hello.get("torch").getAsString(), hello.get("python").getAsString(),
+                        ai.djl.pytorch.jni.JniUtils.getNumThreads(), gemm.get("gflops").getAsDouble());
+            } catch (TorchPeer.Unavailable e) {
+                peerUnavailable = e.getMessage();
+                print("[pytorch] SKIPPED: %s; the PyTorch-eager comparison needs python3 with torch (or pip access to "
+                        + "a package source with torch; see README.md)", peerUnavailable);
+            }
+        }
+        return peer;
+    }
+
+    private static Map<String, Object> command(String cmd, Object... fields) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cmd", cmd);
+        for (int i = 0; i < fields.length; i += 2) {
+            m.put((String) fields[i], fields[i + 1]);
+        }
+        return m;
+    }
+
+    private static List<float[]> floatRows(JsonObject answer, String key) {
+        List<float[]> rows = new ArrayList<>();
+        for (com.google.gson.JsonElement row : answer.getAsJsonArray(key)) {
+            com.google.gson.JsonArray a = row.getAsJsonArray();
+            float[] v = new float[a.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = a.get(i).getAsFloat();
+            }
+            rows.add(v);
+        }
+        return rows;
+    }
+
+    /** One timed call; it returns its own seconds (the peer measures itself, without the pipe). */
+    private interface Timed {
+        double seconds() throws Exception;
+    }
+
+    /**
+     * Times the calls of one repetition in an order rotated by {@code index}, so that no side always
+     * runs first (inheriting a cold cache) or last (inheriting the other's garbage); the JVM heap is
+     * collected before each call.
+     */
+    private static double[] rotated(int index, List<Timed> calls) throws Exception {
+        double[] seconds = new double[calls.size()];
+        for (int k = 0; k < calls.size(); k++) {
+            int side = (index + k) % calls.size();
+            Host.collectGarbage();
+            seconds[side] = calls.get(side).seconds();
+        }
+        return seconds;
+    }
+
+    private static Timed mr1(Call call) {
+        return () -> {
+            long t0 = System.nanoTime();
+            call.run();
+            return (System.nanoTime() - t0) / 1e9;
+        };
+    }
+
+    /** A pair's summary: medians, their ratio, the per-repetition ratios. */
+    private static Map<String, Object> comparison(Reps reps, int mine, int theirs, String mineName, String theirsName) {
+        List<Double> a = reps.column(mine);
+        List<Double> b = reps.column(theirs);
+        List<Double> ratios = reps.used().stream().map(v -> v[mine] / v[theirs]).toList();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("medianSeconds" + mineName, round(median(a), 4));
+        r.put("medianSeconds" + theirsName, round(median(b), 4));
+        r.put("ratioOfMedians", round(median(a) / median(b), 3));
+        r.put("medianPairRatio", round(median(ratios), 3));
+        r.put("pairRatioQuartiles", round(quartiles(ratios), 3));
+        r.put("seconds" + mineName, round(a, 4));
+        r.put("seconds" + theirsName, round(b, 4));
+        return r;
+    }
+
+    /**
+     * mr1 against the PyTorch-eager peer on the same checkpoint: the GRPO-D step (the peer with
+     * torch's default AdamW and with its fused AdamW) and KV-cache sampling, each repetition
+     * interleaving the sides. The log-probs of both must agree first.
+     */
+    private Map<String, Object> pytorch(String name, Fixtures.Model model, Fixtures.Model reference, Plan plan)
+            throws Exception {
+        Map<String, Object> r = new LinkedHashMap<>();
+        TorchPeer torch = peer();
+        if (torch == null) {
+            r.put("skipped", peerUnavailable);
+            return r;
+        }
+        torch.call(command("load", "name", name, "model", model.dir().toAbsolutePath().toString(), "reference",
+                reference.dir().toAbsolutePath().toString()));
+        Fixtures.GrpoBatch b = syntheticBatch(model);
+        List<long[]> promptIds = Fixtures.tokenize(model, b.prompts());
+        List<int[]> completions = b.completions().stream().map(Completion::tokenIds).toList();
+        List<Prompt> prompts = Fixtures.prompts(PROMPTS, PROMPT_WORDS, model.config().vocabSize(), 5);
+        List<long[]> samplePromptIds = Fixtures.tokenize(model, prompts);
+        Reps train;
+        Reps sample;
+        try (Policy policy = backend.load(model.dir(), reference.dir(), "cpu")) {
+            TrainingBatch batch = grpoBatch(policy, b);
+            // Same checkpoint, same layout: one forward's per-token log-probs (every position's logits through a
+            // log-softmax) of policy and reference must agree before a timing means anything.
+            double policyDiff = maxAbsDiff(policy.logProbs(b.prompts(), b.completions()), floatRows(torch.call(
+                    command("logprobs", "name", name, "prompts", promptIds, "completions", completions)), "logprobs"));
+            double referenceDiff = maxAbsDiff(batch.referenceLogProbs(), floatRows(torch.call(command("logprobs",
+                    "name", name, "reference", true, "prompts", promptIds, "completions", completions)), "logprobs"));
+            r.put("check", Map.of("maxAbsLogProbDiff", policyDiff, "maxAbsReferenceLogProbDiff", referenceDiff));
+            print("[pytorch] %s: agreement before timing: log-probs max |diff| %.2e (policy), %.2e (reference)",
+                    model.dir().getFileName(), policyDiff, referenceDiff);
+            if (!(policyDiff <= 1e-3) || !(referenceDiff <= 1e-3)) {
+                throw new IllegalStateException("the PyTorch peer does not compute what mr1 computes: " + r.get("check"));
+            }
+            torch.call(command("batch", "name", name, "prompts", promptIds, "completions", completions, "advantages",
+                    b.advantages()));
+            for (int w = 0; w < plan.trainWarmup(); w++) {
+                policy.step(batch, LOSS, ADAM, w);
+                torch.call(command("train", "name", name, "fused", false));
+                torch.call(command("train", "name", name, "fused", true));
+            }
+            int[] step = {plan.trainWarmup()};
+            train = repeat(plan.trainSteps(), i -> rotated(i, List.of(
+                    mr1(() -> policy.step(batch, LOSS, ADAM, step[0]++)),
+                    () -> torch.call(command("train", "name", name, "fused", false)).get("seconds").getAsDouble(),
+                    () -> torch.call(command("train", "name", name, "fused", true)).get("seconds").getAsDouble())));
+            for (int w = 0; w < plan.sampleWarmup(); w++) {
+                policy.sample(prompts, new SamplingParams(GROUP, 1.0, 1.0, 0, NEW_TOKENS, 100 + w));
+                torch.call(command("sample", "name", name, "prompts", samplePromptIds, "group", GROUP, "max_new",
+                        NEW_TOKENS, "seed", 100 + w));
+            }
+            int[] tokens = new int[2];
+            sample = repeat(plan.sampleReps(), i -> rotated(i, List.of(
+                    mr1(() -> tokens[0] += policy.sample(prompts, new SamplingParams(GROUP, 1.0, 1.0, 0, NEW_TOKENS,
+                            1000 + i)).stream().flatMap(List::stream).mapToInt(Completion::length).sum()),
+                    () -> {
+                        JsonObject a = torch.call(command("sample", "name", name, "prompts", samplePromptIds, "group",
+                                GROUP, "max_new", NEW_TOKENS, "seed", 1000 + i));
+                        tokens[1] += a.get("tokens").getAsInt();
+                        return a.get("seconds").getAsDouble();
+                    })));
+            r.put("sampledTokens", Map.of("mr1", tokens[0], "pytorch", tokens[1]));
+        }
+        Map<String, Object> t = comparison(train, 0, 1, "Mr1", "Pytorch");
+        Map<String, Object> fused = comparison(train, 0, 2, "Mr1", "PytorchFusedAdamW");
+        Map<String, Object> s = comparison(sample, 0, 1, "Mr1", "Pytorch");
+        t.put("repetitions", train.describe());
+        s.put("repetitions", sample.describe());
+        r.put("what", "mr1 (EnginePolicy on DJL's libtorch) vs plain PyTorch eager in Python (benchmarks/src/main/python/"
+                + "torch_peer.py) on the same checkpoint and batch, same libtorch thread count; ratios are mr1 / PyTorch");
+        r.put("training", t);
+        r.put("trainingFusedAdamW", fused);
+        r.put("sampling", s);
+        vsPytorch.put("train_" + name, t.get("ratioOfMedians"));
+        vsPytorch.put("train_" + name + "_fused_adamw", fused.get("ratioOfMedians"));
+        vsPytorch.put("sample_" + name, s.get("ratioOfMedians"));
+        print("[pytorch] %s: GRPO-D step mr1 %.3f s vs PyTorch eager %.3f s (default AdamW) -> %.3fx, vs %.3f s (fused "
+                        + "AdamW) -> %.3fx; sampling %.3f s vs %.3f s per call -> %.3fx (medians of %d and %d, "
+                        + "interleaved; mr1 / PyTorch)", model.dir().getFileName(), t.get("medianSecondsMr1"),
+                t.get("medianSecondsPytorch"), t.get("ratioOfMedians"), fused.get("medianSecondsPytorchFusedAdamW"),
+                fused.get("ratioOfMedians"), s.get("medianSecondsMr1"), s.get("medianSecondsPytorch"),
+                s.get("ratioOfMedians"), train.used().size(), sample.used().size());
+        return r;
+    }
+
+    /** The report's vs_pytorch_eager: the ratios measured in this run, or why there are none. */
+    private void summarisePeer() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        if (peerUnavailable != null) {
+            v.put("skipped", peerUnavailable);
+        } else {
+            v.put("what", "mr1 seconds / PyTorch-eager seconds, median of interleaved repetitions in this run");
+            v.putAll(vsPytorch);
+        }
+        report.put("vs_pytorch_eager", v);
+    }
+
+    // ---- 6. TensorFlow beside PyTorch ----
+
+    /**
+     * The same GRPO-D step and sampling on the TensorFlow backend and on the PyTorch backend (same
+     * checkpoint, batch and lengths), interleaved; TensorFlow's first step (graph building) is
+     * reported apart from its steady state.
+     */
+    private Map<String, Object> tensorflow(Fixtures.Model model, Fixtures.Model reference, Plan plan) throws Exception {
+        Fixtures.GrpoBatch b = syntheticBatch(model);
+        List<Prompt> prompts = Fixtures.prompts(PROMPTS, PROMPT_WORDS, model.config().vocabSize(), 5);
+        Map<String, Object> r = new LinkedHashMap<>();
+        // TfEngine keeps every variable (parameters, reference, both moments, gradients) as float arrays on
+        // the Java heap, with copies per call: about 8 x 4 bytes per parameter, beside the PyTorch policy.
+        long need = model.parameterCount() * 32L;
+        if (need > Runtime.getRuntime().maxMemory() * 0.6) {
+            String why = String.format(Locale.ROOT, "the TensorFlow backend holds its variables on the Java heap, about "
+                    + "%.1f GiB for this model, more than this JVM's -Xmx (%.1f GiB) allows beside the PyTorch policy; "
+                    + "run with -Dbench.jvm=\"-Xms4g -Xmx4g -XX:+AlwaysPreTouch\"", need / 1073741824.0,
+                    Runtime.getRuntime().maxMemory() / 1073741824.0);
+            print("[tensorflow] %s: SKIPPED: %s", model.dir().getFileName(), why);
+            r.put("skipped", why);
+            return r;
+        }
+        Reps train;
+        Reps sample;
+        io.mr1.backend.tensorflow.TensorflowBackend tfBackend = new io.mr1.backend.tensorflow.TensorflowBackend();
+        try (Policy torch = backend.load(model.dir(), reference.dir(), "cpu");
+             Policy tf = tfBackend.load(model.dir(), reference.dir(), "cpu")) {
+            r.put("tensorflowVersion", tfBackend.info().engineVersion());
+            TrainingBatch torchBatch = grpoBatch(torch, b);
+            long t0 = System.nanoTime();
+            TrainingBatch tfBatch = grpoBatch(tf, b);
+            double tfFirstScoring = (System.nanoTime() - t0) / 1e9;
+            long builds0 = graphBuilds(tf);
+            t0 = System.nanoTime();
+            StepResult tfFirst = tf.step(tfBatch, LOSS, ADAM, 0);
+            double tfFirstStep = (System.nanoTime() - t0) / 1e9;
+            long builds1 = graphBuilds(tf);
+            t0 = System.nanoTime();
+            StepResult torchFirst = torch.step(torchBatch, LOSS, ADAM, 0);
+            double torchFirstStep = (System.nanoTime() - t0) / 1e9;
+            double lossRel = relDiff(tfFirst.loss(), torchFirst.loss());
+            print("[tensorflow] %s: first step (TensorFlow builds its graph) %.3f s vs PyTorch %.3f s; loss %.6e vs "
+                    + "%.6e (rel %.1e)", model.dir().getFileName(), tfFirstStep, torchFirstStep, tfFirst.loss(),
+                    torchFirst.loss(), lossRel);
+            if (!(lossRel <= 1e-3)) {
+                throw new IllegalStateException("TensorFlow and PyTorch disagree on the first step's loss: "
+                        + tfFirst.loss() + " vs " + torchFirst.loss());
+            }
+            for (int w = 1; w < plan.trainWarmup(); w++) {
+                tf.step(tfBatch, LOSS, ADAM, w);
+                torch.step(torchBatch, LOSS, ADAM, w);
+            }
+            long builds2 = graphBuilds(tf);
+            int[] step = {plan.trainWarmup()};
+            train = repeat(plan.trainSteps(), i -> rotated(i, List.of(
+                    mr1(() -> torch.step(torchBatch, LOSS, ADAM, step[0])),
+                    mr1(() -> tf.step(tfBatch, LOSS, ADAM, step[0]++)))));
+            long builds3 = graphBuilds(tf);
+            t0 = System.nanoTime();
+            tf.sample(prompts, new SamplingParams(GROUP, 1.0, 1.0, 0, NEW_TOKENS, 99));
+            double tfFirstSample = (System.nanoTime() - t0) / 1e9;
+            for (int w = 0; w < plan.sampleWarmup(); w++) {
+                torch.sample(prompts, new SamplingParams(GROUP, 1.0, 1.0, 0, NEW_TOKENS, 100 + w));
+            }
+            int[] tokens = new int[2];
+            sample = repeat(plan.sampleReps(), i -> rotated(i, List.of(
+                    mr1(() -> tokens[0] += torch.sample(prompts, new SamplingParams(GROUP, 1.0, 1.0, 0, NEW_TOKENS,
+                            1000 + i)).stream().flatMap(List::stream).mapToInt(Completion::length).sum()),
+                    mr1(() -> tokens[1] += tf.sample(prompts, new SamplingParams(GROUP, 1.0, 1.0, 0, NEW_TOKENS,
+                            1000 + i)).stream().flatMap(List::stream).mapToInt(Completion::length).sum()))));
+            Map<String, Object> first = new LinkedHashMap<>();
+            first.put("tensorflowFirstStepSeconds", round(tfFirstStep, 4));
+            first.put("pytorchFirstStepSeconds", round(torchFirstStep, 4));
+            first.put("tensorflowFirstScoringSeconds", round(tfFirstScoring, 4));
+            first.put("tensorflowFirstSampleSeconds", round(tfFirstSample, 4));
+            first.put("lossRelDiff", lossRel);
+            r.put("firstCalls", first);
+            Map<String, Object> graphs = new LinkedHashMap<>();
+            if (builds0 >= 0) {
+                graphs.put("firstStep", builds1 - builds0);
+                graphs.put("perSteadyStep", round((builds3 - builds2) / (double) Math.max(1, train.shares().size()), 2));
+            } else {
+                graphs.put("unavailable", "the TensorFlow backend does not expose its graph-build count on this build");
+            }
+            r.put("graphBuilds", graphs);
+            r.put("sampledTokens", Map.of("pytorch", tokens[0], "tensorflow", tokens[1]));
+        }
+        Map<String, Object> t = comparison(train, 1, 0, "Tensorflow", "Pytorch");
+        Map<String, Object> s = comparison(sample, 1, 0, "Tensorflow", "Pytorch");
+        t.put("repetitions", train.describe());
+        s.put("repetitions", sample.describe());
+        int rows = PROMPTS * GROUP;
+        r.put("what", "the same GRPO-D step and sampling on the tensorflow and pytorch backends (EnginePolicy on TfEngine "
+                + "and on DjlEngine), interleaved after the first calls; ratios are TensorFlow / PyTorch");
+        r.put("training", t);
+        r.put("sampling", s);
+        r.put("samplingTokensPerSecond", Map.of("pytorch", round(rows * NEW_TOKENS / (Double) s.get("medianSecondsPytorch"), 1),
+                "tensorflow", round(rows * NEW_TOKENS / (Double) s.get("medianSecondsTensorflow"), 1),
+                "basis", "B x G x max new tokens per median call"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> graphs = (Map<String, Object>) r.get("graphBuilds");
+        print("[tensorflow] %s: steady GRPO-D step TensorFlow %.3f s vs PyTorch %.3f s -> %.3fx; sampling %.3f s vs "
+                        + "%.3f s per call -> %.3fx (TensorFlow / PyTorch, medians of %d and %d, interleaved); graph "
+                        + "builds %s", model.dir().getFileName(), t.get("medianSecondsTensorflow"),
+                t.get("medianSecondsPytorch"), t.get("ratioOfMedians"), s.get("medianSecondsTensorflow"),
+                s.get("medianSecondsPytorch"), s.get("ratioOfMedians"), train.used().size(), sample.used().size(),
+                graphs);
+        return r;
+    }
+
+    /**
+     * How many graphs the TensorFlow backend has built: {@code graphBuilds()} of the policy's engine,
+     * read reflectively since the backend keeps it internal; -1 where this build has no such count.
+     */
+    static long graphBuilds(Policy policy) {
+        try {
+            java.lang.reflect.Field f = policy.getClass().getDeclaredField("engine");
+            f.setAccessible(true);
+            Object engine = f.get(policy);
+            java.lang.reflect.Method m = engine.getClass().getDeclaredMethod("graphBuilds");
+            m.setAccessible(true);
+            return ((Number) m.invoke(engine)).longValue();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
     }
 
     // ---- 4. native memory ----
@@ -829,7 +1275,7 @@ public final class BackendBenchmark {
         List<double[]> all = new ArrayList<>();
         List<Double> shares = new ArrayList<>();
         int contended = 0;
-        for (int i = 0; clean.size() < count && i < 2 * count; i++) {
+        for (int i = 0; clean.size() < count && i < (rerunContended ? 2 * count : count); i++) {
             Host.CpuSnapshot start = Host.CpuSnapshot.now();
             double[] values = work.run(i);
             double share = (Double) start.elapsed().get("otherProcessesShare");

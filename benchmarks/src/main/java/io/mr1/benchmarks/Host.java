@@ -43,6 +43,16 @@ public final class Host {
         return name == null ? "unknown" : name;
     }
 
+    /** @return the 1, 5 and 15 minute load averages of /proc/loadavg (how busy the machine was), or "unknown" */
+    public static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.UTF_8).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** @return the total memory in MiB from /proc/meminfo, or -1 */
     public static long memTotalMiB() {
         String v = procField("/proc/meminfo", "MemTotal");
@@ -63,7 +73,7 @@ public final class Host {
      * CPU time counters at one instant, to tell how much of a section's time other processes took.
      *
      * @param nanos System.nanoTime()
-     * @param selfTicks this process's user + system time, in clock ticks
+     * @param selfTicks this process's (and its helper processes') user + system time, in clock ticks
      * @param busyTicks all CPUs' non-idle time, in clock ticks
      */
     public record CpuSnapshot(long nanos, long selfTicks, long busyTicks) {
@@ -98,10 +108,21 @@ public final class Host {
         }
     }
 
-    /** utime + stime of /proc/self/stat, in clock ticks. */
+    /** Processes that work for the benchmark (the PyTorch peer): their CPU time is not "other processes". */
+    static final java.util.Set<Long> HELPERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** utime + stime of /proc/self/stat and of the helper processes, in clock ticks. */
     static long selfCpuTicks() {
+        long total = cpuTicks("self");
+        for (long pid : HELPERS) {
+            total += cpuTicks(Long.toString(pid));
+        }
+        return total;
+    }
+
+    private static long cpuTicks(String process) {
         try {
-            String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.UTF_8);
+            String stat = Files.readString(Path.of("/proc", process, "stat"), StandardCharsets.UTF_8);
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of the full line
         } catch (IOException | RuntimeException e) {

@@ -20,7 +20,8 @@ class BackendBenchmarkSmokeTest {
         // One libtorch thread: two stall each other when a parallel build shares the CPUs.
         Map<String, Object> report = BackendBenchmark.run(BackendBenchmark.Options.parse("--quick", "--models",
                 "micro", "--memory-model", "micro", "--memory-steps", "4", "--memory-every", "2",
-                "--max-rss-growth", "1e9", "--threads", "1", "--out", out.toString()));
+                "--max-rss-growth", "1e9", "--threads", "1", "--gemm-size", "128", "--sections",
+                "memory,sampling,training,overhead,tensorflow", "--out", out.toString()));
         assertEquals(Boolean.TRUE, report.get("passed"));
         Map<String, Object> overhead = (Map<String, Object>) ((Map<String, Object>) report.get("overhead")).get("micro");
         assertTrue((Double) overhead.get("ratioOfMedians") > 0);
@@ -30,6 +31,11 @@ class BackendBenchmarkSmokeTest {
         assertTrue((Double) check.get("lossRelDiff") <= BackendBenchmark.LOSS_TOLERANCE);
         Map<String, Object> sampling = (Map<String, Object>) ((Map<String, Object>) report.get("sampling")).get("micro");
         assertTrue((Double) sampling.get("tokensPerSecond") > 0);
+        Map<String, Object> ceiling = (Map<String, Object>) report.get("gemm_ceiling_gflops");
+        assertTrue((Double) ceiling.get("threads_1") > 0, ceiling.toString());
+        Map<String, Object> tf = (Map<String, Object>) ((Map<String, Object>) report.get("tensorflow")).get("micro");
+        Map<String, Object> tfTraining = (Map<String, Object>) tf.get("training");
+        assertTrue((Double) tfTraining.get("ratioOfMedians") > 0, tf.toString());
         String json = Files.readString(out);
         assertTrue(json.contains("\"tokensPerSecond\"") && json.contains("\"mfuVsCeiling\"")
                 && json.contains("\"rssEndMiB\""), json);
