@@ -1105,20 +1105,12 @@ public final class BackendBenchmark {
     }
 
     /**
-     * How many graphs the TensorFlow backend has built: {@code graphBuilds()} of the policy's engine,
-     * read reflectively since the backend keeps it internal; -1 where this build has no such count.
+     * How many graphs the TensorFlow backend has built: its {@code graph_builds} engine counter
+     * ({@link Policy#engineStatistics}); -1 where the backend reports no such counter.
      */
     static long graphBuilds(Policy policy) {
-        try {
-            java.lang.reflect.Field f = policy.getClass().getDeclaredField("engine");
-            f.setAccessible(true);
-            Object engine = f.get(policy);
-            java.lang.reflect.Method m = engine.getClass().getDeclaredMethod("graphBuilds");
-            m.setAccessible(true);
-            return ((Number) m.invoke(engine)).longValue();
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return -1;
-        }
+        Double builds = policy.engineStatistics().get("graph_builds");
+        return builds == null ? -1 : builds.longValue();
     }
 
     // ---- 4. native memory ----
