@@ -17,6 +17,8 @@ Commands (field "cmd"):
   batch    name, prompts, completions, advantages  (reference log-probs computed here, untimed)
   train    name, step, fused    -> seconds, loss, grad norm (one GRPO-D step on the stored batch)
   sample   name, prompts, group, max_new, seed  -> seconds, tokens
+  profile  name, fused, top  -> one train step under torch.profiler (CPU): wallMs, topLevelMs and the top ops
+                               by self time as [name, count, self_cpu_time_total, cpu_time_total] (microseconds)
   quit
 Errors are answered as {"error": "..."} and the peer keeps running.
 """
@@ -242,11 +244,16 @@ class Peer:
     def train(self, m):
         """One GRPO-D step: forward with grad, k3 KL against the frozen reference's log-probs, clipped
         objective, sequence-mean loss, backward, global-norm clipping, AdamW (default or fused)."""
-        entry = self.models[m["name"]]
+        t0 = time.perf_counter()
+        out = self._step(self.models[m["name"]], m.get("fused"))
+        out["seconds"] = time.perf_counter() - t0
+        return out
+
+    @staticmethod
+    def _step(entry, fused):
         model = entry["policy"]
         ids, pos, keys, targets, mask, plen, width, ref, adv = entry["batch"]
-        opt = entry["adamw_fused" if m.get("fused") else "adamw"]
-        t0 = time.perf_counter()
+        opt = entry["adamw_fused" if fused else "adamw"]
         logp = completion_logprobs(model, ids, pos, keys, targets, plen, width)
         ratio = torch.exp(logp - logp.detach())
         clipped = ratio.clamp(1 - EPS_LOW, 1 + EPS_HIGH)
@@ -265,8 +272,45 @@ class Peer:
         norm = torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM).item()
         opt.step()
         opt.zero_grad()
-        seconds = time.perf_counter() - t0
-        return {"seconds": seconds, "loss": loss_value, "gradNorm": norm, "klMean": kl_mean}
+        return {"loss": loss_value, "gradNorm": norm, "klMean": kl_mean}
+
+    def profile(self, m):
+        """One train step under torch.profiler (CPU activities only). The optimiser's record_function
+        annotations (Optimizer.step#..., Optimizer.zero_grad#...) are not ops: they are left out of the op
+        list, the ops inside them count as top-level, and the Python time they span counts as outside."""
+        from torch.profiler import profile, ProfilerActivity
+        entry = self.models[m["name"]]
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            t0 = time.perf_counter()
+            self._step(entry, m.get("fused"))
+            wall = time.perf_counter() - t0
+
+        def annotation(e):
+            return e.name.startswith("Optimizer.") or e.name.startswith("##")
+
+        spans = []
+        for e in prof.events():
+            if annotation(e):
+                continue
+            parent = e.cpu_parent
+            while parent is not None and annotation(parent):
+                parent = parent.cpu_parent
+            if parent is None:
+                spans.append((e.time_range.start, e.time_range.end))
+        spans.sort()
+        covered, lo, hi = 0.0, None, None
+        for a, b in spans:
+            if hi is None or a > hi:
+                covered += 0 if hi is None else hi - lo
+                lo, hi = a, b
+            else:
+                hi = max(hi, b)
+        covered += 0 if hi is None else hi - lo
+        ops = [[k.key, k.count, k.self_cpu_time_total, k.cpu_time_total] for k in prof.key_averages()
+               if not k.key.startswith("Optimizer.") and not k.key.startswith("##")]
+        ops.sort(key=lambda o: -o[2])
+        return {"wallMs": wall * 1e3, "topLevelMs": covered / 1e3, "ops": ops[:int(m.get("top", 1000))],
+                "opKinds": len(ops)}
 
     def sample(self, m):
         """B prompts x G rows, temperature 1, no top-k/top-p: each prompt prefilled once, its KV cache

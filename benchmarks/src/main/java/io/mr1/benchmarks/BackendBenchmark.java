@@ -37,10 +37,11 @@ import java.util.Set;
  * log-probs, loss and gradient norm). Its anchors are measured in the same run: the float32 GEMM
  * ceiling on one and on all libtorch threads (the MFU's denominator), a PyTorch-eager peer in Python
  * on the same checkpoints ({@link TorchPeer}, timed interleaved with mr1), and the same step and
- * sampling on the TensorFlow backend. Prints a report and writes it as JSON.
+ * sampling on the TensorFlow backend. On request ({@code --sections profile}) it profiles one steady-state
+ * training step op by op on mr1 and on the peer ({@link OpProfile}). Prints a report and writes it as JSON.
  *
  * <p>Usage: {@code BackendBenchmark [--quick] [--models tiny,30m] [--sections
- * memory,sampling,training,overhead,pytorch,tensorflow] [--memory-steps N] [--memory-every N]
+ * memory,sampling,training,overhead,pytorch,tensorflow,profile] [--memory-steps N] [--memory-every N]
  * [--memory-model tiny] [--max-rss-growth 0.15] [--quiet-wait SECONDS] [--threads N]
  * [--gemm-size 2048] [--torch-python PATH] [--torch-spec PIP-SPEC] [--out target/benchmark-report.json]}.
  * Exit status 0 when every check passed, 1 when the memory check failed, 2 on an error
@@ -83,9 +84,13 @@ public final class BackendBenchmark {
                           int memorySteps, int memoryEvery, double maxRssGrowth, double quietWait, int threads,
                           Path out, int gemmSize, String torchPython, String torchSpec) {
 
-        /** All sections; memory runs first, in a process that has not yet held the larger model. */
+        /** The default sections; memory runs first, in a process that has not yet held the larger model. */
         public static final List<String> SECTIONS = List.of("memory", "sampling", "training", "overhead", "pytorch",
                 "tensorflow");
+
+        /** Every section: the defaults and {@code profile} (one op-by-op profiled step per side; asked for by name). */
+        public static final List<String> ALL_SECTIONS = List.of("memory", "sampling", "training", "overhead",
+                "pytorch", "tensorflow", "profile");
 
         /**
          * Parses the command line.
@@ -119,8 +124,8 @@ public final class BackendBenchmark {
                     case "--models" -> models = List.of(value(list, ++i, a).split(","));
                     case "--sections" -> {
                         sections = new LinkedHashSet<>(List.of(value(list, ++i, a).split(",")));
-                        if (!SECTIONS.containsAll(sections)) {
-                            throw new IllegalArgumentException("--sections: valid names are " + SECTIONS);
+                        if (!ALL_SECTIONS.containsAll(sections)) {
+                            throw new IllegalArgumentException("--sections: valid names are " + ALL_SECTIONS);
                         }
                     }
                     case "--memory-model" -> memoryModel = value(list, ++i, a);
@@ -210,7 +215,7 @@ public final class BackendBenchmark {
                 System.err.println("error: " + e.getMessage());
             }
             System.err.println("usage: BackendBenchmark [--quick] [--models tiny,30m] [--sections "
-                    + String.join(",", Options.SECTIONS) + "] [--memory-steps N] [--memory-every N] "
+                    + String.join(",", Options.SECTIONS) + "(,profile)] [--memory-steps N] [--memory-every N] "
                     + "[--memory-model tiny] [--max-rss-growth 0.15] [--quiet-wait SECONDS] [--threads N] [--gemm-size 2048] "
                     + "[--torch-python PATH] [--torch-spec PIP-SPEC] [--out target/benchmark-report.json]");
             System.exit(help ? 0 : 2);
@@ -311,6 +316,9 @@ public final class BackendBenchmark {
             }
             if (options.sections().contains("tensorflow")) {
                 section("tensorflow").put(name, timed(() -> tensorflow(model, reference, plan)));
+            }
+            if (options.sections().contains("profile")) {
+                report.put("profile_" + name, timed(() -> profile(name, model, reference, plan)));
             }
         }
 
@@ -991,6 +999,114 @@ public final class BackendBenchmark {
             v.putAll(vsPytorch);
         }
         report.put("vs_pytorch_eager", v);
+    }
+
+    // ---- 7. op-by-op profile of one training step, mr1 beside the PyTorch peer ----
+
+    /** Rows of the printed side-by-side table. */
+    static final int PROFILE_ROWS = 20;
+
+    /**
+     * One steady-state GRPO-D step (the training section's batch) profiled op by op on each side, after
+     * warm-up steps, with the same libtorch thread count: mr1 under libtorch's autograd profiler (through
+     * DJL), the peer under {@code torch.profiler}. The table aggregates self time by op name; what no
+     * top-level op covers is time outside libtorch (mr1: Java, JNI, gaps; the peer: Python, gaps).
+     */
+    private Map<String, Object> profile(String name, Fixtures.Model model, Fixtures.Model reference, Plan plan)
+            throws Exception {
+        Map<String, Object> r = new LinkedHashMap<>();
+        TorchPeer torch = peer();
+        Fixtures.GrpoBatch b = syntheticBatch(model);
+        int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        OpProfile.Profile mine;
+        OpProfile.Profile theirs = null;
+        double mineUnprofiled;
+        double theirsUnprofiled = Double.NaN;
+        Path trace = OpProfile.traceFile(name);
+        try (Policy policy = backend.load(model.dir(), reference.dir(), "cpu")) {
+            TrainingBatch batch = grpoBatch(policy, b);
+            if (torch != null) {
+                torch.call(command("load", "name", name, "model", model.dir().toAbsolutePath().toString(),
+                        "reference", reference.dir().toAbsolutePath().toString()));
+                torch.call(command("batch", "name", name, "prompts", Fixtures.tokenize(model, b.prompts()),
+                        "completions", b.completions().stream().map(Completion::tokenIds).toList(), "advantages",
+                        b.advantages()));
+            }
+            int warmup = plan.trainWarmup() + 1;
+            for (int w = 0; w < warmup; w++) {
+                policy.step(batch, LOSS, ADAM, w);
+                if (torch != null) {
+                    torch.call(command("train", "name", name, "fused", false));
+                }
+            }
+            // One unprofiled step each, for the profiler's own cost, then the profiled ones.
+            Host.collectGarbage();
+            long t0 = System.nanoTime();
+            policy.step(batch, LOSS, ADAM, warmup);
+            mineUnprofiled = (System.nanoTime() - t0) / 1e6;
+            Host.collectGarbage();
+            mine = OpProfile.mr1(() -> policy.step(batch, LOSS, ADAM, warmup + 1), trace);
+            if (torch != null) {
+                theirsUnprofiled = torch.call(command("train", "name", name, "fused", false)).get("seconds")
+                        .getAsDouble() * 1e3;
+                theirs = OpProfile.fromPeer(torch.call(command("profile", "name", name, "fused", false, "top", 1000)));
+            }
+        }
+        r.put("what", "one steady-state GRPO-D step (training section's batch, after " + (plan.trainWarmup() + 2)
+                + " steps) profiled op by op: mr1 under libtorch's autograd profiler via DJL (JniUtils.startProfile), "
+                + "the PyTorch peer (default AdamW) under torch.profiler, CPU; self time aggregated by op name; outside = "
+                + "wall time minus the union of top-level op spans (mr1: Java, JNI, gaps; peer: Python, gaps)");
+        r.put("torchThreads", threads);
+        r.put("mr1Trace", trace.toAbsolutePath().toString());
+        Map<String, Object> a = OpProfile.summary(mine);
+        a.put("unprofiledStepMs", OpProfile.round(mineUnprofiled));
+        r.put("mr1", a);
+        print("[profile] %s (%d libtorch threads): mr1 step %.1f ms profiled (%.1f ms unprofiled), top-level ops %.1f "
+                        + "ms, outside libtorch (Java, JNI, gaps) %.1f ms, %d op calls", model.dir().getFileName(),
+                threads, mine.wallMs(), mineUnprofiled, mine.topLevelMs(), mine.outsideMs(),
+                a.get("opCalls"));
+        if (theirs == null) {
+            r.put("pytorch", Map.of("skipped", peerUnavailable));
+            r.put("topMr1", mine.ops().stream().limit(PROFILE_ROWS).map(o -> Map.of("op", o.name(), "count", o.count(),
+                    "selfMs", OpProfile.round(o.selfMs()), "totalMs", OpProfile.round(o.totalMs()))).toList());
+            print("[profile] %s: no PyTorch peer (%s); mr1's top ops by self time:", model.dir().getFileName(),
+                    peerUnavailable);
+            mine.ops().stream().limit(PROFILE_ROWS).forEach(o -> print("  %-50s %7d %10.2f ms", o.name(), o.count(),
+                    o.selfMs()));
+            return r;
+        }
+        Map<String, Object> p = OpProfile.summary(theirs);
+        p.put("unprofiledStepMs", OpProfile.round(theirsUnprofiled));
+        r.put("pytorch", p);
+        List<Map<String, Object>> rows = OpProfile.sideBySide(mine, theirs);
+        r.put("opsByAbsDiff", rows.stream().limit(60).toList());
+        print("[profile] %s: PyTorch step %.1f ms profiled (%.1f ms unprofiled), top-level ops %.1f ms, outside "
+                        + "libtorch (Python, gaps) %.1f ms, %d op calls", model.dir().getFileName(), theirs.wallMs(),
+                theirsUnprofiled, theirs.topLevelMs(), theirs.outsideMs(), p.get("opCalls"));
+        print("  %-50s %7s %7s %10s %10s %9s", "op (self time, ms)", "n mr1", "n torch", "mr1", "torch", "diff");
+        for (Map<String, Object> row : rows.subList(0, Math.min(PROFILE_ROWS, rows.size()))) {
+            print("  %-50s %7d %7d %10.2f %10.2f %+9.2f", abbreviate((String) row.get("op"), 50), row.get("countMr1"),
+                    row.get("countPytorch"), row.get("selfMsMr1"), row.get("selfMsPytorch"), row.get("diffMs"));
+        }
+        double restMine = 0;
+        double restTheirs = 0;
+        for (Map<String, Object> row : rows.subList(Math.min(PROFILE_ROWS, rows.size()), rows.size())) {
+            restMine += (Double) row.get("selfMsMr1");
+            restTheirs += (Double) row.get("selfMsPytorch");
+        }
+        print("  %-50s %7s %7s %10.2f %10.2f %+9.2f", "(" + Math.max(0, rows.size() - PROFILE_ROWS) + " other ops)", "",
+                "", restMine, restTheirs, restMine - restTheirs);
+        print("  %-50s %7d %7d %10.2f %10.2f %+9.2f", "sum of self times (all ops)", a.get("opCalls"),
+                p.get("opCalls"), mine.selfSumMs(), theirs.selfSumMs(), mine.selfSumMs() - theirs.selfSumMs());
+        print("  %-50s %7s %7s %10.2f %10.2f %+9.2f", "outside libtorch (mr1: Java/JNI/gaps; torch: Python/gaps)", "",
+                "", mine.outsideMs(), theirs.outsideMs(), mine.outsideMs() - theirs.outsideMs());
+        print("  %-50s %7s %7s %10.2f %10.2f %+9.2f", "step wall time, profiled", "", "", mine.wallMs(),
+                theirs.wallMs(), mine.wallMs() - theirs.wallMs());
+        return r;
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
     }
 
     // ---- 6. TensorFlow beside PyTorch ----

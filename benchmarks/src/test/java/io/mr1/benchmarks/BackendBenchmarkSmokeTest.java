@@ -60,5 +60,8 @@ class BackendBenchmarkSmokeTest {
         assertEquals(300, o.memorySteps());
         assertEquals(1000, BackendBenchmark.Options.parse().memorySteps());
         assertEquals(java.util.List.of("tiny"), o.models());
+        // the profile section runs only when named
+        assertTrue(!BackendBenchmark.Options.parse().sections().contains("profile"));
+        assertEquals(java.util.Set.of("profile"), BackendBenchmark.Options.parse("--sections profile").sections());
     }
 }
