@@ -26,7 +26,8 @@ final class HfTokenizer implements TextTokenizer {
         // the library finds its native code through the context class loader
         thread.setContextClassLoader(HuggingFaceTokenizer.class.getClassLoader());
         try {
-            return new HfTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false")));
+            return new HfTokenizer(HuggingFaceTokenizer.newInstance(file,
+                    Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
         } finally {
