@@ -322,7 +322,7 @@ public final class ExperimentRunner {
             builder.build(staging);
             AtomicFiles.commitFolder(staging, folder);
         } catch (IOException | RuntimeException e) {
-            Checkpoints.deleteRecursively(staging);
+            AtomicFiles.deleteRecursively(staging);
             throw e;
         }
     }

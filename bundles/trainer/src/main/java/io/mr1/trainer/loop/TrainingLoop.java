@@ -110,17 +110,6 @@ public final class TrainingLoop {
     }
 
     /**
-     * The first step a run in this folder will run: its latest checkpoint's, or 0.
-     *
-     * @param runDir the run folder
-     * @return the step to start (or resume) at
-     * @throws IOException if the checkpoints cannot be read
-     */
-    public long startStep(Path runDir) throws IOException {
-        return checkpoints.latestVerified(runDir, message -> { }).map(c -> c.state().step()).orElse(0L);
-    }
-
-    /**
      * The checkpoint a run in this folder resumes from: the newest that verifies, checked
      * against the run's seed and length. Reads only, so a run that cannot resume is left
      * exactly as it was.

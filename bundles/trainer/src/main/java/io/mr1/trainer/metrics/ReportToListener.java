@@ -7,6 +7,7 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.RewardBreakdown;
 import io.mr1.trainer.loop.StepOutcome;
 import io.mr1.trainer.loop.TrainingListener;
+import io.mr1.trainer.report.ReportWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,8 +87,7 @@ public final class ReportToListener implements TrainingListener {
                 + "|---|---|---|\n");
         for (int i = 0; i < group.size(); i++) {
             // Completions are shown as text, not markup: a table cell, tags escaped.
-            String text = group.get(i).text().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                    .replace("|", "\\|").replace("\n", " ");
+            String text = ReportWriter.escape(group.get(i).text()).replace("|", "\\|").replace("\n", " ");
             md.append("| ").append(i).append(" | ").append(text).append(" | ")
                     .append(String.format(Locale.ROOT, "%.3f", rewards.get(i).total())).append(" |\n");
         }

@@ -107,7 +107,9 @@ public final class Evaluator {
         int lenient = 0;
         int format = 0;
         boolean[] correct = new boolean[samples.size()];
-        GuardedJudge judge = new GuardedJudge(task); // a faulty judge cannot stop the evaluation
+        // One guard for both passes: a faulty judge cannot stop the evaluation, and a judge that
+        // keeps timing out in the greedy pass stays disabled for the sampled one.
+        GuardedJudge judge = new GuardedJudge(task);
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
             List<List<Completion>> completions = policy.sample(chunk.stream().map(Sample::prompt).toList(),
@@ -134,7 +136,7 @@ public final class Evaluator {
             progress.accept(Math.min(samples.size(), start + CHUNK));
         }
         int n = Math.max(1, samples.size());
-        Sampled sampled = sampledPass == null ? null : sampled(policy, task, samples, maxNewTokens, sampledPass, progress);
+        Sampled sampled = sampledPass == null ? null : sampled(policy, judge, samples, maxNewTokens, sampledPass, progress);
         if (sampled != null) {
             for (int i = 0; i < outputs.size(); i++) {
                 outputs.get(i).put("sampled_correct", sampled.correctPerItem()[i]);
@@ -144,12 +146,11 @@ public final class Evaluator {
                 sampled, correct);
     }
 
-    private static Sampled sampled(Policy policy, Task task, List<Sample> samples, int maxNewTokens, SampledPass how,
-                                   IntConsumer progress) {
+    private static Sampled sampled(Policy policy, GuardedJudge judge, List<Sample> samples, int maxNewTokens,
+                                   SampledPass how, IntConsumer progress) {
         long correct = 0;
         long formatted = 0;
         int[] perItem = new int[samples.size()];
-        GuardedJudge judge = new GuardedJudge(task);
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
             // One seed per chunk, derived from the item offset: the figure does not depend on
