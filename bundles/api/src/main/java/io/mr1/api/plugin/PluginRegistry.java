@@ -12,7 +12,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * Everything installed right now, tracked with dynamic references: plugins appear and
  * disappear as their bundles come and go, without restarting consumers. When two
  * services share a name, the one with the highest service ranking (then the lowest
- * service id) wins, as OSGi's own service selection does.
+ * service id) wins, as OSGi's own service selection does; {@link #unique} is the lookup a run
+ * uses, which refuses such a name instead (the one place duplicates are detected).
  */
 @ProviderType
 public interface PluginRegistry {
@@ -51,4 +52,29 @@ public interface PluginRegistry {
      * @return sorted names
      */
     List<String> names(PluginKind kind);
+
+    /**
+     * The plugin of a kind and name when at most one bundle provides it: the lookup for
+     * anything a run is configured with.
+     *
+     * @param kind the kind
+     * @param name the name
+     * @param type the service type of the kind
+     * @param <T> that type
+     * @return the plugin, or empty when none of that name is registered
+     * @throws DuplicatePluginException naming every bundle when two or more provide the name
+     */
+    default <T> Optional<T> unique(PluginKind kind, String name, Class<T> type) {
+        Optional<DuplicatePluginException> duplicate = DuplicatePluginException.among(plugins(), kind, name);
+        if (duplicate.isPresent()) {
+            throw duplicate.get();
+        }
+        Optional<?> found = switch (kind) {
+            case BACKEND -> backend(name);
+            case REWARD -> reward(name);
+            case KL_SCHEDULE -> klSchedule(name);
+            case TASK -> task(name);
+        };
+        return found.map(type::cast);
+    }
 }

@@ -22,7 +22,6 @@ import io.mr1.core.io.AtomicFiles;
 import io.mr1.core.jsonl.JsonLineException;
 import io.mr1.core.jsonl.JsonLines;
 import io.mr1.trainer.grpo.RewardAggregator;
-import io.mr1.trainer.grpo.LiveRewards;
 import io.mr1.trainer.grpo.WeightedReward;
 import io.mr1.trainer.run.Trainer;
 import java.io.IOException;
@@ -121,12 +120,13 @@ public final class RewardsCommand extends BaseCommand {
         }
         for (String raw : names) {
             String name = raw.trim();
-            var providers = LiveRewards.providers(registry, name);
-            if (providers.size() > 1) {
-                err.println("mr1 rewards: " + LiveRewards.duplicateMessage(name, providers));
+            RewardFunction fn;
+            try {
+                fn = registry.unique(PluginKind.REWARD, name, RewardFunction.class).orElse(null);
+            } catch (io.mr1.api.plugin.DuplicatePluginException e) {
+                err.println("mr1 rewards: " + e.withRemedy());
                 return 2;
             }
-            RewardFunction fn = registry.reward(name).orElse(null);
             if (fn == null) {
                 err.println("mr1 rewards: unknown reward '" + name + "'; installed: "
                         + String.join(", ", registry.names(PluginKind.REWARD)));

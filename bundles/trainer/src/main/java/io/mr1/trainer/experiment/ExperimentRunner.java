@@ -262,7 +262,7 @@ public final class ExperimentRunner {
     }
 
     private Evaluator.Result evaluate(ExperimentSpec spec, Path checkpoint, String device, Task task,
-                                      List<Sample> items) throws TrainingSession.SetupException, IOException {
+                                      List<Sample> items) throws TrainingSession.SetupException, IOException, Stopped {
         String backendName = spec.run().getOrDefault("backend", "pytorch").toString();
         var backend = registry.backend(backendName).orElseThrow(() -> new TrainingSession.SetupException(
                 spec.source() + ": run.backend: unknown backend '" + backendName + "'; installed: "
@@ -271,11 +271,16 @@ public final class ExperimentRunner {
                 : new Evaluator.SampledPass(spec.eval().samples(), spec.eval().temperature(), spec.eval().seed());
         try (Policy policy = backend.load(checkpoint, device)) {
             int total = items.size();
-            Evaluator.Result r = Evaluator.evaluate(policy, task, items, spec.eval().maxNewTokens(), sampled, n -> {
-                if (terminal) {
-                    out.printf(Locale.ROOT, "\r  eval %d/%d ", n, total);
-                }
-            });
+            Evaluator.Result r;
+            try {
+                r = Evaluator.evaluate(policy, task, items, spec.eval().maxNewTokens(), sampled, n -> {
+                    if (terminal) {
+                        out.printf(Locale.ROOT, "\r  eval %d/%d ", n, total);
+                    }
+                }, Evaluator.judges(stop));
+            } catch (io.mr1.trainer.loop.StepAbandoned e) {
+                throw new Stopped(); // a judge was running when the stop came; nothing of this evaluation is kept
+            }
             if (terminal) {
                 out.println();
             }

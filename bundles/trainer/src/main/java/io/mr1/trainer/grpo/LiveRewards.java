@@ -1,5 +1,6 @@
 package io.mr1.trainer.grpo;
 
+import io.mr1.api.plugin.DuplicatePluginException;
 import io.mr1.api.plugin.PluginInfo;
 import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
@@ -26,7 +27,8 @@ import java.util.function.Consumer;
  * </ul>
  * Every step records which bundle and version scored it ({@link #bundles()}, metrics.jsonl's
  * {@code reward_bundles}). Weights stay the run's. A step never changes its rewards midway: a
- * bundle that goes while a step is scoring gives faults for that step only.
+ * bundle that goes while a step is scoring gives faults for that step only. Each step reads
+ * the registry's list once, so every reward of the step is judged on the same snapshot.
  */
 public final class LiveRewards implements RewardSource {
 
@@ -52,9 +54,10 @@ public final class LiveRewards implements RewardSource {
         this.registry = registry;
         this.configured = List.copyOf(configured);
         this.notice = notice;
+        List<PluginInfo> installed = registry.plugins();
         for (WeightedReward r : configured) {
             previousFunctions.put(r.name(), r.function());
-            previousLabels.put(r.name(), label(providers(r.name())).orElse("(unknown bundle)"));
+            previousLabels.put(r.name(), label(providers(installed, r.name())).orElse("(unknown bundle)"));
             lastSeen.put(r.name(), previousLabels.get(r.name()));
         }
     }
@@ -63,16 +66,18 @@ public final class LiveRewards implements RewardSource {
     public List<WeightedReward> at(long step) {
         List<WeightedReward> active = new ArrayList<>();
         Map<String, String> labels = new LinkedHashMap<>();
+        List<PluginInfo> installed = registry.plugins(); // one snapshot for the whole step
         for (WeightedReward r : configured) {
             String name = r.name();
-            List<PluginInfo> providers = providers(name);
+            Optional<DuplicatePluginException> duplicate = DuplicatePluginException.among(installed,
+                    PluginKind.REWARD, name);
+            List<PluginInfo> providers = providers(installed, name);
             Optional<RewardFunction> function = providers.size() == 1 ? registry.reward(name) : Optional.empty();
             String was = previousLabels.get(name);
-            if (providers.size() > 1) {
+            if (duplicate.isPresent()) {
                 if (!DUPLICATE.equals(was)) {
-                    notice.accept("reward '" + name + "' is provided by " + providers.size() + " bundles ("
-                            + String.join(", ", providers.stream().map(LiveRewards::describe).toList())
-                            + "): it is left out of R from step " + step + " until only one is installed");
+                    notice.accept(duplicate.get().getMessage() + ": it is left out of R from step " + step
+                            + " until only one is installed");
                 }
                 previousLabels.put(name, DUPLICATE);
                 continue;
@@ -115,33 +120,9 @@ public final class LiveRewards implements RewardSource {
         return current;
     }
 
-    private List<PluginInfo> providers(String name) {
-        return providers(registry, name);
-    }
-
-    /**
-     * The registered rewards of one name, one per service (two mean two bundles claim the name).
-     *
-     * @param registry the installed plugins
-     * @param name a reward name
-     * @return every reward service of that name with its bundle and version
-     */
-    public static List<PluginInfo> providers(PluginRegistry registry, String name) {
-        return registry.plugins().stream().filter(p -> p.kind() == PluginKind.REWARD && p.name().equals(name))
-                .toList();
-    }
-
-    /**
-     * The error for a reward name that two or more bundles provide, naming them.
-     *
-     * @param name the reward name
-     * @param providers its providers (two or more)
-     * @return the message
-     */
-    public static String duplicateMessage(String name, List<PluginInfo> providers) {
-        return "reward '" + name + "' is provided by " + providers.size() + " bundles ("
-                + String.join(", ", providers.stream().map(LiveRewards::describe).toList())
-                + "); remove all but one from plugins/ (or rename one reward)";
+    /** The rewards of one name in a snapshot of the registry, one per service. */
+    private static List<PluginInfo> providers(List<PluginInfo> installed, String name) {
+        return installed.stream().filter(p -> p.kind() == PluginKind.REWARD && p.name().equals(name)).toList();
     }
 
     private static Optional<String> label(List<PluginInfo> providers) {

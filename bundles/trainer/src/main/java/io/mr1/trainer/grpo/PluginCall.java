@@ -2,6 +2,10 @@ package io.mr1.trainer.grpo;
 
 import io.mr1.trainer.loop.StepAbandoned;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -11,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Calls plugin code (a reward, a task's judge) so that no fault of the plugin stops the run:
@@ -21,8 +26,17 @@ import java.util.function.BooleanSupplier;
  * itself is not to be trusted. A call past its limit is interrupted and abandoned
  * ({@link TimedOut}); a plugin that ignores the interrupt keeps only its own worker thread,
  * which, being a daemon, never keeps the process alive.
+ *
+ * <p>The one rule for slow plugins, for rewards and judges alike: a plugin whose calls time out
+ * {@value #DISABLE_AFTER} times in a row is disabled for as long as this guard lives (one run:
+ * it is not called again, {@link #isDisabled}), said once through the notice. And a stop
+ * request (Ctrl-C, SIGTERM) gives up on a running call within {@value #STOP_POLL_MILLIS} ms
+ * ({@link StepAbandoned}).
  */
 public final class PluginCall {
+
+    /** Consecutive timed-out calls after which a plugin is disabled. */
+    public static final int DISABLE_AFTER = 3;
 
     /** The call ran past its time limit. */
     public static final class TimedOut extends Exception {
@@ -49,18 +63,30 @@ public final class PluginCall {
 
     private final String kind;
     private final Duration timeout;
+    private final BooleanSupplier stop;
+    private final Consumer<String> notice;
+    private final String whenDisabled;
     private final ExecutorService workers;
+    private final Map<String, Integer> timeoutsInARow = new HashMap<>();
+    private final Set<String> disabled = new HashSet<>();
 
     /**
-     * @param kind what is called, for messages ({@code reward}, {@code judge})
+     * @param kind what is called, for messages ({@code reward}, {@code judge of task})
      * @param timeout the time limit of one call
+     * @param stop whether a stop was requested: a call still running then is given up on
+     * @param notice told when a plugin is disabled (the console)
+     * @param whenDisabled what disabling means for the caller, ending the notice (e.g. "it scores 0")
      */
-    public PluginCall(String kind, Duration timeout) {
+    public PluginCall(String kind, Duration timeout, BooleanSupplier stop, Consumer<String> notice,
+                      String whenDisabled) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the time limit must be positive, got " + timeout);
         }
         this.kind = kind;
         this.timeout = timeout;
+        this.stop = stop;
+        this.notice = notice;
+        this.whenDisabled = whenDisabled;
         this.workers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "mr1-" + kind + "-call-" + THREADS.incrementAndGet());
             t.setDaemon(true);
@@ -74,32 +100,58 @@ public final class PluginCall {
     }
 
     /**
-     * Calls the plugin.
-     *
-     * @param name the plugin's name, for messages
-     * @param work the call
-     * @param <T> its result
-     * @return what it returned
-     * @throws TimedOut if it ran past the time limit
-     * @throws Failed if it threw (anything but a JVM-fatal error)
+     * @param name a plugin's name
+     * @return whether it is disabled (it timed out {@value #DISABLE_AFTER} calls in a row)
      */
-    public <T> T call(String name, Callable<T> work) throws TimedOut, Failed {
-        return call(name, work, () -> false);
+    public synchronized boolean isDisabled(String name) {
+        return disabled.contains(name);
+    }
+
+    /** @return the plugins disabled so far */
+    public synchronized Set<String> disabled() {
+        return Set.copyOf(disabled);
     }
 
     /**
-     * Calls the plugin, giving up at once when a stop is requested while it runs.
+     * Calls the plugin, giving up at once when a stop is requested while it runs. A plugin
+     * that is disabled is not called.
      *
-     * @param name the plugin's name, for messages
+     * @param name the plugin's name, for messages and the count of timeouts in a row
      * @param work the call
-     * @param stop whether a stop was requested (checked every {@value #STOP_POLL_MILLIS} ms while waiting)
      * @param <T> its result
      * @return what it returned
-     * @throws TimedOut if it ran past the time limit
+     * @throws TimedOut if it ran past the time limit, or is disabled
      * @throws Failed if it threw (anything but a JVM-fatal error)
      * @throws StepAbandoned if a stop was requested before it answered (the call is interrupted)
      */
-    public <T> T call(String name, Callable<T> work, BooleanSupplier stop) throws TimedOut, Failed {
+    public <T> T call(String name, Callable<T> work) throws TimedOut, Failed {
+        if (isDisabled(name)) {
+            throw new TimedOut("is disabled for this run (it ran past its time limit on " + DISABLE_AFTER
+                    + " calls in a row)");
+        }
+        try {
+            T result = limited(name, work);
+            synchronized (this) {
+                timeoutsInARow.remove(name);
+            }
+            return result;
+        } catch (TimedOut e) {
+            int inARow;
+            boolean now;
+            synchronized (this) {
+                inARow = timeoutsInARow.merge(name, 1, Integer::sum);
+                now = inARow >= DISABLE_AFTER && disabled.add(name);
+            }
+            if (now) {
+                notice.accept(kind + " '" + name + "' ran past its time limit (" + timeout.toMillis() / 1000.0
+                        + " s) on " + inARow + " calls in a row; it is disabled for the rest of this run: "
+                        + whenDisabled);
+            }
+            throw e;
+        }
+    }
+
+    private <T> T limited(String name, Callable<T> work) throws TimedOut, Failed {
         Future<T> future = workers.submit(work);
         long deadline = System.nanoTime() + timeout.toNanos();
         try {

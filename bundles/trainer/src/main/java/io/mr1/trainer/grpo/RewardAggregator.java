@@ -6,7 +6,6 @@ import io.mr1.api.types.Completion;
 import io.mr1.api.types.RewardBreakdown;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,14 +24,12 @@ import java.util.logging.Logger;
  * completion at a time to isolate the faulty ones, each fault scores 0 for that reward, is
  * counted, and is logged with the completion's id and the plugin's name. Each call has a time
  * limit: a call that runs past it scores 0 for its completions, counted as faults, and a
- * reward that times out {@value #DISABLE_AFTER} calls in a row is disabled for the rest of the
- * run (said on the console; its completions then score 0 and count as faults). One aggregator
- * serves one run.
+ * reward that times out {@value PluginCall#DISABLE_AFTER} calls in a row is disabled for the rest
+ * of the run ({@link PluginCall}'s rule; said on the console; its completions then score 0 and
+ * count as faults). One aggregator serves one run.
  */
 public final class RewardAggregator {
 
-    /** Consecutive timed-out calls after which a reward is disabled for the run. */
-    public static final int DISABLE_AFTER = 3;
     /** The default time limit of one reward call. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -40,10 +37,6 @@ public final class RewardAggregator {
     private static final RewardScore ZERO = RewardScore.of(0);
 
     private final PluginCall calls;
-    private final Consumer<String> notice;
-    private final BooleanSupplier stop;
-    private final Map<String, Integer> timeoutsInARow = new HashMap<>();
-    private final Set<String> disabled = new HashSet<>();
 
     /** With the default time limit; notices go to the log. */
     @jakarta.inject.Inject
@@ -66,16 +59,15 @@ public final class RewardAggregator {
      *     with it ({@link io.mr1.trainer.loop.StepAbandoned}), so Ctrl-C or SIGTERM never waits for a slow reward
      */
     public RewardAggregator(Duration timeout, Consumer<String> notice, BooleanSupplier stop) {
-        this.calls = new PluginCall("reward", timeout);
-        this.notice = notice;
-        this.stop = stop;
+        this.calls = new PluginCall("reward", timeout, stop, notice,
+                "it scores 0 and every completion counts a fault for it (the limit is grpo.reward_timeout)");
     }
 
     /**
      * @return the rewards disabled for this run after timing out again and again
      */
     public Set<String> disabled() {
-        return Set.copyOf(disabled);
+        return calls.disabled();
     }
 
     /**
@@ -122,7 +114,7 @@ public final class RewardAggregator {
         int n = texts.size();
         RewardScore[] values = new RewardScore[n];
         java.util.Arrays.fill(values, ZERO);
-        if (disabled.contains(reward.name())) {
+        if (calls.isDisabled(reward.name())) {
             for (int i = 0; i < n; i++) {
                 faults.get(i).add(reward.name());
             }
@@ -150,7 +142,7 @@ public final class RewardAggregator {
                     + " completions of sample " + sample.id() + "; scoring them one by one");
         }
         for (int i = 0; i < n; i++) {
-            if (disabled.contains(reward.name())) {
+            if (calls.isDisabled(reward.name())) {
                 faults.get(i).add(reward.name());
                 continue;
             }
@@ -169,22 +161,10 @@ public final class RewardAggregator {
         return values;
     }
 
-    /** One call with the time limit, counting timeouts in a row (and disabling the reward at the limit). */
+    /** One call with the time limit (and the guard's rule for rewards that keep timing out). */
     private List<RewardScore> call(WeightedReward reward, Sample sample, List<String> texts)
             throws PluginCall.TimedOut, PluginCall.Failed {
-        try {
-            List<RewardScore> result = calls.call(reward.name(), () -> reward.function().score(sample, texts), stop);
-            timeoutsInARow.remove(reward.name());
-            return result;
-        } catch (PluginCall.TimedOut e) {
-            int inARow = timeoutsInARow.merge(reward.name(), 1, Integer::sum);
-            if (inARow >= DISABLE_AFTER && disabled.add(reward.name())) {
-                notice.accept("reward '" + reward.name() + "' ran past its time limit (" + calls.timeout().toMillis()
-                        / 1000.0 + " s, grpo.reward_timeout) on " + inARow + " calls in a row; it is disabled for"
-                        + " the rest of this run: it scores 0 and every completion counts a fault for it");
-            }
-            throw e;
-        }
+        return calls.call(reward.name(), () -> reward.function().score(sample, texts));
     }
 
     private static RewardScore checked(WeightedReward reward, Completion completion, RewardScore score,

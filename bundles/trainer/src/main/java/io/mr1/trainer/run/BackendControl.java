@@ -1,12 +1,15 @@
 package io.mr1.trainer.run;
 
 import io.mr1.api.backend.PolicyBackend;
+import io.mr1.api.plugin.PluginKind;
+import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.core.io.AtomicFiles;
 import io.mr1.trainer.loop.BackendSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.IdentityHashMap;
@@ -14,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -36,10 +40,13 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * ({@code backend=NAME}), written when training starts; while the run trains, FileInstall
  * watches that one file and ConfigAdmin hands it (PID {@value #PID}) to the run, so an edit
  * of the file or {@code mr1 backend NAME} (which rewrites it) switches the backend after the
- * current step. This component also tracks the installed backends itself: when the adapter
- * of the backend a run is using goes away, its unbind waits until the run has finished the
- * step, checkpointed and closed its policy (the OSGi rule: stop using a service before unbind
+ * current step. The installed backends are the plugin registry's (one lookup for the whole
+ * product); this component binds them too only to see them go: when the adapter of the
+ * backend a run is using goes away, its unbind waits until the run has finished the step,
+ * checkpointed and closed its policy (the OSGi rule: stop using a service before unbind
  * returns), so a removal mid-step loses nothing; the run then pauses until a backend is back.
+ * A backend being removed is not found from the moment its unbind starts, whichever of this
+ * component and the registry is told first.
  *
  * <p>One run per framework is controlled at a time (the PID is a single configuration); a
  * second concurrent run in the same process keeps its starting backend and says so.
@@ -61,7 +68,10 @@ public final class BackendControl {
     private static final long RELEASE_WAIT_MINUTES = 30;
 
     private final BundleContext context;
-    private final Map<String, PolicyBackend> installed = new ConcurrentHashMap<>();
+    private final PluginRegistry registry;
+    /** Backends whose unbind has started (weakly held: an uninstalled bundle's classes can go). */
+    private final Set<PolicyBackend> leaving = Collections.newSetFromMap(
+            Collections.synchronizedMap(new WeakHashMap<>()));
     private final Map<PolicyBackend, Integer> held = new IdentityHashMap<>();
     private final Object changed = new Object();
     private volatile ConfigurationAdmin configAdmin;
@@ -71,10 +81,12 @@ public final class BackendControl {
      * Creates the component.
      *
      * @param context the trainer bundle's context (null outside a framework: no configuration watch)
+     * @param registry the installed plugins, where backends are looked up
      */
     @Activate
-    public BackendControl(BundleContext context) {
+    public BackendControl(BundleContext context, @Reference PluginRegistry registry) {
         this.context = context;
+        this.registry = registry;
     }
 
     /**
@@ -85,7 +97,7 @@ public final class BackendControl {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeBackend")
     public void addBackend(PolicyBackend backend) {
-        installed.put(backend.name(), backend);
+        leaving.remove(backend);
         signal();
     }
 
@@ -96,7 +108,7 @@ public final class BackendControl {
      * @param backend the backend
      */
     public void removeBackend(PolicyBackend backend) {
-        installed.remove(backend.name(), backend);
+        leaving.add(backend);
         signal();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(RELEASE_WAIT_MINUTES);
         synchronized (held) {
@@ -141,7 +153,12 @@ public final class BackendControl {
 
     /** @return names of the installed backends (for messages) */
     public List<String> installedNames() {
-        return installed.keySet().stream().sorted().toList();
+        return registry.names(PluginKind.BACKEND).stream().filter(n -> find(n).isPresent()).sorted().toList();
+    }
+
+    /** The registry's backend of a name, unless it is being removed. */
+    private Optional<PolicyBackend> find(String name) {
+        return registry.backend(name).filter(b -> !leaving.contains(b));
     }
 
     /** @return the run folder of the run this process controls now, if any */
@@ -285,7 +302,7 @@ public final class BackendControl {
             }
             if (!name.equals(requested)) {
                 LOG.info(runDir.resolve(FILE) + ": backend " + requested + " -> " + name);
-                if (!installed.containsKey(name)) {
+                if (BackendControl.this.find(name).isEmpty()) {
                     say.accept(runDir.resolve(FILE) + ": backend '" + name + "' is not installed (installed: "
                             + String.join(", ", installedNames()) + "); the run stays on its backend until it is");
                 }
@@ -306,7 +323,7 @@ public final class BackendControl {
 
         @Override
         public Optional<PolicyBackend> find(String name) {
-            return Optional.ofNullable(installed.get(name));
+            return BackendControl.this.find(name);
         }
 
         @Override

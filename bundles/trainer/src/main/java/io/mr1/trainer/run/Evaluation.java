@@ -4,6 +4,7 @@ import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
 import io.mr1.api.task.Sample;
 import io.mr1.api.task.Task;
+import io.mr1.trainer.loop.StepAbandoned;
 import io.mr1.trainer.loop.StepOutcome;
 import io.mr1.trainer.loop.TrainingListener;
 import io.mr1.trainer.loop.TrainingLoop;
@@ -19,7 +20,10 @@ import java.util.Locale;
  * Evaluates on the held-out data every {@code eval_every} steps (in memory, after the update)
  * and at the end (loading the final checkpoint, so a resumed run is evaluated on exactly the
  * weights an uninterrupted one saved), writing {@code eval/step-N.json} and keeping the rows
- * for the report.
+ * for the report. One guard of judge calls serves the whole run: a judge disabled for timing out
+ * stays disabled, and a stop request gives up on the evaluation in progress (nothing of it is
+ * written; the loop then checkpoints and stops, and {@code --resume} runs a missing final
+ * evaluation).
  */
 final class Evaluation implements TrainingListener {
 
@@ -36,10 +40,13 @@ final class Evaluation implements TrainingListener {
     private final List<Sample> eval;
     private final Progress progress;
     private final List<ReportWriter.EvalRow> rows = new ArrayList<>();
+    private final io.mr1.trainer.grpo.PluginCall judges;
     private Evaluator.Result last;
+    private boolean abandoned;
 
     Evaluation(RunConfig config, RunFolder folder, PolicyBackend backend, Task task, List<Sample> eval,
-               Progress progress) {
+               Progress progress, java.util.function.BooleanSupplier stop) {
+        this.judges = Evaluator.judges(stop);
         this.config = config;
         this.folder = folder;
         this.backend = backend;
@@ -59,6 +66,9 @@ final class Evaluation implements TrainingListener {
         long done = outcome.stats().step() + 1;
         if (config.evalEvery() > 0 && done % config.evalEvery() == 0 && done < totalSteps && eval != null) {
             Evaluator.Result r = evaluate(policy, "step " + done);
+            if (r == null) {
+                return; // stopped: the loop checkpoints this step and stops
+            }
             rows.add(new ReportWriter.EvalRow("step " + done, r));
             folder.writeEvaluation("step-" + done, r);
         }
@@ -73,6 +83,9 @@ final class Evaluation implements TrainingListener {
         Path finalCheckpoint = folder.checkpointPolicy(total);
         try (Policy policy = backend.load(finalCheckpoint, config.model().checkpoint(), config.device())) {
             last = evaluate(policy, "final");
+        }
+        if (last == null) {
+            return;
         }
         String label = "final (step " + total + ")";
         rows.removeIf(e -> e.label().equals(label));
@@ -90,13 +103,25 @@ final class Evaluation implements TrainingListener {
         return last;
     }
 
+    /** @return whether a stop request gave up on an evaluation (the final one then is missing) */
+    boolean abandoned() {
+        return abandoned;
+    }
+
+    /** One evaluation, or null when a stop request gave up on it. */
     private Evaluator.Result evaluate(Policy policy, String label) {
         progress.message("evaluating (" + label + ") on " + eval.size() + " held-out items ...");
         Evaluator.SampledPass sampled = config.data().evalSamples() == 0 ? null
                 : new Evaluator.SampledPass(config.data().evalSamples(), config.data().evalTemperature(),
                 SAMPLED_EVAL_SEED);
-        Evaluator.Result r = Evaluator.evaluate(policy, task, eval, config.data().evalMaxNewTokens(), sampled,
-                done -> { });
+        Evaluator.Result r;
+        try {
+            r = Evaluator.evaluate(policy, task, eval, config.data().evalMaxNewTokens(), sampled, done -> { }, judges);
+        } catch (StepAbandoned e) {
+            abandoned = true;
+            progress.message("evaluation (" + label + ") abandoned: " + e.getMessage());
+            return null;
+        }
         String message = String.format(Locale.ROOT, "eval %s: accuracy %.1f%% (lenient %.1f%%), format %.1f%%",
                 label, 100 * r.accuracy(), 100 * r.lenientAccuracy(), 100 * r.formatRate());
         if (r.sampled() != null) {

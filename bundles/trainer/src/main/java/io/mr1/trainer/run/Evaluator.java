@@ -102,6 +102,38 @@ public final class Evaluator {
      */
     public static Result evaluate(Policy policy, Task task, List<Sample> samples, int maxNewTokens,
                                   SampledPass sampledPass, IntConsumer progress) {
+        return evaluate(policy, task, samples, maxNewTokens, sampledPass, progress, judges(() -> false));
+    }
+
+    /**
+     * The guard for task judges, to share between evaluations (a run's): a judge that keeps timing
+     * out stays disabled for as long as the guard is used, and a stop request gives up on a
+     * running judge call.
+     *
+     * @param stop whether a stop was requested
+     * @return the guard, with the default time limit of a judge call
+     */
+    public static io.mr1.trainer.grpo.PluginCall judges(java.util.function.BooleanSupplier stop) {
+        return GuardedJudge.calls(GuardedJudge.TIMEOUT, stop);
+    }
+
+    /**
+     * Evaluates a policy, greedy and, when asked, sampled, calling the task's judge through a
+     * given guard.
+     *
+     * @param policy the policy
+     * @param task the task that judges
+     * @param samples the items
+     * @param maxNewTokens completion length limit
+     * @param sampledPass how to measure the sampled pass@1, or null for greedy only
+     * @param progress told how many items are done (greedy pass, then sampled pass)
+     * @param judges the guard of judge calls ({@link #judges})
+     * @return the figures
+     * @throws io.mr1.trainer.loop.StepAbandoned if a stop was requested while a judge call ran
+     */
+    public static Result evaluate(Policy policy, Task task, List<Sample> samples, int maxNewTokens,
+                                  SampledPass sampledPass, IntConsumer progress,
+                                  io.mr1.trainer.grpo.PluginCall judges) {
         List<Map<String, Object>> outputs = new ArrayList<>();
         int strict = 0;
         int lenient = 0;
@@ -109,7 +141,7 @@ public final class Evaluator {
         boolean[] correct = new boolean[samples.size()];
         // One guard for both passes: a faulty judge cannot stop the evaluation, and a judge that
         // keeps timing out in the greedy pass stays disabled for the sampled one.
-        GuardedJudge judge = new GuardedJudge(task);
+        GuardedJudge judge = new GuardedJudge(task, judges);
         for (int start = 0; start < samples.size(); start += CHUNK) {
             List<Sample> chunk = samples.subList(start, Math.min(samples.size(), start + CHUNK));
             List<List<Completion>> completions = policy.sample(chunk.stream().map(Sample::prompt).toList(),

@@ -92,7 +92,8 @@ final class RunModule extends AbstractModule {
     @Singleton
     Evaluation evaluation(Progress progress) {
         RunConfig c = prepared.config();
-        return new Evaluation(c, folder, prepared.backend(), prepared.task(), prepared.eval(), progress);
+        return new Evaluation(c, folder, prepared.backend(), prepared.task(), prepared.eval(), progress,
+                stop);
     }
 
     @Provides

@@ -18,7 +18,6 @@ import io.mr1.models.Checkpoints;
 import io.mr1.models.ImageProcessorConfig;
 import io.mr1.models.ModelConfig;
 import io.mr1.models.WordLevelTokenizerJson;
-import io.mr1.trainer.grpo.LiveRewards;
 import io.mr1.trainer.grpo.WeightedReward;
 import io.mr1.trainer.loop.StepAlgorithm;
 import io.mr1.trainer.loop.TrainingListener;
@@ -127,6 +126,21 @@ public final class TrainingSession {
     }
 
     /**
+     * The one plugin a configuration key names ({@link PluginRegistry#unique}): a name nothing
+     * provides, or that two bundles provide (which would win differs between two copies of a
+     * distribution), is an error naming the key.
+     */
+    private <T> T plugin(RunConfig config, String key, PluginKind kind, String noun, String name, Class<T> type)
+            throws SetupException {
+        try {
+            return registry.unique(kind, name, type).orElseThrow(() -> new SetupException(config.source() + ": "
+                    + key + ": unknown " + noun + " '" + name + "'; installed: " + valid(registry.names(kind))));
+        } catch (io.mr1.api.plugin.DuplicatePluginException e) {
+            throw new SetupException(config.source() + ": " + key + ": " + e.withRemedy());
+        }
+    }
+
+    /**
      * Resolves and validates a run; writes nothing.
      *
      * @param config the configuration
@@ -134,9 +148,8 @@ public final class TrainingSession {
      * @throws SetupException naming the plugin, file, line or key at fault
      */
     public Prepared prepare(RunConfig config) throws SetupException {
-        PolicyBackend backend = registry.backend(config.backend()).orElseThrow(() -> new SetupException(
-                config.source() + ": backend: unknown backend '" + config.backend() + "'; installed: "
-                        + valid(registry.names(PluginKind.BACKEND))));
+        PolicyBackend backend = plugin(config, "backend", PluginKind.BACKEND, "backend", config.backend(),
+                PolicyBackend.class);
         for (String[] key : new String[][] {{"dtype", config.model().dtype()},
             {"reference_dtype", config.model().referenceDtype()}}) {
             if (!backend.weightDtypes().contains(key[1])) {
@@ -144,8 +157,7 @@ public final class TrainingSession {
                         + "' cannot hold weights in " + key[1] + "; it holds " + valid(List.copyOf(new java.util.TreeSet<>(backend.weightDtypes()))));
             }
         }
-        Task installed = registry.task(config.task()).orElseThrow(() -> new SetupException(config.source()
-                + ": task: unknown task '" + config.task() + "'; installed: " + valid(registry.names(PluginKind.TASK))));
+        Task installed = plugin(config, "task", PluginKind.TASK, "task", config.task(), Task.class);
         Task task;
         try {
             // A task instance for this run only: the shared service and its ConfigAdmin stay as they are.
@@ -162,20 +174,12 @@ public final class TrainingSession {
                 task.defaultRewards().forEach(r -> wanted.put(r, Double.NaN));
             }
             for (Map.Entry<String, Double> e : wanted.entrySet()) {
-                List<PluginInfo> providers = LiveRewards.providers(registry, e.getKey());
-                if (providers.size() > 1) {
-                    // Which one would win differs between two copies of a distribution: an error, never a guess.
-                    throw new SetupException(config.source() + ": rewards." + e.getKey() + ": "
-                            + LiveRewards.duplicateMessage(e.getKey(), providers));
-                }
-                RewardFunction fn = registry.reward(e.getKey()).orElseThrow(() -> new SetupException(config.source()
-                        + ": rewards." + e.getKey() + ": unknown reward '" + e.getKey() + "'; installed: "
-                        + valid(registry.names(PluginKind.REWARD))));
+                RewardFunction fn = plugin(config, "rewards." + e.getKey(), PluginKind.REWARD, "reward", e.getKey(),
+                        RewardFunction.class);
                 rewards.add(new WeightedReward(fn, e.getKey(), e.getValue().isNaN() ? fn.weight() : e.getValue()));
             }
-            provider = registry.klSchedule(scheduleName).orElseThrow(() -> new SetupException(config.source()
-                    + ": kl_schedule.name: unknown KL schedule '" + scheduleName + "'; installed: "
-                    + valid(registry.names(PluginKind.KL_SCHEDULE))));
+            provider = plugin(config, "kl_schedule.name", PluginKind.KL_SCHEDULE, "KL schedule", scheduleName,
+                    KlScheduleProvider.class);
             try {
                 provider.create(config.klSchedule().overrides()); // validates the parameters now, before anything is written
             } catch (IllegalArgumentException e) {
@@ -463,7 +467,8 @@ public final class TrainingSession {
         facts.put("plugins", p.plugins().stream().map(i -> i.name() + " (" + i.bundle() + " " + i.version() + ")")
                 .reduce((a, b) -> a + ", " + b).orElse(""));
         ReportWriter.write(runDir, "mr1 run: " + runDir.getFileName(), evaluation.rows(), facts);
-        return new Outcome(runDir, total, result.last(), evaluation.last(), result.stopped());
+        // A stop that gave up on the final evaluation stops the run too: --resume evaluates.
+        return new Outcome(runDir, total, result.last(), evaluation.last(), result.stopped() || evaluation.abandoned());
     }
 
     /**

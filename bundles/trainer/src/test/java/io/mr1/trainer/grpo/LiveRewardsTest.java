@@ -23,6 +23,7 @@ class LiveRewardsTest {
     /** A registry whose rewards the test installs and removes. */
     private static final class Installed implements PluginRegistry {
         private final List<Object[]> rewards = new ArrayList<>(); // {function, bundle, version}
+        private int listings;
 
         void install(RewardFunction f, String bundle, String version) {
             rewards.add(new Object[] {f, bundle, version});
@@ -34,6 +35,7 @@ class LiveRewardsTest {
 
         @Override
         public List<PluginInfo> plugins() {
+            listings++;
             return rewards.stream().map(r -> new PluginInfo(PluginKind.REWARD, ((RewardFunction) r[0]).name(),
                     (String) r[1], (String) r[2])).toList();
         }
@@ -70,6 +72,23 @@ class LiveRewardsTest {
 
     private static List<String> names(List<WeightedReward> rewards) {
         return rewards.stream().map(WeightedReward::name).toList();
+    }
+
+    @Test
+    void eachStepReadsTheRegistrysListOnce() {
+        Installed registry = new Installed();
+        List<WeightedReward> configured = new ArrayList<>();
+        for (String name : List.of("accuracy", "format", "length")) {
+            RewardFunction f = named(name);
+            registry.install(f, "io.mr1.reward." + name, "0.1.0");
+            configured.add(WeightedReward.of(f));
+        }
+        LiveRewards live = new LiveRewards(registry, configured, m -> { });
+        registry.listings = 0;
+        assertEquals(List.of("accuracy", "format", "length"), names(live.at(0)));
+        assertEquals(1, registry.listings, "one snapshot of the installed plugins per step, not one per reward");
+        live.at(1);
+        assertEquals(2, registry.listings);
     }
 
     @Test

@@ -62,7 +62,17 @@ class GuardedJudgeTest {
 
     @Test
     void aHangingJudgeIsGivenUpOnAfterThreeTimeouts() {
-        GuardedJudge judge = new GuardedJudge(task((s, o) -> {
+        GuardedJudge judge = new GuardedJudge(hanging(), Duration.ofMillis(100));
+        long began = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            assertFalse(judge.judge(ITEM, "3").strictCorrect());
+        }
+        assertTrue((System.nanoTime() - began) / 1e9 < 2.5, "three waits of 0.1 s, then none");
+        assertEquals(20, judge.faults());
+    }
+
+    private static Task hanging() {
+        return task((s, o) -> {
             while (true) {
                 try {
                     Thread.sleep(60_000);
@@ -70,13 +80,43 @@ class GuardedJudgeTest {
                     // swallowed, as a careless plugin does
                 }
             }
-        }), Duration.ofMillis(100));
+        });
+    }
+
+    @Test
+    void aStopRequestGivesUpOnARunningJudgeCallAsOnARewardCall() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        GuardedJudge judge = new GuardedJudge(hanging(), GuardedJudge.calls(Duration.ofSeconds(60), stop::get));
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            stop.set(true);
+        });
+        stopper.start();
         long began = System.nanoTime();
-        for (int i = 0; i < 20; i++) {
-            assertFalse(judge.judge(ITEM, "3").strictCorrect());
+        org.junit.jupiter.api.Assertions.assertThrows(io.mr1.trainer.loop.StepAbandoned.class,
+                () -> judge.judge(ITEM, "3"));
+        double seconds = (System.nanoTime() - began) / 1e9;
+        stopper.join();
+        assertTrue(seconds < 2, "given up on within 100 ms of the stop, not after the 60 s limit: " + seconds + " s");
+    }
+
+    @Test
+    void aJudgeDisabledByTheRunsGuardStaysDisabledInItsNextEvaluation() {
+        var calls = GuardedJudge.calls(Duration.ofMillis(100), () -> false);
+        GuardedJudge first = new GuardedJudge(hanging(), calls);
+        for (int i = 0; i < 3; i++) {
+            first.judge(ITEM, "3");
         }
-        assertTrue((System.nanoTime() - began) / 1e9 < 2.5, "three waits of 0.1 s, then none");
-        assertEquals(20, judge.faults());
+        assertTrue(calls.isDisabled("faulty"));
+        GuardedJudge next = new GuardedJudge(hanging(), calls);
+        long began = System.nanoTime();
+        assertFalse(next.judge(ITEM, "3").strictCorrect());
+        assertTrue((System.nanoTime() - began) / 1e9 < 0.05, "not called again");
+        assertEquals(1, next.faults());
     }
 
     @Test
