@@ -138,6 +138,9 @@ class ExperimentIT {
         String sftBefore = Files.readString(sftResult);
         FileTime sftTime = Files.getLastModifiedTime(sftResult);
         FileTime sftMetrics = Files.getLastModifiedTime(out.resolve("runs/sft/counting/seed-1/metrics.jsonl"));
+        // The half-finished run's backend-swap file, as `mr1 backend tensorflow` leaves it: the resume obeys it.
+        Path grpoRun = out.resolve("runs/grpo-d/counting/seed-1");
+        Files.writeString(grpoRun.resolve("io.mr1.run.cfg"), "backend=tensorflow\n");
 
         Run r = mr1(tmp, "experiment", file.toString(), "--out", out.toString());
         assertEquals(0, r.status(), r.err());
@@ -154,6 +157,10 @@ class ExperimentIT {
         List<Long> logged = Files.readAllLines(out.resolve("runs/grpo-d/counting/seed-1/metrics.jsonl")).stream()
                 .map(l -> JsonParser.parseString(l).getAsJsonObject().get("step").getAsLong()).toList();
         assertEquals(java.util.stream.LongStream.range(0, 12).boxed().toList(), logged);
+        JsonObject resolved = JsonParser.parseString(Files.readString(grpoRun.resolve("config.json")))
+                .getAsJsonObject();
+        assertEquals("tensorflow", resolved.get("backend").getAsString(),
+                "the resumed arm was prepared on the backend its io.mr1.run.cfg names");
 
         // Another experiment file pointed at the same folder is refused, the folder untouched.
         Files.writeString(file, TWO_ARMS.replace("STEPS", "13"));

@@ -184,13 +184,12 @@ public final class DemoCommand extends BaseCommand {
         try {
             err.println("[1/2] SFT warm start (" + sftSteps + " steps) ...");
             Map<String, Object> sftValues = sftConfig(sftSteps, trainItems, evalItems);
-            session.start(session.prepare(RunConfig.parse("demo sft", sftValues, runDir)), sftRun, err);
-            sft = session.train(TrainCommand.reload(session, sftRun), sftRun, err, System.console() != null, () -> false);
+            sft = session.train(session.start(session.prepare(RunConfig.parse("demo sft", sftValues, runDir)), sftRun,
+                    err), sftRun, err, System.console() != null, () -> false);
             err.println("[2/2] GRPO-D (" + grpoSteps + " steps) ...");
             Map<String, Object> grpoValues = grpoConfig(sftRun, sftSteps, grpoSteps, trainItems);
-            session.start(session.prepare(RunConfig.parse("demo grpo", grpoValues, runDir)), grpoRun, err);
-            grpo = session.train(TrainCommand.reload(session, grpoRun), grpoRun, err, System.console() != null,
-                    () -> false);
+            grpo = session.train(session.start(session.prepare(RunConfig.parse("demo grpo", grpoValues, runDir)),
+                    grpoRun, err), grpoRun, err, System.console() != null, () -> false);
         } catch (TrainingSession.SetupException | ConfigException e) {
             err.println("mr1 demo: " + e.getMessage());
             return 1;

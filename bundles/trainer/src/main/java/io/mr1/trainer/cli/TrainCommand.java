@@ -92,7 +92,7 @@ public final class TrainCommand extends BaseCommand {
         try {
             if (resume) {
                 runDir = Path.of(line.value("--resume")).toAbsolutePath();
-                prepared = reload(session, runDir);
+                prepared = session.reload(runDir);
             } else {
                 Path config = Path.of(line.value("--config")).toAbsolutePath();
                 if (!java.nio.file.Files.isRegularFile(config)) {
@@ -103,13 +103,7 @@ public final class TrainCommand extends BaseCommand {
                         : "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
                         .toAbsolutePath();
                 RunConfig rc = RunConfig.read(config, config.getParent());
-                session.start(session.prepare(rc), runDir, err);
-                try {
-                    prepared = reload(session, runDir);
-                } catch (Exception | LinkageError e) {
-                    removeIfNeverCheckpointed(runDir, err);
-                    throw e;
-                }
+                prepared = session.start(session.prepare(rc), runDir, err);
             }
         } catch (ConfigException | TrainingSession.SetupException e) {
             err.println("mr1 train: " + e.getMessage());
@@ -151,16 +145,6 @@ public final class TrainCommand extends BaseCommand {
             err.println("mr1 train: the run failed before its first checkpoint; could not remove " + runDir
                     + " (" + e.getMessage() + ")");
         }
-    }
-
-    /**
-     * The run as stored in its folder (what a resume uses, and what a new run uses after start),
-     * on the backend its io.mr1.run.cfg names when a switch mid-run changed it.
-     */
-    static TrainingSession.Prepared reload(TrainingSession session, Path runDir) throws Exception {
-        RunConfig stored = new RunFolder(runDir).readRunConfig();
-        String backend = io.mr1.trainer.run.BackendControl.configured(runDir).orElse(stored.backend());
-        return session.prepare(backend.equals(stored.backend()) ? stored : stored.withBackend(backend));
     }
 
     /** Runs with a shutdown hook that turns Ctrl-C into "checkpoint, then exit". */

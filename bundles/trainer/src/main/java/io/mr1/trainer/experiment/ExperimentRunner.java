@@ -230,11 +230,14 @@ public final class ExperimentRunner {
             throws ConfigException, TrainingSession.SetupException, IOException, Stopped {
         Path done = folder.resolve(DONE);
         if (!Files.exists(done)) {
-            if (!Files.exists(folder.resolve(RunFolder.RUN_CONFIG))) {
+            TrainingSession.Prepared prepared;
+            if (Files.exists(folder.resolve(RunFolder.RUN_CONFIG))) {
+                prepared = session.reload(folder); // a half-finished run, on the backend its io.mr1.run.cfg names
+            } else {
                 Files.createDirectories(folder.getParent());
-                session.start(session.prepare(RunConfig.parse(label, config, folder.getParent())), folder, out);
+                prepared = session.start(session.prepare(RunConfig.parse(label, config, folder.getParent())), folder,
+                        out);
             }
-            TrainingSession.Prepared prepared = session.prepare(new RunFolder(folder).readRunConfig());
             TrainingSession.Outcome outcome = session.train(prepared, folder, out, terminal, stop);
             if (outcome.stopped()) {
                 throw new Stopped();

@@ -231,7 +231,9 @@ public final class TrainingSession {
      * @param p the prepared run
      * @param runDir the run folder to create (must not exist or be empty)
      * @param progress where to report generation
-     * @return the prepared run with its data loaded
+     * @return the run as stored in its folder ({@code run-config.json}), ready for {@link #train}:
+     *     prepared again only when data was generated into the folder (to load and check it),
+     *     otherwise {@code p}'s plugins and data with the stored configuration
      * @throws SetupException if the folder exists, or generated data cannot be read back
      * @throws IOException if writing fails (nothing is left behind)
      */
@@ -281,7 +283,32 @@ public final class TrainingSession {
             Checkpoints.deleteRecursively(staging);
             throw e;
         }
-        return p;
+        // A new run trains on the configuration as stored, exactly as its --resume will.
+        try {
+            RunConfig stored = new RunFolder(runDir).readRunConfig();
+            boolean generated = p.train() == null || (p.eval() == null && p.config().data().evalGenerate() > 0);
+            return generated ? prepare(stored) : new Prepared(stored, p.backend(), p.task(), p.rewards(),
+                    p.scheduleProvider(), p.train(), p.eval(), p.plugins());
+        } catch (IOException | SetupException | RuntimeException e) {
+            Checkpoints.deleteRecursively(runDir); // just made, never trained: nothing half-made is left
+            throw e;
+        }
+    }
+
+    /**
+     * The run as stored in its folder, prepared, on the backend its {@link BackendControl#FILE}
+     * names when a switch mid-run changed it: what a resume ({@code mr1 train --resume}, an
+     * experiment's half-finished arm) trains.
+     *
+     * @param runDir the run folder
+     * @return the prepared run
+     * @throws SetupException if the folder is not a run folder, or the run cannot be prepared
+     * @throws IOException if the folder cannot be read
+     */
+    public Prepared reload(Path runDir) throws SetupException, IOException {
+        RunConfig stored = new RunFolder(runDir).readRunConfig();
+        String backend = BackendControl.configured(runDir).orElse(stored.backend());
+        return prepare(backend.equals(stored.backend()) ? stored : stored.withBackend(backend));
     }
 
     /**
