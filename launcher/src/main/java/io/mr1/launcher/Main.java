@@ -144,8 +144,8 @@ public final class Main {
             Usage: mr1 console
 
             Opens the Gogo shell on the running framework. mr1's commands are available
-            in scope mr1 (e.g. mr1:plugins --json); lb lists bundles; exit with 'exit 0'
-            or Ctrl-D.
+            in scope mr1 (e.g. mr1:plugins --json); lb lists bundles; exit with 'exit 0',
+            'stop 0' or Ctrl-D.
             """;
 
     static String globalUsage(Map<String, String> commands) {
@@ -161,10 +161,13 @@ public final class Main {
         }
         sb.append("\nEnvironment: MR1_HOME (distribution folder), MR1_PLUGINS (plugins folder),\n"
                 + "MR1_LOG_DIR (log folder), MR1_TORCH_THREADS (libtorch threads, default 1),\n"
+                + "MR1_TENSORFLOW_THREADS (TensorFlow intra-op threads, default 1), OMP_NUM_THREADS\n"
+                + "and OMP_WAIT_POLICY (libtorch's OpenMP: default MR1_TORCH_THREADS, passive),\n"
                 + "JAVA_OPTS (JVM options, after the defaults: -XX:MaxDirectMemorySize=1g).\n");
         sb.append("\nExit status: 0 success, 1 failure, 2 bad usage (unknown command or option,\n"
                 + "invalid argument or config value), 130 interrupted (Ctrl-C; mr1 train\n"
-                + "checkpoints first, continue with mr1 train --resume RUN_DIR).\n");
+                + "checkpoints first, continue with mr1 train --resume RUN_DIR), 143 the same\n"
+                + "after SIGTERM.\n");
         sb.append("\nDocumentation in the distribution: docs/ (CONFIG.md every config key, DEMO.md\n"
                 + "the demo, ARCHITECTURE.md); example run configs in examples/.\n");
         return sb.toString();

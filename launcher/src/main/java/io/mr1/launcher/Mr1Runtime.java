@@ -21,6 +21,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
@@ -444,10 +445,11 @@ public final class Mr1Runtime implements AutoCloseable {
                 if (refs != null && refs.length > 0) {
                     Runnable loop = (Runnable) context.getService(refs[0]);
                     if (loop != null) {
+                        runUntilStopped(loop);
                         try {
-                            loop.run();
-                        } finally {
                             context.ungetService(refs[0]);
+                        } catch (IllegalStateException stopped) {
+                            // the framework stopped ('stop 0' in the console): nothing to give back
                         }
                         return;
                     }
@@ -459,6 +461,26 @@ public final class Mr1Runtime implements AutoCloseable {
                 throw new IllegalStateException("the console bundle (io.mr1.console) registered no console loop");
             }
             sleep(25);
+        }
+    }
+
+    /**
+     * Runs the console loop until its input ends or the framework stops: {@code stop 0} typed in
+     * the console stops the framework while the loop waits for the next line, which may never
+     * come, so the loop reads on a daemon thread and this returns when either happens.
+     */
+    private void runUntilStopped(Runnable loop) {
+        Thread console = new Thread(loop, "mr1-console");
+        console.setDaemon(true);
+        console.start();
+        try {
+            while (console.isAlive()) {
+                if (framework.waitForStop(100).getType() != FrameworkEvent.WAIT_TIMEDOUT) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

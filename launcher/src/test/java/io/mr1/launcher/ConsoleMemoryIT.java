@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code mr1 console} keeps nothing per command: the live heap after a full GC (jcmd's class
- * histogram total) is measured after a warm-up and again after many more commands.
+ * histogram total) is measured after a warm-up and again after many more commands. And
+ * {@code stop 0} typed in it ends the process, as it did in the Gogo shell's own console.
  *
  * <p>The bounds: before the fix the Gogo shell's console kept every line's job, pipe and
  * stream buffers, about 48 KB per command (measured: heap after GC 15.5 MB after 100
@@ -71,6 +72,17 @@ class ConsoleMemoryIT {
             assertEquals(120, listed, "the reward was listed once per cycle:\n" + console.output());
             assertTrue(after - before < PLUGIN_CYCLES_BOUND, "100 plugin install/remove cycles grew the live heap by "
                     + (after - before) / 1024 + " KB (bound " + PLUGIN_CYCLES_BOUND / 1024 + " KB)");
+        }
+    }
+
+    @Test
+    void stopZeroEndsTheConsoleAndTheProcess(@TempDir Path tmp) throws Exception {
+        try (Console console = Console.start(tmp)) {
+            console.awaitMarker("up");
+            console.send("stop 0\n"); // stdin stays open: the console must not wait for another line
+            assertTrue(console.process.waitFor(60, TimeUnit.SECONDS), "the process is still alive after 'stop 0':\n"
+                    + console.output());
+            assertEquals(0, console.process.exitValue(), console.output());
         }
     }
 
@@ -151,8 +163,10 @@ class ConsoleMemoryIT {
 
         @Override
         public void close() throws Exception {
-            send("exit 0\n");
-            stdin.close();
+            if (process.isAlive()) {
+                send("exit 0\n");
+                stdin.close();
+            }
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }

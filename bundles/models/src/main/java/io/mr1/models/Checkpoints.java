@@ -135,15 +135,43 @@ public final class Checkpoints {
             SafeTensors.stream(folder.resolve(WEIGHTS), consumer);
             return;
         }
-        describeWeights(folder); // every shard present, every named tensor in it, before anything is loaded
-        Map<String, String> shardOf = shards(index);
-        for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
-            SafeTensors.stream(folder.resolve(shard), (name, info, bytes) -> {
-                if (shard.equals(shardOf.get(name))) {
+        // Every shard present, every named tensor in it, before anything is loaded; each header read once.
+        for (Shard shard : shards(folder, index)) {
+            shard.header().stream((name, info, bytes) -> {
+                if (shard.names().contains(name)) {
                     consumer.accept(name, info, bytes);
                 }
             });
         }
+    }
+
+    /** One shard: its header and the tensors the index places in it, in the index's order. */
+    private record Shard(SafeTensors.Header header, java.util.Set<String> names) {
+    }
+
+    /** The index's shards, each header read and checked against the index once. */
+    private static List<Shard> shards(Path folder, Path index) throws IOException {
+        Map<String, String> shardOf = shards(index);
+        List<Shard> out = new ArrayList<>();
+        for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
+            Path file = folder.resolve(shard);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("missing shard " + file + " (named by " + index + ")");
+            }
+            SafeTensors.Header header = SafeTensors.header(file);
+            Map<String, SafeTensors.TensorInfo> tensors = header.tensors();
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            for (Map.Entry<String, String> e : shardOf.entrySet()) {
+                if (e.getValue().equals(shard)) {
+                    if (!tensors.containsKey(e.getKey())) {
+                        throw new IOException(index + " names tensor " + e.getKey() + " in " + file + ", which lacks it");
+                    }
+                    names.add(e.getKey());
+                }
+            }
+            out.add(new Shard(header, names));
+        }
+        return out;
     }
 
     /**
@@ -176,22 +204,10 @@ public final class Checkpoints {
         if (!Files.isRegularFile(index)) {
             return SafeTensors.describe(folder.resolve(WEIGHTS));
         }
-        Map<String, String> shardOf = shards(index);
         Map<String, SafeTensors.TensorInfo> out = new LinkedHashMap<>();
-        for (String shard : new java.util.LinkedHashSet<>(shardOf.values())) {
-            Path file = folder.resolve(shard);
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("missing shard " + file + " (named by " + index + ")");
-            }
-            Map<String, SafeTensors.TensorInfo> tensors = SafeTensors.describe(file);
-            for (Map.Entry<String, String> e : shardOf.entrySet()) {
-                if (e.getValue().equals(shard)) {
-                    if (!tensors.containsKey(e.getKey())) {
-                        throw new IOException(index + " names tensor " + e.getKey() + " in " + file + ", which lacks it");
-                    }
-                    out.put(e.getKey(), tensors.get(e.getKey()));
-                }
-            }
+        for (Shard shard : shards(folder, index)) {
+            Map<String, SafeTensors.TensorInfo> tensors = shard.header().tensors();
+            shard.names().forEach(name -> out.put(name, tensors.get(name)));
         }
         return out;
     }

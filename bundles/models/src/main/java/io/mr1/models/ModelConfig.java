@@ -323,6 +323,38 @@ public record ModelConfig(String modelType, int vocabSize, int hiddenSize, int i
         write(file, "float32");
     }
 
+    /** Safetensors dtype to transformers' {@code torch_dtype} name: the one table of both names. */
+    private static final Map<String, String> TORCH_DTYPES = Map.of("F32", "float32", "BF16", "bfloat16",
+            "F16", "float16");
+
+    /**
+     * transformers' name of a safetensors dtype, as {@code config.json}'s {@code torch_dtype} holds it.
+     *
+     * @param safetensorsDtype F32, BF16 or F16
+     * @return float32, bfloat16 or float16
+     * @throws IllegalArgumentException for another dtype
+     */
+    public static String torchDtype(String safetensorsDtype) {
+        String name = TORCH_DTYPES.get(safetensorsDtype);
+        if (name == null) {
+            throw new IllegalArgumentException("dtype " + safetensorsDtype + " is not one of F32, BF16, F16");
+        }
+        return name;
+    }
+
+    /**
+     * The safetensors dtype of a {@code torch_dtype} name.
+     *
+     * @param torchDtype float32, bfloat16 or float16
+     * @return F32, BF16 or F16
+     * @throws IllegalArgumentException for another name
+     */
+    public static String safetensorsDtype(String torchDtype) {
+        return TORCH_DTYPES.entrySet().stream().filter(e -> e.getValue().equals(torchDtype)).map(Map.Entry::getKey)
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("torch_dtype " + torchDtype
+                        + " is not one of bfloat16, float16, float32"));
+    }
+
     /**
      * Writes {@code config.json} in the hub's flat layout.
      *

@@ -75,13 +75,7 @@ public record ModelSummary(Path folder, ModelConfig config, Map<String, SafeTens
             var root = com.google.gson.JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
             var value = root.has("torch_dtype") ? root.get("torch_dtype") : root.get("dtype");
             String name = value == null || value.isJsonNull() ? "float32" : value.getAsString();
-            return switch (name) {
-                case "bfloat16" -> "BF16";
-                case "float16" -> "F16";
-                case "float32" -> "F32";
-                default -> throw new IOException(configFile + ": torch_dtype " + name
-                        + " is not one of bfloat16, float16, float32");
-            };
+            return ModelConfig.safetensorsDtype(name);
         } catch (RuntimeException e) {
             throw new IOException(configFile + ": " + e.getMessage(), e);
         }

@@ -155,19 +155,68 @@ public final class SafeTensors {
      * @throws IOException if the file is missing, malformed or truncated (the message names it and the tensor)
      */
     public static void stream(Path file, TensorConsumer consumer) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            for (Slot slot : slots(ch, file)) {
-                if (slot.info.bytes() == 0) {
-                    consumer.accept(slot.name, slot.info, ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN));
-                    continue;
-                }
-                java.nio.MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, slot.start, slot.info.bytes());
-                try {
-                    consumer.accept(slot.name, slot.info, mapped.order(ByteOrder.LITTLE_ENDIAN));
-                } finally {
-                    Unmapper.unmap(mapped);
-                }
+        header(file).stream(consumer);
+    }
+
+    /**
+     * A file's header, read and checked once (dtypes, sizes, truncation): its tensors and where
+     * their data lie, to describe them and then stream them without parsing the header again.
+     */
+    public static final class Header {
+        private final Path file;
+        private final java.util.List<Slot> slots;
+
+        private Header(Path file, java.util.List<Slot> slots) {
+            this.file = file;
+            this.slots = slots;
+        }
+
+        /** @return name to dtype and shape, in file order */
+        public Map<String, TensorInfo> tensors() {
+            Map<String, TensorInfo> out = new LinkedHashMap<>();
+            for (Slot slot : slots) {
+                out.put(slot.name, slot.info);
             }
+            return out;
+        }
+
+        /**
+         * Streams the file's tensors as {@link SafeTensors#stream} does.
+         *
+         * @param consumer receives each tensor
+         * @throws IOException if the file cannot be mapped, or the consumer stops the stream
+         */
+        public void stream(TensorConsumer consumer) throws IOException {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                for (Slot slot : slots) {
+                    if (slot.info.bytes() == 0) {
+                        consumer.accept(slot.name, slot.info, ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN));
+                        continue;
+                    }
+                    java.nio.MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, slot.start,
+                            slot.info.bytes());
+                    try {
+                        consumer.accept(slot.name, slot.info, mapped.order(ByteOrder.LITTLE_ENDIAN));
+                    } finally {
+                        Unmapper.unmap(mapped);
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException("missing weights file " + file, e);
+            }
+        }
+    }
+
+    /**
+     * Reads and checks a file's header only (no tensor data).
+     *
+     * @param file the .safetensors file
+     * @return the header
+     * @throws IOException if the file is missing, malformed or truncated (the message names it and the tensor)
+     */
+    public static Header header(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return new Header(file, slots(ch, file));
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException("missing weights file " + file, e);
         }
@@ -311,15 +360,7 @@ public final class SafeTensors {
      * @throws IOException if the file is missing, malformed or truncated (the message names it)
      */
     public static Map<String, TensorInfo> describe(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Map<String, TensorInfo> out = new LinkedHashMap<>();
-            for (Slot slot : slots(ch, file)) {
-                out.put(slot.name, slot.info);
-            }
-            return out;
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException("missing weights file " + file, e);
-        }
+        return header(file).tensors();
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, Path file) throws IOException {

@@ -61,4 +61,15 @@ class ModelSummaryTest {
         assertEquals(images.kvCache() + images.promptLogits() + images.promptVision(), images.sampling());
         assertEquals(images.promptVision() / 2, MemoryEstimate.of(c, 1000, 4, 1, 8, 16, 100, 1564).promptVision());
     }
+
+    @Test
+    void torchDtypeNamesMapBothWays() {
+        for (String[] pair : new String[][] {{"F32", "float32"}, {"BF16", "bfloat16"}, {"F16", "float16"}}) {
+            assertEquals(pair[1], ModelConfig.torchDtype(pair[0]));
+            assertEquals(pair[0], ModelConfig.safetensorsDtype(pair[1]));
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ModelConfig.safetensorsDtype("float64"));
+        assertTrue(e.getMessage().contains("torch_dtype float64 is not one of bfloat16, float16, float32"), e.getMessage());
+    }
 }

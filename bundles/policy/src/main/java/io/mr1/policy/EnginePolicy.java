@@ -369,11 +369,7 @@ public final class EnginePolicy implements Policy {
     public void save(Path dir, boolean withOptimizerState) throws IOException {
         Path staging = Checkpoints.staging(dir);
         String stored = storedDtypes.values().stream().reduce((a, b) -> a).orElse("F32");
-        config.write(staging.resolve(Checkpoints.CONFIG), switch (stored) {
-            case "BF16" -> "bfloat16";
-            case "F16" -> "float16";
-            default -> "float32";
-        });
+        config.write(staging.resolve(Checkpoints.CONFIG), ModelConfig.torchDtype(stored));
         if (images != null) {
             images.write(staging.resolve(ImageProcessorConfig.FILE));
         }

@@ -16,6 +16,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
@@ -37,6 +38,8 @@ public final class ConsoleLoop implements Runnable {
 
     private final CommandProcessor processor;
     private final BundleContext context;
+    /** Set when the component goes (the bundle or the framework stops: {@code stop 0}). */
+    private volatile boolean deactivated;
 
     /**
      * @param processor Gogo's command processor
@@ -48,8 +51,15 @@ public final class ConsoleLoop implements Runnable {
         this.context = context;
     }
 
+    /** The console bundle or the framework is stopping: the loop reads no further line. */
+    @Deactivate
+    void deactivate() {
+        deactivated = true;
+    }
+
     /**
-     * Reads commands from stdin until end of input; {@code exit N} ends the process itself.
+     * Reads commands from stdin until end of input or until the framework stops (the launcher
+     * then returns without waiting for the loop); {@code exit N} ends the process itself.
      * The streams are the process's own file descriptors, as the Gogo shell takes them:
      * System.out is Gogo's per-thread redirection, which would write into itself.
      */
@@ -75,7 +85,7 @@ public final class ConsoleLoop implements Runnable {
                 // The shell's login profile: the prompt, `exit` (System.exit) and the welcome text.
                 execute(session, "source '" + profile + "'", out);
             }
-            while (true) {
+            while (!deactivated) {
                 out.print(prompt(session));
                 out.flush();
                 String line = readLine(in);

@@ -93,17 +93,16 @@ public final class EvalCommand extends BaseCommand {
         }
         Path checkpoint = Path.of(line.require("--checkpoint")).toAbsolutePath();
         String taskName = line.require("--task");
-        Task task = registry.task(taskName).orElse(null);
-        if (task == null) {
-            err.println("mr1 eval: unknown task '" + taskName + "'; installed: "
-                    + String.join(", ", registry.names(PluginKind.TASK)));
-            return 2;
-        }
         String backendName = line.value("--backend") == null ? "pytorch" : line.value("--backend");
-        PolicyBackend backend = registry.backend(backendName).orElse(null);
-        if (backend == null) {
-            err.println("mr1 eval: unknown backend '" + backendName + "'; installed: "
-                    + String.join(", ", registry.names(PluginKind.BACKEND)));
+        Task task;
+        PolicyBackend backend;
+        try {
+            task = io.mr1.trainer.run.TrainingSession.plugin(registry, "--task", PluginKind.TASK, "task", taskName,
+                    Task.class);
+            backend = io.mr1.trainer.run.TrainingSession.plugin(registry, "--backend", PluginKind.BACKEND, "backend",
+                    backendName, PolicyBackend.class);
+        } catch (io.mr1.trainer.run.TrainingSession.SetupException e) {
+            err.println("mr1 eval: " + e.getMessage());
             return 2;
         }
         if (!Files.isRegularFile(checkpoint.resolve(Checkpoints.CONFIG))) {

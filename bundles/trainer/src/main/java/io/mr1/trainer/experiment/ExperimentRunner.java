@@ -267,9 +267,8 @@ public final class ExperimentRunner {
     private Evaluator.Result evaluate(ExperimentSpec spec, Path checkpoint, String device, Task task,
                                       List<Sample> items) throws TrainingSession.SetupException, IOException, Stopped {
         String backendName = spec.run().getOrDefault("backend", "pytorch").toString();
-        var backend = registry.backend(backendName).orElseThrow(() -> new TrainingSession.SetupException(
-                spec.source() + ": run.backend: unknown backend '" + backendName + "'; installed: "
-                        + String.join(", ", registry.names(PluginKind.BACKEND))));
+        var backend = TrainingSession.plugin(registry, spec.source() + ": run.backend", PluginKind.BACKEND, "backend",
+                backendName, io.mr1.api.backend.PolicyBackend.class);
         Evaluator.SampledPass sampled = spec.eval().samples() == 0 ? null
                 : new Evaluator.SampledPass(spec.eval().samples(), spec.eval().temperature(), spec.eval().seed());
         try (Policy policy = backend.load(checkpoint, device)) {
@@ -296,9 +295,8 @@ public final class ExperimentRunner {
     }
 
     private Task task(ExperimentSpec spec, ExperimentSpec.TaskSpec t) throws TrainingSession.SetupException {
-        Task installed = registry.task(t.task()).orElseThrow(() -> new TrainingSession.SetupException(spec.source()
-                + ": tasks." + t.id() + ".task: unknown task '" + t.task() + "'; installed: "
-                + String.join(", ", registry.names(PluginKind.TASK))));
+        Task installed = TrainingSession.plugin(registry, spec.source() + ": tasks." + t.id() + ".task", PluginKind.TASK,
+                "task", t.task(), Task.class);
         try {
             return installed.withOptions(t.options());
         } catch (IllegalArgumentException e) {

@@ -132,11 +132,30 @@ public final class TrainingSession {
      */
     private <T> T plugin(RunConfig config, String key, PluginKind kind, String noun, String name, Class<T> type)
             throws SetupException {
+        return plugin(registry, config.source() + ": " + key, kind, noun, name, type);
+    }
+
+    /**
+     * The one plugin a setting names ({@link PluginRegistry#unique}), for every file that names
+     * plugins (run configs, experiment files).
+     *
+     * @param registry the installed plugins
+     * @param where the file and key, for the message ({@code exp.yaml: tasks.counting.task})
+     * @param kind the kind
+     * @param noun the kind in words ({@code KL schedule})
+     * @param name the name
+     * @param type the kind's service type
+     * @param <T> that type
+     * @return the plugin
+     * @throws SetupException if nothing or two bundles provide the name
+     */
+    public static <T> T plugin(PluginRegistry registry, String where, PluginKind kind, String noun, String name,
+                               Class<T> type) throws SetupException {
         try {
-            return registry.unique(kind, name, type).orElseThrow(() -> new SetupException(config.source() + ": "
-                    + key + ": unknown " + noun + " '" + name + "'; installed: " + valid(registry.names(kind))));
+            return registry.unique(kind, name, type).orElseThrow(() -> new SetupException(where + ": unknown " + noun
+                    + " '" + name + "'; installed: " + valid(registry.names(kind))));
         } catch (io.mr1.api.plugin.DuplicatePluginException e) {
-            throw new SetupException(config.source() + ": " + key + ": " + e.withRemedy());
+            throw new SetupException(where + ": " + e.withRemedy());
         }
     }
 
