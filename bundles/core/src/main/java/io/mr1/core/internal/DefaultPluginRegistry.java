@@ -2,6 +2,7 @@ package io.mr1.core.internal;
 
 import io.mr1.api.backend.PolicyBackend;
 import io.mr1.api.kl.KlScheduleProvider;
+import io.mr1.api.plugin.DuplicatePluginException;
 import io.mr1.api.plugin.PluginInfo;
 import io.mr1.api.plugin.PluginKind;
 import io.mr1.api.plugin.PluginRegistry;
@@ -105,18 +106,34 @@ public final class DefaultPluginRegistry implements PluginRegistry {
         return bundle == null ? "(unregistered)" : bundle.getSymbolicName();
     }
 
+    private static final Comparator<PluginInfo> ORDER = Comparator.comparing(PluginInfo::kind)
+            .thenComparing(PluginInfo::name).thenComparing(PluginInfo::bundle);
+
+    private static PluginInfo info(Entry e) {
+        Bundle bundle = e.ref().getBundle();
+        return new PluginInfo(e.kind(), e.name(), bundle == null ? "" : bundle.getSymbolicName(),
+                bundle == null ? "" : bundle.getVersion().toString());
+    }
+
     @Override
     public List<PluginInfo> plugins() {
         List<PluginInfo> out = new ArrayList<>();
         for (Entry e : entries) {
-            Bundle bundle = e.ref().getBundle();
-            out.add(new PluginInfo(e.kind(), e.name(),
-                    bundle == null ? "" : bundle.getSymbolicName(),
-                    bundle == null ? "" : bundle.getVersion().toString()));
+            out.add(info(e));
         }
-        out.sort(Comparator.comparing(PluginInfo::kind).thenComparing(PluginInfo::name)
-                .thenComparing(PluginInfo::bundle));
+        out.sort(ORDER);
         return out;
+    }
+
+    /** As the interface's, but on one snapshot of the registrations (a bundle may come or go meanwhile). */
+    @Override
+    public <T> Optional<T> unique(PluginKind kind, String name, Class<T> type) {
+        List<Entry> matching = entries.stream().filter(e -> e.kind() == kind && e.name().equals(name)).toList();
+        if (matching.size() > 1) {
+            throw new DuplicatePluginException(kind, name, matching.stream().map(DefaultPluginRegistry::info)
+                    .sorted(ORDER).toList());
+        }
+        return matching.stream().findFirst().map(e -> type.cast(e.service()));
     }
 
     @Override

@@ -97,9 +97,9 @@ public final class EvalCommand extends BaseCommand {
         Task task;
         PolicyBackend backend;
         try {
-            task = io.mr1.trainer.run.TrainingSession.plugin(registry, "--task", PluginKind.TASK, "task", taskName,
+            task = io.mr1.trainer.run.TrainingSession.plugin(registry, "", PluginKind.TASK, "task", taskName,
                     Task.class);
-            backend = io.mr1.trainer.run.TrainingSession.plugin(registry, "--backend", PluginKind.BACKEND, "backend",
+            backend = io.mr1.trainer.run.TrainingSession.plugin(registry, "", PluginKind.BACKEND, "backend",
                     backendName, PolicyBackend.class);
         } catch (io.mr1.trainer.run.TrainingSession.SetupException e) {
             err.println("mr1 eval: " + e.getMessage());

@@ -82,10 +82,12 @@ public final class ScheduleCommand extends BaseCommand {
         if (steps < 1) {
             throw new UsageException(line.has("--steps") ? "--steps must be >= 1" : "missing required option --steps");
         }
-        KlScheduleProvider provider = registry.klSchedule(name).orElse(null);
-        if (provider == null) {
-            err.println("mr1 schedule: unknown KL schedule '" + name + "'; installed: "
-                    + String.join(", ", registry.names(PluginKind.KL_SCHEDULE)));
+        KlScheduleProvider provider;
+        try {
+            provider = io.mr1.trainer.run.TrainingSession.plugin(registry, "", PluginKind.KL_SCHEDULE,
+                    "KL schedule", name, KlScheduleProvider.class);
+        } catch (io.mr1.trainer.run.TrainingSession.SetupException e) {
+            err.println("mr1 schedule: " + e.getMessage());
             return 2;
         }
         KlSchedule schedule;

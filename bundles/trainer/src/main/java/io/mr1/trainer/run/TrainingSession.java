@@ -140,7 +140,7 @@ public final class TrainingSession {
      * plugins (run configs, experiment files).
      *
      * @param registry the installed plugins
-     * @param where the file and key, for the message ({@code exp.yaml: tasks.counting.task})
+     * @param where the file and key, for the message ({@code exp.yaml: tasks.counting.task}; empty: none)
      * @param kind the kind
      * @param noun the kind in words ({@code KL schedule})
      * @param name the name
@@ -151,11 +151,12 @@ public final class TrainingSession {
      */
     public static <T> T plugin(PluginRegistry registry, String where, PluginKind kind, String noun, String name,
                                Class<T> type) throws SetupException {
+        String at = where.isEmpty() ? "" : where + ": ";
         try {
-            return registry.unique(kind, name, type).orElseThrow(() -> new SetupException(where + ": unknown " + noun
+            return registry.unique(kind, name, type).orElseThrow(() -> new SetupException(at + "unknown " + noun
                     + " '" + name + "'; installed: " + valid(registry.names(kind))));
         } catch (io.mr1.api.plugin.DuplicatePluginException e) {
-            throw new SetupException(where + ": " + e.withRemedy());
+            throw new SetupException(at + e.withRemedy());
         }
     }
 
