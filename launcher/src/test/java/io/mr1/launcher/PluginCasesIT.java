@@ -118,8 +118,8 @@ class PluginCasesIT {
         Result listed = mr1(home, tmp, "plugins");
         assertEquals(0, listed.status(), listed.err());
         assertTrue(listed.err().contains("reward 'format' is provided by 2 bundles")
-                && listed.err().contains("lab.rewards.strict 1.0.0")
-                && listed.err().contains("io.mr1.reward.format"), listed.err());
+                && listed.err().contains("lab.rewards.strict@1.0.0")
+                && listed.err().contains("io.mr1.reward.format@0.1.0"), listed.err());
 
         Path config = tmp.resolve("grpo.yaml");
         Files.writeString(config, TrainingIT.SMALL_GRPO, StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.mr1.api.cli.CliCommand;
+import io.mr1.api.plugin.DuplicatePluginException;
 import io.mr1.api.plugin.PluginInfo;
 import io.mr1.api.plugin.PluginRegistry;
 import io.mr1.core.cli.BaseCommand;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -81,23 +81,17 @@ public final class PluginsCommand extends BaseCommand {
     }
 
     /**
-     * One line per name that two or more services of a kind share (a run that uses it fails).
+     * One line per name that two or more services of a kind share (a run that uses it fails),
+     * in the words of the error that run would give ({@link DuplicatePluginException}).
      *
      * @param plugins the registered plugins
-     * @return e.g. "reward 'format' is provided by 2 bundles: a 1.0.0, b 0.1.0"
+     * @return e.g. "reward 'format' is provided by 2 bundles (a@1.0.0, b@0.1.0); a run that uses it fails ..."
      */
     static List<String> duplicates(List<PluginInfo> plugins) {
-        Map<String, List<PluginInfo>> byName = new TreeMap<>();
-        plugins.forEach(p -> byName.computeIfAbsent(p.kind().label() + " '" + p.name() + "'", k -> new ArrayList<>())
-                .add(p));
         List<String> out = new ArrayList<>();
-        byName.forEach((key, list) -> {
-            if (list.size() > 1) {
-                out.add(key + " is provided by " + list.size() + " bundles: " + String.join(", ",
-                        list.stream().map(p -> p.bundle() + " " + p.version()).toList())
-                        + "; a run that uses it fails until only one is installed");
-            }
-        });
+        plugins.stream().map(p -> Map.entry(p.kind(), p.name())).distinct().forEach(key ->
+                DuplicatePluginException.among(plugins, key.getKey(), key.getValue()).ifPresent(e ->
+                        out.add(e.getMessage() + "; a run that uses it fails until only one is installed")));
         return out;
     }
 

@@ -74,4 +74,16 @@ class DefaultPluginRegistryTest {
                 e.getMessage());
         assertEquals(2, e.providers().size());
     }
+
+    @Test
+    void mr1PluginsWarnsInTheWordsOfTheError() {
+        DefaultPluginRegistry registry = new DefaultPluginRegistry();
+        registry.addReward(reward("format"), ref("io.mr1.reward.format", "0.1.0", 1));
+        registry.addReward(reward("accuracy"), ref("io.mr1.reward.accuracy", "0.1.0", 2));
+        assertEquals(List.of(), PluginsCommand.duplicates(registry.plugins()));
+        registry.addReward(reward("format"), ref("lab.rewards.strict", "1.0.0", 3));
+        assertEquals(List.of("reward 'format' is provided by 2 bundles (io.mr1.reward.format@0.1.0,"
+                + " lab.rewards.strict@1.0.0); a run that uses it fails until only one is installed"),
+                PluginsCommand.duplicates(registry.plugins()));
+    }
 }

@@ -46,7 +46,7 @@ final class Evaluation implements TrainingListener {
 
     Evaluation(RunConfig config, RunFolder folder, PolicyBackend backend, Task task, List<Sample> eval,
                Progress progress, java.util.function.BooleanSupplier stop) {
-        this.judges = Evaluator.judges(stop);
+        this.judges = GuardedJudge.calls(GuardedJudge.TIMEOUT, stop, m -> progress.message("mr1 train: " + m));
         this.config = config;
         this.folder = folder;
         this.backend = backend;

@@ -48,14 +48,26 @@ final class GuardedJudge {
     }
 
     /**
-     * The guard for task judges.
+     * The guard for task judges, telling the log when it disables one.
      *
      * @param timeout the time limit of one judge call
      * @param stop whether a stop was requested
      * @return the guard
      */
     static PluginCall calls(Duration timeout, BooleanSupplier stop) {
-        return new PluginCall("the judge of task", timeout, stop, LOG::warning,
+        return calls(timeout, stop, LOG::warning);
+    }
+
+    /**
+     * The guard for task judges.
+     *
+     * @param timeout the time limit of one judge call
+     * @param stop whether a stop was requested
+     * @param notice told when a judge is disabled (the console)
+     * @return the guard
+     */
+    static PluginCall calls(Duration timeout, BooleanSupplier stop, java.util.function.Consumer<String> notice) {
+        return new PluginCall("the judge of task", timeout, stop, notice,
                 "it is not called again and every later output counts as wrong and as a fault");
     }
 
