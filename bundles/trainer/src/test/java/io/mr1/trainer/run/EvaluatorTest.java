@@ -168,4 +168,37 @@ class EvaluatorTest {
         assertThrows(IllegalArgumentException.class, () -> new Evaluator.SampledPass(0, 1.0, 1));
         assertThrows(IllegalArgumentException.class, () -> new Evaluator.SampledPass(4, 0.0, 1));
     }
+
+    @Test
+    void aStopDuringARunsEvaluationGivesUpOnTheJudgeAtOnceAndWritesNothing(@org.junit.jupiter.api.io.TempDir Path run)
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Task hanging = GuardedJudgeTest.task((sample, output) -> {
+            stop.set(true); // Ctrl-C arrives while the judge runs, and the judge never returns
+            while (true) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException ignored) {
+                    // swallowed, as a careless plugin does
+                }
+            }
+        });
+        RunConfig config = RunConfig.parse("test", java.util.Map.of("task", "faulty", "eval_every", 1), run);
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        Evaluation evaluation = new Evaluation(config, new RunFolder(run), null, hanging, items(4),
+                new io.mr1.trainer.metrics.Progress(new java.io.PrintStream(said, true), false, "grpo", 10, 1),
+                stop::get);
+        long began = System.nanoTime();
+        evaluation.onStepEnd(new ScriptedPolicy(), new io.mr1.trainer.loop.StepOutcome(
+                new io.mr1.api.types.StepStats(0, java.util.Map.of()), List.of(), List.of(), java.util.Map.of()), 10);
+        double seconds = (System.nanoTime() - began) / 1e9;
+        org.junit.jupiter.api.Assertions.assertTrue(seconds < 2, "given up on within 100 ms of the stop, not after"
+                + " three 5 s judge time limits: " + seconds + " s");
+        org.junit.jupiter.api.Assertions.assertTrue(evaluation.abandoned());
+        org.junit.jupiter.api.Assertions.assertTrue(evaluation.rows().isEmpty());
+        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(run.resolve("eval")),
+                "nothing of it is written");
+        org.junit.jupiter.api.Assertions.assertTrue(said.toString().contains("evaluation (step 1) abandoned"),
+                said.toString());
+    }
 }

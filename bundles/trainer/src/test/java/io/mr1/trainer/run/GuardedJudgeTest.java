@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /** A task's judge that throws an Error or never returns cannot stop an evaluation. */
 class GuardedJudgeTest {
 
-    private static Task task(BiFunction<Sample, String, Judgement> judge) {
+    /** A task named "faulty" whose judge is the given function. */
+    static Task task(BiFunction<Sample, String, Judgement> judge) {
         return new Task() {
             @Override
             public String name() {
