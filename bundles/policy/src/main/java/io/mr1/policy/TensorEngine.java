@@ -189,7 +189,7 @@ public interface TensorEngine extends AutoCloseable {
     default Tensor sumOfSquares(List<Tensor> tensors) {
         Tensor total = null;
         for (Tensor t : tensors) {
-            Tensor s = t.square().sum();
+            Tensor s = t.toFloat32().square().sum(); // a bfloat16 gradient summed in float32
             total = total == null ? s : total.add(s);
         }
         return total;

@@ -39,10 +39,11 @@ import java.util.function.Supplier;
  * moments, no Java-side intermediates). With {@code mr1.pytorch.fused} lacking {@code adamw} both take
  * the composed reference forms.
  *
- * <p>Variables are held in float32 or bfloat16 ({@link Bfloat16}). The gradients of bfloat16
- * parameters are summed in float32 after every backward pass (the micro-batches of a step
- * accumulate without bfloat16 rounding), and AdamW updates their float32 master copies (see
- * {@code AdamW}), rounding each into its parameter.
+ * <p>Variables are held in float32 or bfloat16 ({@link Bfloat16}). When a step has several
+ * micro-batches, the bfloat16 gradients of bfloat16 parameters are summed in float32 (each
+ * micro-batch's {@code .grad} folded in before the next adds to it), so they accumulate without
+ * bfloat16 rounding; AdamW updates their float32 master copies (see {@code AdamW}), rounding
+ * each into its parameter.
  */
 final class DjlEngine implements TensorEngine {
 
@@ -259,9 +260,16 @@ final class DjlEngine implements TensorEngine {
      * that later backward passes write into. So the wrapper is taken out of every scope and
      * manager and never closed; the parameter frees the buffer itself.
      */
+    /**
+     * A float32 parameter's {@code .grad}. A bfloat16 one's: its {@code .grad} (bfloat16) after a
+     * single backward pass; after several (micro-batches), the float32 sum they were folded into.
+     */
     @Override
     public Tensor gradient(String name) {
-        if (Bfloat16.is(array(name))) {
+        if (summing && Bfloat16.is(array(name))) {
+            if (unfolded) {
+                foldNarrowGradients();
+            }
             NDArray sum = accumulated.get(name);
             return sum == null ? null : new DjlTensor(sum);
         }
@@ -305,11 +313,25 @@ final class DjlEngine implements TensorEngine {
             }
         }
         zero.close();
+        backwardsSinceZero = 0;
+        summing = false;
+        unfolded = false;
     }
+
+    /** Backward passes since the gradients were last zeroed (micro-batches of the step so far). */
+    private int backwardsSinceZero;
+    /** Whether this step's bfloat16 gradients are summed in float32 (a second micro-batch came). */
+    private boolean summing;
+    /** Whether a backward pass added to {@code .grad} since the last fold. */
+    private boolean unfolded;
 
     @Override
     public double[] backward(Supplier<Tensor[]> forward) {
         DjlTensor.readFusedSetting();
+        if (backwardsSinceZero > 0 && unfolded) {
+            // A further micro-batch: what the earlier ones left in bfloat16 .grad goes to float32 first.
+            foldNarrowGradients();
+        }
         double[] values;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             Tensor[] results = forward.get();
@@ -319,16 +341,18 @@ final class DjlEngine implements TensorEngine {
             }
             collector.backward(((DjlTensor) results[0]).array);
         }
-        accumulateNarrowGradients();
+        backwardsSinceZero++;
+        unfolded = true;
         return values;
     }
 
     /**
-     * Moves the bfloat16 {@code .grad} of every bfloat16 parameter into its float32 sum and
-     * zeroes it, so a step's micro-batches add up in float32 (one pass each; the float32 sums
-     * cost 4 bytes per parameter beside the 2 of {@code .grad}).
+     * Adds the bfloat16 {@code .grad} of every bfloat16 parameter into its float32 sum and zeroes
+     * it, so a step's micro-batches add up in float32 rather than in bfloat16. Only steps of more
+     * than one micro-batch pay for it (a pass per micro-batch, and 4 bytes per parameter for the
+     * sums); a single backward pass leaves its gradient in {@code .grad}.
      */
-    private void accumulateNarrowGradients() {
+    private void foldNarrowGradients() {
         NDArray zero = null;
         for (String name : trainable) {
             NDArray p = variables.get(name);
@@ -346,7 +370,7 @@ final class DjlEngine implements TensorEngine {
                 sum.attach(manager);
                 accumulated.put(name, sum);
             } else {
-                sum.addi(g);
+                sum.addi(g); // zeroed with the gradients at the end of the last step
             }
             if (zero == null) {
                 zero = scalar(manager, 0f);
@@ -356,6 +380,8 @@ final class DjlEngine implements TensorEngine {
         if (zero != null) {
             zero.close();
         }
+        summing = true;
+        unfolded = false;
     }
 
     @Override
@@ -370,7 +396,7 @@ final class DjlEngine implements TensorEngine {
             for (int i = 0; i < axes.length; i++) {
                 axes[i] = i;
             }
-            norms.add(JniUtils.norm(a, 2, axes, false));
+            norms.add(Bfloat16.widen(JniUtils.norm(a, 2, axes, false))); // a bfloat16 gradient's norm, in float32
         }
         NDArray all = NDArrays.stack(norms);
         return new DjlTensor(JniUtils.norm((PtNDArray) all, 2, new int[] {0}, false).square());
@@ -393,11 +419,17 @@ final class DjlEngine implements TensorEngine {
         }
         String target = master == null ? parameter : master;
         double root = Math.sqrt(step.bias2());
-        JniUtils.adamUpdate((PtNDArray) array(target), (PtNDArray) ((DjlTensor) gradient).array,
+        NDArray g = ((DjlTensor) gradient).array;
+        // A single micro-batch's bfloat16 gradient, widened for this update only (freed right after).
+        NDArray wide = Bfloat16.widen(g);
+        JniUtils.adamUpdate((PtNDArray) array(target), (PtNDArray) wide,
                 (PtNDArray) array(firstMoment), (PtNDArray) array(secondMoment), (float) step.learningRate(),
                 (float) (step.learningRate() * root / step.bias1()), (float) step.weightDecay(),
                 (float) step.gradientScale(), -1f, (float) step.beta1(), (float) step.beta2(),
                 (float) (step.epsilon() * root), step.weightDecay() > 0);
+        if (wide != g) {
+            wide.close();
+        }
         if (master != null) {
             array(parameter).set(new NDIndex(":"), array(master));
         }

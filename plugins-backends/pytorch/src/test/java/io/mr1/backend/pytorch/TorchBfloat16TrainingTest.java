@@ -36,12 +36,15 @@ class TorchBfloat16TrainingTest {
             OptimizerSettings.Decay.CONSTANT);
     static final Prompt PROMPT = Prompt.text("a", "how many items are there ?");
 
-    /** Two micro-batches of one SFT target each: the gradients accumulate in float32 over both. */
+    /**
+     * Two SFT targets: at even steps in two micro-batches (the bfloat16 gradients summed in
+     * float32), at odd steps in one pass (the gradient stays in bfloat16 until AdamW widens it).
+     */
     static void step(Policy policy, long step) {
         Completion target = policy.encodeTarget("a", "<think> count </think> <answer> 3 </answer>");
         Completion other = policy.encodeTarget("a", "<answer> 4 </answer>");
         policy.step(new TrainingBatch(List.of(PROMPT, PROMPT), List.of(target, other), new double[] {0, 0},
-                List.of(), List.of(), 1), new PolicyLoss.Sft(), PAPER, step);
+                List.of(), List.of(), step % 2 == 0 ? 1 : 0), new PolicyLoss.Sft(), PAPER, step);
     }
 
     static Map<String, float[]> parameters(Policy policy, String prefix) {
@@ -110,7 +113,7 @@ class TorchBfloat16TrainingTest {
                 }
             }
             System.out.printf("bfloat16 at lr 1e-6, two steps: %d masters moved, %d bfloat16 weights changed; of %d"
-                    + " updates to weights of size >= 2^-6, a plain bfloat16 update would keep %d%n", mastersMoved,
+                    + " updates to weights of size >= 2^-6, a plain bfloat16 update would change %d%n", mastersMoved,
                     weightsChanged, large, plainWouldChange);
             assertTrue(mastersMoved > 1000, "masters moved: " + mastersMoved);
             assertTrue(weightsChanged > 0, "small weights (zero biases) change in bfloat16 too");
