@@ -124,7 +124,8 @@ final class Bfloat16 {
     }
 
     /**
-     * A bfloat16 tensor from stored bytes without a float copy.
+     * A bfloat16 tensor from stored bytes without a float copy, in libtorch's own memory (the
+     * bytes may be unmapped right after).
      *
      * @param manager the manager (and device) the result belongs to
      * @param bytes BF16 values in native byte order, direct, from position 0 to the limit
@@ -133,8 +134,12 @@ final class Bfloat16 {
      */
     static NDArray fromBytes(NDManager manager, ByteBuffer bytes, Shape shape) {
         if (manager.getDevice().equals(Device.cpu())) {
-            NDArray out = zeros(manager, shape);
-            JniUtils.set((PtNDArray) out, bytes);
+            // DJL's set makes the tensor an alias of the buffer (no copy): clone it into libtorch's
+            // memory before the caller unmaps the bytes.
+            NDArray alias = zeros(manager, shape);
+            JniUtils.set((PtNDArray) alias, bytes);
+            NDArray out = alias.duplicate();
+            alias.close();
             return out;
         }
         // Raw bytes go into host memory; libtorch's copy moves them onto the device (CUDA: untested here).
