@@ -99,7 +99,7 @@ class TorchBfloat16Test {
     }
 
     /** Greedy decoding with the KV cache from the prompt's logits (as the fixture's generate). */
-    private static long[] greedy(HfEngineParity.Case c, Parameters p, DjlEngine engine, Tensor logits, KvCache cache,
+    static long[] greedy(HfEngineParity.Case c, Parameters p, DjlEngine engine, Tensor logits, KvCache cache,
                                  int steps) {
         int t = c.ids().length;
         Tensor last = logits.slice(1, t - 1, t);
