@@ -138,4 +138,35 @@ class TorchBfloat16Test {
             assertArrayEquals(new byte[] {(byte) 0x81, 0x3f, 0x00, (byte) 0xbc}, out.toByteArray());
         }
     }
+
+    /**
+     * Saving streams a variable in chunks of {@link DjlEngine#CHUNK} values from the engine's own
+     * dtype: a tensor of more than one chunk, held in float32 and in bfloat16, written as F32 and
+     * BF16, equals the whole-tensor conversion byte for byte.
+     */
+    @Test
+    void writingStreamsChunksThatEqualTheWholeTensorsConversion() throws Exception {
+        int n = DjlEngine.CHUNK + 1000;
+        float[] values = new float[n];
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) (random.nextGaussian() * 0.02);
+        }
+        java.nio.ByteBuffer f32 = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        f32.asFloatBuffer().put(values);
+        try (DjlEngine engine = new DjlEngine(NDManager.newBaseManager(Device.cpu(), "PyTorch"))) {
+            engine.create("wide", values, new long[] {n}, false);
+            engine.create("narrow", f32, "F32", new long[] {n}, false, "bfloat16");
+            for (String name : new String[] {"wide", "narrow"}) {
+                float[] held = engine.read(name);
+                for (String dtype : new String[] {"F32", "BF16"}) {
+                    java.io.ByteArrayOutputStream streamed = new java.io.ByteArrayOutputStream();
+                    engine.write(name, dtype, streamed);
+                    java.nio.ByteBuffer whole = java.nio.ByteBuffer.allocate(n * (dtype.equals("F32") ? 4 : 2));
+                    SafeTensors.encode(held, 0, n, dtype, whole);
+                    assertArrayEquals(whole.array(), streamed.toByteArray(), name + " as " + dtype);
+                }
+            }
+        }
+    }
 }
