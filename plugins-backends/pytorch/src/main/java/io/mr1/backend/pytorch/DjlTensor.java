@@ -138,9 +138,10 @@ final class DjlTensor implements Tensor {
 
             @Override
             public Tensor zerosLike(Tensor like, long... shape) {
+                // In like's dtype and as weak as it: a KV-cache buffer of strong keys is strong.
                 DjlTensor l = cast(like);
-                return Bfloat16.is(l.array) ? new DjlTensor(Bfloat16.zeros(manager, new Shape(shape)), l.weak)
-                        : zeros(shape);
+                Shape s = new Shape(shape);
+                return new DjlTensor(Bfloat16.is(l.array) ? Bfloat16.zeros(manager, s) : manager.zeros(s), l.weak);
             }
 
             @Override

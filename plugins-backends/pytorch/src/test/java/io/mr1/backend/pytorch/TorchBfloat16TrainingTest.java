@@ -165,4 +165,28 @@ class TorchBfloat16TrainingTest {
         }
         assertTrue(Files.isRegularFile(saved.resolve(Checkpoints.OPTIMIZER_STATE)));
     }
+
+    /** model.reference_dtype apart from model.dtype: each side scores in its own dtype, within bfloat16 rounding. */
+    @Test
+    void aBfloat16ReferenceBesideAFloat32PolicyScoresInBfloat16(@TempDir Path tmp) throws Exception {
+        Path model = TinyFixture.create(tmp.resolve("m"), 7);
+        try (Policy policy = new TorchBackend().load(model, model, "cpu", "float32", "bfloat16")) {
+            TensorEngine engine = ((EnginePolicy) policy).engine();
+            assertEquals("float32", engine.dtype("model.norm.weight"));
+            assertEquals("bfloat16", engine.dtype("ref.model.norm.weight"));
+            Completion probe = policy.sample(List.of(PROMPT), new SamplingParams(1, 1.0, 1.0, 0, 6, 3)).get(0).get(0);
+            float[] own = policy.logProbs(List.of(PROMPT), List.of(probe)).get(0);
+            float[] reference = policy.referenceLogProbs(List.of(PROMPT), List.of(probe)).get(0);
+            double largest = 0;
+            boolean differ = false;
+            for (int i = 0; i < own.length; i++) {
+                largest = Math.max(largest, Math.abs(own[i] - reference[i]));
+                differ |= own[i] != reference[i];
+            }
+            assertTrue(differ, "the reference computes in bfloat16, not in float32");
+            assertTrue(largest < 0.05, "same weights, bfloat16 rounding only: " + largest);
+            step(policy, 0); // the trained side stays float32: no master copies
+            assertTrue(!engine.contains("master.model.norm.weight"));
+        }
+    }
 }
