@@ -76,8 +76,10 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
      * gradients as held (4 B, or 2 B plus 4 B of float32 sums when the step has several
      * micro-batches); AdamW's two float32 moments 8 B plus, for bfloat16 weights, the float32
      * master copy 4 B; the reference 4 B or 2 B. The sampling and training terms are those of
-     * {@link #of(ModelConfig, long, int, int, int, int, int, int)}, counted in float32 (an
-     * upper bound for a bfloat16 run, whose activations are mostly half that).
+     * {@link #of(ModelConfig, long, int, int, int, int, int, int)}, counted in float32: they bound
+     * a bfloat16 run's (its activations are half, except the attention softmax, whose float32
+     * probabilities and their bfloat16 copy are as large as the float32 terms' scores and
+     * probabilities).
      *
      * @param c the model
      * @param parameters the exact parameter count

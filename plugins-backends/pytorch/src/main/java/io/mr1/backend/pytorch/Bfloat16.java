@@ -23,8 +23,8 @@ import java.util.Map;
  * value comes from a TorchScript module in this bundle ({@code bf16-seed.pt}, made by
  * {@code bf16-seed.py}), new bfloat16 tensors are that seed expanded and cloned, values enter
  * by libtorch's dtype-converting copy (round to nearest even) or as raw bytes, and they leave
- * widened by a product with a float32 one (type promotion: differentiable, where DJL's
- * {@code toType} runs without autograd). Every other op libtorch runs in the operands' dtype.
+ * widened by a sum with a float32 zero under autograd (type promotion: differentiable, where
+ * DJL's {@code toType} runs without autograd), by {@code toType(FLOAT32)} outside it. Every other op libtorch runs in the operands' dtype.
  */
 final class Bfloat16 {
 
@@ -109,7 +109,11 @@ final class Bfloat16 {
     }
 
     /**
-     * Widens a bfloat16 array to float32 exactly, differentiably (a product with a float32 one).
+     * Widens a bfloat16 array to float32 exactly. Under autograd (a gradient collector's grad
+     * mode) as a sum with a float32 zero, which type promotion makes float32 and whose backward
+     * keeps no tensor (a product with one would keep the bfloat16 input for its backward: a second
+     * copy of every attention score); a zero's sign may turn positive there, which no value
+     * downstream sees. Outside autograd by libtorch's conversion, exactly, signs included.
      *
      * @param a an array
      * @return a in float32 (a itself when it is not bfloat16)
@@ -118,8 +122,11 @@ final class Bfloat16 {
         if (!is(a)) {
             return a;
         }
-        NDArray one = DjlTensor.owned(a.getManager().create(new float[] {1f}));
-        NDArray out = a.mul(one);
+        if (!JniUtils.isGradMode()) {
+            return a.toType(DataType.FLOAT32, false);
+        }
+        NDArray zero = DjlTensor.owned(a.getManager().create(new float[] {0f}));
+        NDArray out = a.add(zero);
         return a.getShape().dimension() == 0 ? out.reshape(new Shape()) : out;
     }
 
