@@ -77,7 +77,7 @@ public final class FusedComparison {
         }
     }
 
-    private interface Timed {
+    interface Timed {
         void call(int round) throws Exception;
     }
 
@@ -85,7 +85,7 @@ public final class FusedComparison {
             java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** @return wall seconds and the calling thread's CPU seconds of one call */
-    private static double[] time(Timed work, int round) throws Exception {
+    static double[] time(Timed work, int round) throws Exception {
         long cpu = THREADS.getCurrentThreadCpuTime();
         long wall = System.nanoTime();
         work.call(round);
@@ -166,7 +166,7 @@ public final class FusedComparison {
     }
 
     /** The median over rounds of this setting's time over the composed time of the same round. */
-    private static double medianRatio(double[] setting, double[] composed) {
+    static double medianRatio(double[] setting, double[] composed) {
         double[] ratios = new double[setting.length];
         for (int i = 0; i < ratios.length; i++) {
             ratios[i] = setting[i] / composed[i];
@@ -174,7 +174,7 @@ public final class FusedComparison {
         return median(ratios);
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         List<Double> sorted = new ArrayList<>();
         for (double v : values) {
             sorted.add(v);

@@ -161,9 +161,24 @@ class RealTokenizerTrainingIT {
         assertEquals(0, evaluated.status(), evaluated.out() + evaluated.err());
         assertTrue(Files.isRegularFile(evalOut));
 
-        // A dtype the backend cannot hold is refused before the run starts, naming the key.
-        Files.writeString(config, Files.readString(config).replace("model: {checkpoint: " + model + "}",
-                "model: {checkpoint: " + model + ", dtype: bfloat16}"));
+        // model.dtype bfloat16 on the PyTorch backend: the run trains in bfloat16 and saves BF16 as it loaded.
+        String plain = Files.readString(config);
+        Files.writeString(config, plain.replace("model: {checkpoint: " + model + "}",
+                "model: {checkpoint: " + model + ", dtype: bfloat16}").replace("steps: 2", "steps: 1"));
+        Path halfRun = tmp.resolve("bf16-run");
+        var half = mr1(tmp, "train", "--config", config.toString(), "--out", halfRun.toString());
+        assertEquals(0, half.status(), half.out() + half.err());
+        JsonObject m = JsonParser.parseString(Files.readAllLines(halfRun.resolve("metrics.jsonl")).get(0))
+                .getAsJsonObject();
+        assertTrue(Double.isFinite(m.get("loss").getAsDouble()), m.toString());
+        Path halfSaved = halfRun.resolve("checkpoints/step-1/policy");
+        Checkpoints.describeWeights(halfSaved).forEach((name, info) -> assertEquals("BF16", info.dtype(), name));
+        assertTrue(SafeTensors.read(halfRun.resolve("checkpoints/step-1/policy/" + Checkpoints.OPTIMIZER)).keySet()
+                .stream().anyMatch(k -> k.startsWith("master.")), "float32 masters in the optimiser state");
+
+        // A dtype a backend cannot hold (TensorFlow: float32 only) is refused before the run starts, naming the key.
+        Files.writeString(config, plain.replace("model: {checkpoint: " + model + "}",
+                "backend: tensorflow\nmodel: {checkpoint: " + model + ", dtype: bfloat16}"));
         var refused = mr1(tmp, "train", "--config", config.toString(), "--out", tmp.resolve("refused").toString());
         assertTrue(refused.status() != 0, refused.out());
         assertTrue(refused.err().contains("model.dtype") && refused.err().contains("bfloat16")

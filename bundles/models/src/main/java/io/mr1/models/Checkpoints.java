@@ -258,6 +258,21 @@ public final class Checkpoints {
     public static void writeWeights(Path folder, Map<String, SafeTensors.TensorInfo> layout,
                                     java.util.function.Function<String, float[]> values, long maxShardBytes)
             throws IOException {
+        writeWeights(folder, layout, SafeTensors.fromFloats(values), maxShardBytes);
+    }
+
+    /**
+     * As {@link #writeWeights(Path, Map, java.util.function.Function, long)}, each tensor's bytes
+     * written in its stored dtype by {@code values} (an engine streaming chunks of its own memory).
+     *
+     * @param folder the (staging) folder
+     * @param layout name to the dtype to store (F32, BF16, F16) and the shape
+     * @param values writes a tensor's bytes
+     * @param maxShardBytes the largest shard's data size (a tensor bigger than that gets a shard of its own)
+     * @throws IOException if writing fails
+     */
+    public static void writeWeights(Path folder, Map<String, SafeTensors.TensorInfo> layout,
+                                    SafeTensors.TensorBytes values, long maxShardBytes) throws IOException {
         List<Map<String, SafeTensors.TensorInfo>> shards = new ArrayList<>();
         Map<String, SafeTensors.TensorInfo> current = new LinkedHashMap<>();
         long size = 0;

@@ -69,8 +69,8 @@ public final class KvCache {
             if (keyBuffers[layer] == null) {
                 long[] shape = k.shape().clone();
                 shape[3] = capacity;
-                keyBuffers[layer] = f.zeros(shape);
-                valueBuffers[layer] = f.zeros(shape);
+                keyBuffers[layer] = f.zerosLike(k, shape);
+                valueBuffers[layer] = f.zerosLike(v, shape);
             }
             if (keyBuffers[layer].writeInPlace(3, length, k) && valueBuffers[layer].writeInPlace(3, length, v)) {
                 keys[layer] = keyBuffers[layer].slice(3, 0, length + t);

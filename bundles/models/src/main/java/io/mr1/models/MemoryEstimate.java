@@ -17,8 +17,10 @@ package io.mr1.models;
  * allocator slack and the engine's workspace, so keep a margin.
  *
  * @param weights the trained weights
- * @param gradients their gradients (float32)
- * @param adamMoments AdamW's first and second moments (float32)
+ * @param gradients their gradients as held: in the weights' dtype, plus float32 sums of bfloat16
+ *     gradients when a step has several micro-batches
+ * @param adamMoments AdamW's state: the first and second moments (float32), plus float32 master
+ *     copies of weights held in bfloat16
  * @param reference the frozen reference weights
  * @param kvCache the KV cache while sampling
  * @param promptLogits the prefill's logits while sampling
@@ -66,6 +68,53 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
         long w = parameters * weightBytes;
         return new MemoryEstimate(w, parameters * FLOAT, 2 * parameters * FLOAT, w, kv, promptLogits, activations,
                 vision, prompts * perImage);
+    }
+
+    /**
+     * Estimates a run on the PyTorch engine with its weights held in {@code dtype} and the frozen
+     * reference in {@code referenceDtype}: per parameter, weights 4 B (float32) or 2 B (bfloat16);
+     * gradients as held (4 B, or 2 B plus 4 B of float32 sums when the step has several
+     * micro-batches); AdamW's two float32 moments 8 B plus, for bfloat16 weights, the float32
+     * master copy 4 B; the reference 4 B or 2 B. The sampling and training terms are those of
+     * {@link #of(ModelConfig, long, int, int, int, int, int, int)}, counted in float32: they bound
+     * a bfloat16 run's (its activations are half, except the attention softmax, whose float32
+     * probabilities and their bfloat16 copy are as large as the float32 terms' scores and
+     * probabilities).
+     *
+     * @param c the model
+     * @param parameters the exact parameter count
+     * @param dtype float32 or bfloat16 ({@code model.dtype})
+     * @param referenceDtype float32 or bfloat16 ({@code model.reference_dtype})
+     * @param prompts B, prompts per step
+     * @param generations G, completions per prompt
+     * @param microBatch completions per training pass (B x G for one pass)
+     * @param maxLength prompt plus completion tokens per row
+     * @param imagePatches patches of each prompt's image (0 for text-only)
+     * @return the estimate
+     */
+    public static MemoryEstimate of(ModelConfig c, long parameters, String dtype, String referenceDtype, int prompts,
+                                    int generations, int microBatch, int maxLength, int imagePatches) {
+        MemoryEstimate f = of(c, parameters, 4, prompts, generations, microBatch, maxLength, imagePatches);
+        boolean narrow = bytesPerWeight(dtype) < FLOAT;
+        boolean micro = microBatch < (long) prompts * generations;
+        long gradients = parameters * bytesPerWeight(dtype) + (narrow && micro ? parameters * FLOAT : 0);
+        long optimizer = 2 * parameters * FLOAT + (narrow ? parameters * FLOAT : 0);
+        return new MemoryEstimate(parameters * bytesPerWeight(dtype), gradients, optimizer,
+                parameters * bytesPerWeight(referenceDtype), f.kvCache(), f.promptLogits(), f.activations(),
+                f.visionActivations(), f.promptVision());
+    }
+
+    /**
+     * @param dtype float32 or bfloat16
+     * @return bytes per weight held in it
+     * @throws IllegalArgumentException for another dtype
+     */
+    public static int bytesPerWeight(String dtype) {
+        return switch (dtype) {
+            case "float32" -> 4;
+            case "bfloat16" -> 2;
+            default -> throw new IllegalArgumentException("dtype '" + dtype + "' is not one of float32, bfloat16");
+        };
     }
 
     /** @return weights, gradients, moments and reference: held for the whole run */

@@ -137,6 +137,11 @@ public final class Qwen2VlModel {
         return x.mul(cos).add(f.concat(List.of(x2.neg(), x1), -1).mul(sin));
     }
 
+    /** The vision tower's rotation, in float32 and cast back as transformers applies it (a no-op cast in float32). */
+    private static Tensor rotateInFloat32(TensorFactory f, Tensor x, Tensor cos, Tensor sin) {
+        return rotate(f, x.toFloat32(), cos, sin).toTypeOf(x);
+    }
+
     /**
      * M-RoPE tables [B, 1, 1, T, d] for the decoder: frequency i (of d/2, inv_freq_i =
      * theta^(-2i/d)) turns with the temporal, height or width position as mrope_section
@@ -272,8 +277,8 @@ public final class Qwen2VlModel {
                 Tensor part = qkv.slice(0, run.firstRow(), run.firstRow() + images * n)
                         .reshape(images, n, 3, heads, d).transpose(2, 0, 3, 1, 4); // [3, I, heads, N, d]
                 Tensor[] rope = ropes.get(r);
-                Tensor q = rotate(f, part.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
-                Tensor k = rotate(f, part.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
+                Tensor q = rotateInFloat32(f, part.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
+                Tensor k = rotateInFloat32(f, part.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
                 Tensor val = part.slice(0, 2, 3).reshape(images, heads, n, d);
                 Tensor attn = q.attention(k, val, null, 1.0 / Math.sqrt(d));
                 attended.add(attn.transpose(0, 2, 1, 3).reshape(images * n, e));

@@ -24,8 +24,8 @@ import java.util.function.Function;
  * <p>Model weights are streamed: {@link #stream} memory-maps one tensor at a time, hands the
  * mapped bytes to a consumer and unmaps them before the next, so loading a checkpoint never
  * holds the whole file (or a float copy of it) on the Java heap; {@link #write(Path, Map,
- * Function)} converts and writes one tensor at a time, in the dtype each tensor is to be
- * stored in. {@link #read} (every tensor widened to float) is for small files: optimiser
+ * TensorBytes)} writes one tensor at a time, each streamed in its stored dtype by its source
+ * (an engine, in bounded chunks). {@link #read} (every tensor widened to float) is for small files: optimiser
  * state, tests.
  */
 public final class SafeTensors {
@@ -67,6 +67,57 @@ public final class SafeTensors {
      */
     public static void write(Path file, Map<String, TensorInfo> layout, Function<String, float[]> values)
             throws IOException {
+        write(file, layout, fromFloats(values));
+    }
+
+    /**
+     * A tensor writer over float values fetched whole (small tensors, engines without a streamed
+     * read): converted to the stored dtype 1 MB at a time.
+     *
+     * @param values a tensor's row-major float values, by name
+     * @return the writer
+     */
+    public static TensorBytes fromFloats(Function<String, float[]> values) {
+        return (name, info, out) -> {
+            float[] data = values.apply(name);
+            if (data.length != info.elements()) {
+                throw new IOException("tensor " + name + " has " + data.length + " values for shape "
+                        + java.util.Arrays.toString(info.shape()));
+            }
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            int step = chunk.capacity() / 4;
+            for (int from = 0; from < data.length; from += step) {
+                chunk.clear();
+                encode(data, from, Math.min(step, data.length - from), info.dtype(), chunk);
+                out.write(chunk.array(), 0, chunk.position());
+            }
+        };
+    }
+
+    /** Writes one tensor's data, little endian, in its layout's dtype. */
+    @FunctionalInterface
+    public interface TensorBytes {
+        /**
+         * @param name the tensor
+         * @param info its dtype and shape: exactly {@code info.bytes()} bytes are to be written
+         * @param out where they go
+         * @throws IOException if writing fails
+         */
+        void write(String name, TensorInfo info, java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes tensors one at a time, sorted by name, atomically, each written by {@code values}
+     * straight in its stored dtype (an engine streams bounded chunks of its own memory, so no
+     * tensor is ever whole on the Java heap). A tensor given more or fewer bytes than its shape
+     * and dtype need is an error naming it.
+     *
+     * @param file the .safetensors file
+     * @param layout name to the dtype to store and the shape
+     * @param values writes a tensor's bytes
+     * @throws IOException if writing fails
+     */
+    public static void write(Path file, Map<String, TensorInfo> layout, TensorBytes values) throws IOException {
         Map<String, TensorInfo> sorted = new TreeMap<>(layout);
         JsonObject header = new JsonObject();
         long offset = 0;
@@ -94,28 +145,91 @@ public final class SafeTensors {
             for (int i = json.length; i < padded; i++) {
                 out.write(' ');
             }
-            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (Map.Entry<String, TensorInfo> e : sorted.entrySet()) {
-                float[] data = values.apply(e.getKey());
-                if (data.length != e.getValue().elements()) {
-                    throw new IOException(file + ": tensor " + e.getKey() + " has " + data.length + " values for shape "
-                            + java.util.Arrays.toString(e.getValue().shape()));
+                long[] written = {0};
+                java.io.OutputStream counting = new java.io.FilterOutputStream(out) {
+                    @Override
+                    public void write(int b) throws IOException {
+                        out.write(b);
+                        written[0]++;
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int n) throws IOException {
+                        out.write(b, off, n);
+                        written[0] += n;
+                    }
+                };
+                try {
+                    values.write(e.getKey(), e.getValue(), counting);
+                } catch (IOException | RuntimeException x) {
+                    throw new IOException(file + ": " + x.getMessage(), x);
                 }
-                String dtype = e.getValue().dtype();
-                for (float v : data) {
-                    if (chunk.remaining() < 4) {
-                        out.write(chunk.array(), 0, chunk.position());
-                        chunk.clear();
-                    }
-                    switch (dtype) {
-                        case "F32" -> chunk.putFloat(v);
-                        case "BF16" -> chunk.putShort(floatToBfloat16(v));
-                        default -> chunk.putShort(floatToHalf(v));
-                    }
+                if (written[0] != e.getValue().bytes()) {
+                    throw new IOException(file + ": tensor " + e.getKey() + " got " + written[0] + " bytes, its "
+                            + e.getValue().dtype() + " shape " + java.util.Arrays.toString(e.getValue().shape())
+                            + " needs " + e.getValue().bytes());
                 }
             }
-            out.write(chunk.array(), 0, chunk.position());
         });
+    }
+
+    /**
+     * Converts float values to a stored dtype: F32, BF16 with round-to-nearest-even as torch
+     * rounds, or F16.
+     *
+     * @param values the values
+     * @param from the first to convert
+     * @param n how many
+     * @param dtype F32, BF16 or F16
+     * @param out receives them (little endian, from its position; needs room for n values)
+     */
+    public static void encode(float[] values, int from, int n, String dtype, ByteBuffer out) {
+        ByteBuffer b = out.order() == ByteOrder.LITTLE_ENDIAN ? out : out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = from; i < from + n; i++) {
+            switch (dtype) {
+                case "F32" -> b.putFloat(values[i]);
+                case "BF16" -> b.putShort(floatToBfloat16(values[i]));
+                default -> b.putShort(floatToHalf(values[i]));
+            }
+        }
+        if (b != out) {
+            out.position(b.position());
+        }
+    }
+
+    /**
+     * Widens stored 16- or 32-bit values to float: the one place that reads BF16 and F16 (BF16
+     * is the upper half of a float32, exactly; F16 through {@link #halfToFloat}).
+     *
+     * @param dtype F32, BF16 or F16
+     * @param source the stored values, little endian, from index 0
+     * @param first the first element to widen
+     * @param out receives {@code n} values at its indices 0..n-1
+     * @param n how many
+     */
+    public static void widen(String dtype, ByteBuffer source, long first, java.nio.FloatBuffer out, int n) {
+        ByteBuffer b = source.order() == ByteOrder.LITTLE_ENDIAN ? source
+                : source.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int w = width(dtype);
+        int base = Math.toIntExact(first * w);
+        switch (dtype) {
+            case "F32" -> {
+                for (int i = 0; i < n; i++) {
+                    out.put(i, b.getFloat(base + 4 * i));
+                }
+            }
+            case "BF16" -> {
+                for (int i = 0; i < n; i++) {
+                    out.put(i, Float.intBitsToFloat((b.getShort(base + 2 * i) & 0xffff) << 16));
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out.put(i, halfToFloat(b.getShort(base + 2 * i)));
+                }
+            }
+        }
     }
 
     /**
@@ -230,17 +344,8 @@ public final class SafeTensors {
      * @return the values
      */
     public static float[] floats(String dtype, ByteBuffer bytes) {
-        ByteBuffer b = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        b.position(0);
-        int w = width(dtype);
-        float[] values = new float[b.limit() / w];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = switch (dtype) {
-                case "F32" -> b.getFloat(4 * i);
-                case "BF16" -> Float.intBitsToFloat((b.getShort(2 * i) & 0xffff) << 16);
-                default -> halfToFloat(b.getShort(2 * i));
-            };
-        }
+        float[] values = new float[bytes.limit() / width(dtype)];
+        widen(dtype, bytes, 0, java.nio.FloatBuffer.wrap(values), values.length);
         return values;
     }
 

@@ -13,6 +13,11 @@ import java.util.List;
  * {@link AdamWStep#composed} unless the engine fuses it.
  * Moments live in the engine as variables {@code m.NAME} and {@code v.NAME} (the names of
  * {@code optimizer.safetensors}); a parameter that never had a gradient has none, as in PyTorch.
+ *
+ * <p>A parameter held in a narrower dtype than float32 (bfloat16) gets a float32 master copy
+ * {@code master.NAME}, made from the parameter at its first update (or read back from the
+ * optimiser state on resume): the update goes to the master, which is rounded into the
+ * parameter. Moments are float32 always.
  */
 final class AdamW {
 
@@ -20,6 +25,8 @@ final class AdamW {
     static final String FIRST = "m.";
     /** Variable-name prefix of the second moments. */
     static final String SECOND = "v.";
+    /** Variable-name prefix of the float32 master copies of narrower parameters. */
+    static final String MASTER = "master.";
 
     private final TensorEngine engine;
     private final List<String> parameters;
@@ -68,11 +75,24 @@ final class AdamW {
                 String name = names.get(i);
                 moment(FIRST + name, name);
                 moment(SECOND + name, name);
-                engine.adamW(name, FIRST + name, SECOND + name, grads.get(i), step);
+                engine.adamW(name, master(name), FIRST + name, SECOND + name, grads.get(i), step);
             }
             engine.zeroGradients();
             return norm;
         });
+    }
+
+    /** The float32 master copy of a narrower parameter (made from it when missing), or null for a float32 one. */
+    private String master(String parameter) {
+        if (engine.dtype(parameter).equals("float32")) {
+            return null;
+        }
+        String master = MASTER + parameter;
+        if (!engine.contains(master)) {
+            engine.createZeros(master, engine.shape(parameter), false);
+            engine.assign(master, engine.variable(parameter).detach().toFloat32());
+        }
+        return master;
     }
 
     private void moment(String variable, String parameter) {

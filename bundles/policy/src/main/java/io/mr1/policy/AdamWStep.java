@@ -30,8 +30,41 @@ public record AdamWStep(double learningRate, double beta1, double beta2, double 
     /**
      * The reference update, composed of tensor ops:
      * {@code m = b1 m + (1 - b1) g}, {@code v = b2 v + (1 - b2) g^2},
-     * {@code p = p (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)}, with g the scaled gradient.
+     * {@code p = p (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)}, with g the scaled gradient
+     * in float32. With a master copy, {@code p} is the float32 master and the parameter takes its
+     * value rounded to its own dtype (bfloat16 training as DeepSpeed and Megatron do it: an update
+     * of 1e-6 x a weight of 0.02 is far below bfloat16's spacing there, 2^-13, and would be lost).
      * {@link TensorEngine#adamW}'s default; a fused engine is checked against it.
+     *
+     * @param engine the engine holding the variables
+     * @param parameter the parameter's variable
+     * @param master its float32 master copy's variable, or null to update the parameter itself
+     * @param firstMoment the variable of its first moment (same shape)
+     * @param secondMoment the variable of its second moment (same shape)
+     * @param gradient its gradient
+     * @param s the settings
+     */
+    public static void composed(TensorEngine engine, String parameter, String master, String firstMoment,
+                                String secondMoment, Tensor gradient, AdamWStep s) {
+        Tensor g = s.gradientScale() == 1.0 ? gradient.toFloat32() : gradient.toFloat32().mul(s.gradientScale());
+        Tensor m = engine.variable(firstMoment).mul(s.beta1()).add(g.mul(1 - s.beta1()));
+        Tensor v = engine.variable(secondMoment).mul(s.beta2()).add(g.square().mul(1 - s.beta2()));
+        Tensor step = m.mul(1 / s.bias1()).div(v.mul(1 / s.bias2()).sqrt().add(s.epsilon())).mul(s.learningRate());
+        String target = master == null ? parameter : master;
+        Tensor p = engine.variable(target);
+        if (s.weightDecay() > 0) {
+            p = p.mul(1 - s.learningRate() * s.weightDecay());
+        }
+        engine.assign(target, p.sub(step));
+        if (master != null) {
+            engine.assign(parameter, engine.variable(master));
+        }
+        engine.assign(firstMoment, m);
+        engine.assign(secondMoment, v);
+    }
+
+    /**
+     * {@link #composed(TensorEngine, String, String, String, String, Tensor, AdamWStep)} without a master copy.
      *
      * @param engine the engine holding the variables
      * @param parameter the parameter's variable
@@ -42,16 +75,6 @@ public record AdamWStep(double learningRate, double beta1, double beta2, double 
      */
     public static void composed(TensorEngine engine, String parameter, String firstMoment, String secondMoment,
                                 Tensor gradient, AdamWStep s) {
-        Tensor g = s.gradientScale() == 1.0 ? gradient : gradient.mul(s.gradientScale());
-        Tensor m = engine.variable(firstMoment).mul(s.beta1()).add(g.mul(1 - s.beta1()));
-        Tensor v = engine.variable(secondMoment).mul(s.beta2()).add(g.square().mul(1 - s.beta2()));
-        Tensor step = m.mul(1 / s.bias1()).div(v.mul(1 / s.bias2()).sqrt().add(s.epsilon())).mul(s.learningRate());
-        Tensor p = engine.variable(parameter);
-        if (s.weightDecay() > 0) {
-            p = p.mul(1 - s.learningRate() * s.weightDecay());
-        }
-        engine.assign(parameter, p.sub(step));
-        engine.assign(firstMoment, m);
-        engine.assign(secondMoment, v);
+        composed(engine, parameter, null, firstMoment, secondMoment, gradient, s);
     }
 }

@@ -57,6 +57,7 @@ public final class EnginePolicy implements Policy {
 
     /** Variable-name prefix of the frozen reference weights. */
     static final String REFERENCE = "ref.";
+    private static final String FLOAT32 = "float32";
 
     private final TensorEngine engine;
     private final TextTokenizer tokenizer;
@@ -92,6 +93,33 @@ public final class EnginePolicy implements Policy {
      */
     public static EnginePolicy load(TensorEngine engine, Function<Path, TextTokenizer> tokenizers, Path checkpoint,
                                     Path referenceDir) throws IOException {
+        return load(engine, tokenizers, checkpoint, referenceDir, FLOAT32, FLOAT32);
+    }
+
+    /**
+     * As {@link #load(TensorEngine, Function, Path, Path)}, holding the policy's weights and the
+     * frozen reference in given dtypes ({@code model.dtype}, {@code model.reference_dtype}):
+     * the forward passes compute in the weights' dtype, the optimiser keeps float32 master
+     * copies and moments (see {@link AdamW}).
+     *
+     * @param engine the engine to hold the weights
+     * @param tokenizers opens the folder's {@code tokenizer.json}
+     * @param checkpoint the policy's folder
+     * @param referenceDir the frozen reference's folder (often the same)
+     * @param dtype the policy's dtype, one of the engine's {@link TensorEngine#dtypes}
+     * @param referenceDtype the reference's dtype, likewise
+     * @return the policy, owning engine and tokenizer from then on
+     * @throws IOException if the folder is incomplete or does not match its config
+     * @throws IllegalArgumentException for a dtype the engine cannot hold
+     */
+    public static EnginePolicy load(TensorEngine engine, Function<Path, TextTokenizer> tokenizers, Path checkpoint,
+                                    Path referenceDir, String dtype, String referenceDtype) throws IOException {
+        for (String d : new String[] {dtype, referenceDtype}) {
+            if (!engine.dtypes().contains(d)) {
+                throw new IllegalArgumentException("the engine cannot hold weights in " + d + "; it holds "
+                        + new TreeSet<>(engine.dtypes()));
+            }
+        }
         Path configFile = checkpoint.resolve(Checkpoints.CONFIG);
         if (!Files.isRegularFile(configFile)) {
             throw new IOException("not a checkpoint folder (no " + Checkpoints.CONFIG + "): " + checkpoint);
@@ -112,17 +140,17 @@ public final class EnginePolicy implements Policy {
             Checkpoints.validateLayout(weightsFile(referenceDir), model, Checkpoints.describeWeights(referenceDir));
         }
         Checkpoints.streamWeights(checkpoint, (name, info, bytes) -> {
-            engine.create(name, bytes, info.dtype(), info.shape(), true);
+            engine.create(name, bytes, info.dtype(), info.shape(), true, dtype);
             if (sameReference) {
-                engine.create(REFERENCE + name, bytes, info.dtype(), info.shape(), false);
+                engine.create(REFERENCE + name, bytes, info.dtype(), info.shape(), false, referenceDtype);
             }
         });
         if (!sameReference) {
             Checkpoints.streamWeights(referenceDir, (name, info, bytes) ->
-                    engine.create(REFERENCE + name, bytes, info.dtype(), info.shape(), false));
+                    engine.create(REFERENCE + name, bytes, info.dtype(), info.shape(), false, referenceDtype));
         }
         List<String> names = new ArrayList<>(model.parameters().keySet());
-        long updates = readOptimizerState(engine, checkpoint, names);
+        long updates = readOptimizerState(engine, checkpoint, names, dtype);
         ImageProcessorConfig images = config.visionConfig() == null ? null
                 : ImageProcessorConfig.read(checkpoint, config.visionConfig());
         TextTokenizer tokenizer = tokenizers.apply(tokenizerFile);
@@ -144,7 +172,7 @@ public final class EnginePolicy implements Policy {
         return Files.isRegularFile(index) ? index : folder.resolve(Checkpoints.WEIGHTS);
     }
 
-    private static long readOptimizerState(TensorEngine engine, Path checkpoint, List<String> names)
+    private static long readOptimizerState(TensorEngine engine, Path checkpoint, List<String> names, String dtype)
             throws IOException {
         Path optimizer = checkpoint.resolve(Checkpoints.OPTIMIZER);
         if (!Files.isRegularFile(optimizer)) {
@@ -154,6 +182,10 @@ public final class EnginePolicy implements Policy {
         for (String name : names) {
             wanted.add(AdamW.FIRST + name);
             wanted.add(AdamW.SECOND + name);
+            if (!dtype.equals(FLOAT32)) {
+                // The float32 masters of a narrower run: the resumed run continues from them, bit for bit.
+                wanted.add(AdamW.MASTER + name);
+            }
         }
         Set<String> loaded = new java.util.HashSet<>();
         SafeTensors.stream(optimizer, (name, info, bytes) -> {
@@ -380,18 +412,21 @@ public final class EnginePolicy implements Policy {
         for (String name : names) {
             layout.put(name, new SafeTensors.TensorInfo(storedDtypes.getOrDefault(name, "F32"), engine.shape(name)));
         }
-        // One tensor at a time leaves the engine, converted to its stored dtype as it is written.
-        Checkpoints.writeWeights(staging, layout, engine::read, Checkpoints.MAX_SHARD_BYTES);
+        // One tensor at a time leaves the engine, streamed in bounded chunks straight from the
+        // engine's dtype into its stored dtype.
+        Checkpoints.writeWeights(staging, layout, (name, info, out) -> engine.write(name, info.dtype(), out),
+                Checkpoints.MAX_SHARD_BYTES);
         if (withOptimizerState && optimizer.updates() > 0) {
             Map<String, SafeTensors.TensorInfo> moments = new LinkedHashMap<>();
-            for (String prefix : List.of(AdamW.FIRST, AdamW.SECOND)) {
+            for (String prefix : List.of(AdamW.FIRST, AdamW.SECOND, AdamW.MASTER)) {
                 for (String name : names) {
                     if (engine.contains(prefix + name)) {
                         moments.put(prefix + name, new SafeTensors.TensorInfo("F32", engine.shape(prefix + name)));
                     }
                 }
             }
-            SafeTensors.write(staging.resolve(Checkpoints.OPTIMIZER), moments, engine::read);
+            SafeTensors.write(staging.resolve(Checkpoints.OPTIMIZER), moments,
+                    (name, info, out) -> engine.write(name, info.dtype(), out));
             Files.writeString(staging.resolve(Checkpoints.OPTIMIZER_STATE), "{\"step\": " + optimizer.updates() + "}\n",
                     StandardCharsets.UTF_8);
         }

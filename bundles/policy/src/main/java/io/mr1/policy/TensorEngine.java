@@ -62,6 +62,64 @@ public interface TensorEngine extends AutoCloseable {
     }
 
     /**
+     * The dtypes this engine can hold variables in, by the names of a run config's
+     * {@code model.dtype}: {@code float32} always, {@code bfloat16} where the engine computes in it.
+     *
+     * @return the dtypes
+     * @since 1.2
+     */
+    default java.util.Set<String> dtypes() {
+        return java.util.Set.of("float32");
+    }
+
+    /**
+     * @param name a variable
+     * @return the dtype it is held in ({@link #dtypes})
+     * @since 1.2
+     */
+    default String dtype(String name) {
+        return "float32";
+    }
+
+    /**
+     * As {@link #create(String, java.nio.ByteBuffer, String, long[], boolean)}, held in a given
+     * dtype: a BF16 checkpoint loads into bfloat16 without widening, an F32 one is rounded to
+     * nearest even. The default holds float32 only.
+     *
+     * @param name its name (unique in this engine)
+     * @param bytes the stored values, little endian, from index 0 to the limit
+     * @param dtype F32, BF16 or F16
+     * @param shape its shape
+     * @param trainable whether it records gradients
+     * @param heldAs one of {@link #dtypes}
+     * @throws IllegalArgumentException for a dtype the engine cannot hold
+     * @since 1.2
+     */
+    default void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable,
+                        String heldAs) {
+        if (!heldAs.equals("float32")) {
+            throw new IllegalArgumentException("variable " + name + ": this engine holds float32 only, not " + heldAs);
+        }
+        create(name, bytes, dtype, shape, trainable);
+    }
+
+    /**
+     * Writes a variable's values in a stored dtype (F32, BF16 rounded to nearest even, F16),
+     * little endian, as a checkpoint holds them. The default reads the whole variable as floats;
+     * an engine overrides it to stream bounded chunks straight from its own dtype.
+     *
+     * @param name the variable
+     * @param storedDtype F32, BF16 or F16
+     * @param out receives exactly size x width bytes
+     * @throws java.io.IOException if writing fails
+     * @since 1.2
+     */
+    default void write(String name, String storedDtype, java.io.OutputStream out) throws java.io.IOException {
+        io.mr1.models.SafeTensors.fromFloats(this::read)
+                .write(name, new io.mr1.models.SafeTensors.TensorInfo(storedDtype, shape(name)), out);
+    }
+
+    /**
      * Creates (or replaces) a persistent variable of zeros, such as an optimiser moment. The
      * default passes a {@code float[]} of zeros; an engine that can allocate zeros itself
      * overrides it, so a large tensor (a 151936-row embedding's moment) never passes through the heap.
@@ -92,7 +150,8 @@ public interface TensorEngine extends AutoCloseable {
     Tensor variable(String name);
 
     /**
-     * Gives a variable new values (no gradient recorded). A trainable variable is overwritten
+     * Gives a variable new values (no gradient recorded), converted to the variable's dtype
+     * (rounded to nearest even into bfloat16). A trainable variable is overwritten
      * in place (it keeps its identity and gradient buffer); a non-trainable one may instead take
      * over the computed tensor, which the caller must then not use again.
      *
@@ -130,7 +189,7 @@ public interface TensorEngine extends AutoCloseable {
     default Tensor sumOfSquares(List<Tensor> tensors) {
         Tensor total = null;
         for (Tensor t : tensors) {
-            Tensor s = t.square().sum();
+            Tensor s = t.toFloat32().square().sum(); // a bfloat16 gradient summed in float32
             total = total == null ? s : total.add(s);
         }
         return total;
@@ -148,7 +207,30 @@ public interface TensorEngine extends AutoCloseable {
      * @param step the settings of this update
      */
     default void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
-        AdamWStep.composed(this, parameter, firstMoment, secondMoment, gradient, step);
+        AdamWStep.composed(this, parameter, null, firstMoment, secondMoment, gradient, step);
+    }
+
+    /**
+     * One AdamW update through a float32 master copy of a narrower (bfloat16) parameter: the
+     * master is updated and rounded (nearest even) into the parameter; without a master this is
+     * {@link #adamW(String, String, String, Tensor, AdamWStep)}. The default is the composed
+     * reference; a fused engine overrides it (the conformance kit checks the two agree).
+     *
+     * @param parameter the parameter's variable
+     * @param master its float32 master copy's variable, or null for none
+     * @param firstMoment its first-moment variable (float32)
+     * @param secondMoment its second-moment variable (float32)
+     * @param gradient its gradient (before the clipping scale)
+     * @param step the settings of this update
+     * @since 1.2
+     */
+    default void adamW(String parameter, String master, String firstMoment, String secondMoment, Tensor gradient,
+                       AdamWStep step) {
+        if (master == null) {
+            adamW(parameter, firstMoment, secondMoment, gradient, step);
+        } else {
+            AdamWStep.composed(this, parameter, master, firstMoment, secondMoment, gradient, step);
+        }
     }
 
     /**

@@ -6,7 +6,8 @@ package io.mr1.tensor;
  * even without a fused kernel; an engine that overrides one is checked against these forms
  * by the conformance kit (value and gradient). The op order is the model's original order,
  * so the double-precision reference engine's results did not change when the model moved
- * onto the layer ops.
+ * onto the layer ops. Precision points ({@link Tensor#toFloat32()}, {@link Tensor#toTypeOf})
+ * follow transformers in bfloat16; in engines of float32 or wider they are no-ops.
  */
 public final class ComposedOps {
 
@@ -35,7 +36,8 @@ public final class ComposedOps {
      * @return the normalised input
      */
     public static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
-        return x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(weight);
+        Tensor h = x.toFloat32();
+        return h.mul(h.square().mean(-1, true).add(eps).rsqrt()).toTypeOf(x).mul(weight);
     }
 
     /**
@@ -48,9 +50,10 @@ public final class ComposedOps {
      * @return the normalised input
      */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
-        Tensor centred = x.sub(x.mean(-1, true));
+        Tensor h = x.toFloat32();
+        Tensor centred = h.sub(h.mean(-1, true));
         Tensor normed = centred.mul(centred.square().mean(-1, true).add(eps).rsqrt());
-        return normed.mul(weight).add(bias);
+        return normed.mul(weight.toFloat32()).add(bias.toFloat32()).toTypeOf(x);
     }
 
     /**
@@ -80,7 +83,7 @@ public final class ComposedOps {
         if (bias != null) {
             scores = scores.add(bias);
         }
-        return scores.softmax(-1).matmul(v);
+        return scores.toFloat32().softmax(-1).toTypeOf(q).matmul(v);
     }
 
     /**

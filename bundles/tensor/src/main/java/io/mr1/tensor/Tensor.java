@@ -114,6 +114,10 @@ public interface Tensor {
     Tensor softmax(int axis);
 
     /**
+     * Log-softmax, in at least float32: an engine computing in a narrower type (bfloat16) widens
+     * first and returns float32 (log-probs feed exp(logp - old) ratios and KL terms, where
+     * bfloat16's 8-bit mantissa would put errors of ~0.4% into every probability ratio).
+     *
      * @param axis axis (negative counts from the end)
      * @return log-softmax along the axis, computed stably
      */
@@ -170,6 +174,32 @@ public interface Tensor {
      */
     Tensor rows(Tensor indices);
 
+    // ---- precision: engines that compute in a narrower type than float32 (bfloat16) ----
+
+    /**
+     * The values in at least float32 precision (gradient flows through). Engines that compute in
+     * float32 or wider return this tensor; a bfloat16 engine returns a float32 copy. The layer
+     * ops use it at their precision points (normalisation statistics, softmax).
+     *
+     * @return this, or a float32 copy
+     * @since 2.2
+     */
+    default Tensor toFloat32() {
+        return this;
+    }
+
+    /**
+     * The values in another tensor's dtype (gradient flows through), rounding to nearest even
+     * when that dtype is narrower: where a precision point ends.
+     *
+     * @param other the tensor whose dtype to take
+     * @return this, or a copy in other's dtype
+     * @since 2.2
+     */
+    default Tensor toTypeOf(Tensor other) {
+        return this;
+    }
+
     // ---- layer ops: composed by default (ComposedOps), fused where an engine has a kernel ----
 
     /**
@@ -185,7 +215,9 @@ public interface Tensor {
     }
 
     /**
-     * RMSNorm over the last axis (Qwen2's decoder norm).
+     * RMSNorm over the last axis (Qwen2's decoder norm). Precision as transformers' Qwen2RMSNorm:
+     * the mean square and the normalisation in float32, cast back to the input's dtype, then
+     * times the weight.
      *
      * @param weight [H]
      * @param eps added to the mean square
@@ -196,7 +228,9 @@ public interface Tensor {
     }
 
     /**
-     * LayerNorm over the last axis (the vision tower's norm).
+     * LayerNorm over the last axis (the vision tower's norm). Precision as torch's layer_norm for
+     * a bfloat16 input: statistics, normalisation, weight and bias in float32, rounded once to
+     * the input's dtype.
      *
      * @param weight [H]
      * @param bias [H]
@@ -219,7 +253,9 @@ public interface Tensor {
 
     /**
      * Scaled dot-product attention with this as the queries [..., T, d]:
-     * softmax(this keys^T * scale + bias) values.
+     * softmax(this keys^T * scale + bias) values. Precision as transformers' eager attention:
+     * scores in the input's dtype, the softmax in float32 and cast back before the product with
+     * the values.
      *
      * @param keys [..., S, d]
      * @param values [..., S, dv]

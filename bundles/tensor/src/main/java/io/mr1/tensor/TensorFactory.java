@@ -67,4 +67,17 @@ public interface TensorFactory {
         }
         return constant(new double[Math.toIntExact(n)], shape);
     }
+
+    /**
+     * A tensor of zeros in another tensor's dtype (a KV-cache buffer that bfloat16 keys are
+     * written into in place). The default ignores the dtype: for engines with one float type.
+     *
+     * @param like the tensor whose dtype to take
+     * @param shape its shape
+     * @return zeros of that shape
+     * @since 2.2
+     */
+    default Tensor zerosLike(Tensor like, long... shape) {
+        return zeros(shape);
+    }
 }

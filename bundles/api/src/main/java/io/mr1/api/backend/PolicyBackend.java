@@ -55,6 +55,33 @@ public interface PolicyBackend {
     Policy load(Path checkpoint, Path reference, String device) throws IOException;
 
     /**
+     * Loads a policy to continue training, holding the trainable weights and the frozen
+     * reference in given dtypes ({@code model.dtype}, {@code model.reference_dtype}, each one of
+     * {@link #weightDtypes}). The default, for backends that hold float32 only, loads with
+     * {@link #load(Path, Path, String)} and refuses any other dtype.
+     *
+     * @param checkpoint the folder with the weights to train on
+     * @param reference the folder with the reference weights (the run's initial model)
+     * @param device {@code cpu} or {@code cuda:N}
+     * @param dtype the weights' dtype
+     * @param referenceDtype the reference's dtype
+     * @return the loaded policy; the caller closes it
+     * @throws IOException if a folder cannot be read or is not a valid checkpoint (the message names the file)
+     * @throws IllegalArgumentException for a dtype this backend cannot hold
+     * @since 2.2
+     */
+    default Policy load(Path checkpoint, Path reference, String device, String dtype, String referenceDtype)
+            throws IOException {
+        for (String d : new String[] {dtype, referenceDtype}) {
+            if (!weightDtypes().contains(d)) {
+                throw new IllegalArgumentException("backend '" + name() + "' cannot hold weights in " + d
+                        + "; it holds " + new java.util.TreeSet<>(weightDtypes()));
+            }
+        }
+        return load(checkpoint, reference, device);
+    }
+
+    /**
      * The dtypes this backend can hold a policy's weights and its frozen reference in, by the
      * names a run config uses ({@code model.dtype}, {@code model.reference_dtype}). A run asking
      * for another is refused before it starts.

@@ -14,7 +14,7 @@ public interface ModelDoctor {
 
     /** The options {@code doctor} accepts for model checks, each with a value. */
     Set<String> OPTIONS = Set.of("--model", "--device", "--batch", "--generations", "--max-length", "--micro-batch",
-            "--device-memory");
+            "--dtype", "--device-memory");
 
     /**
      * Checks the folder {@code --model} names.

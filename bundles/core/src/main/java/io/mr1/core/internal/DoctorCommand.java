@@ -69,7 +69,7 @@ public final class DoctorCommand extends BaseCommand {
         return """
                 Usage: mr1 doctor [--json]
                        mr1 doctor --model DIR [--device D] [--batch B] [--generations G]
-                                  [--max-length L] [--micro-batch M] [--device-memory GIB] [--json]
+                                  [--max-length L] [--micro-batch M] [--dtype T] [--device-memory GIB] [--json]
                        mr1 doctor --parity CHECKPOINT [--device D] [--tolerance T] [--json]
 
                 Reports the Java runtime and, for every installed backend, the engine and its
@@ -89,6 +89,9 @@ public final class DoctorCommand extends BaseCommand {
                   --generations G     completions per prompt (default 8)
                   --max-length L      prompt + completion tokens (default 1024)
                   --micro-batch M     completions per training pass (default B x G)
+                  --dtype T           float32 or bfloat16, as model.dtype (default: float32 on
+                                      cpu, bfloat16 on cuda:N); bfloat16 weights 2 B, float32
+                                      master copies 4 B and moments 8 B per parameter
                   --device-memory GIB the device's memory when it cannot be read
                   --json              print the report as one JSON object
 

@@ -25,8 +25,10 @@ import org.osgi.service.component.annotations.Component;
  * {@code mr1 doctor --model DIR}: a model folder's architecture, exact parameter count, dtype,
  * ignored config keys and tensor check, and the memory a GRPO-D run needs on one device
  * ({@link MemoryEstimate}) against that device's memory, with what to change when it does not
- * fit. mr1 holds weights, gradients and AdamW moments in float32 whatever the dtype on disk. A
- * folder with only {@code config.json} is sized from the tensors the config implies.
+ * fit. The weights are counted in {@code --dtype} (as {@code model.dtype}: float32 on the CPU,
+ * bfloat16 on a GPU), whatever the dtype on disk; AdamW's moments and the master copies of
+ * bfloat16 weights in float32. A folder with only {@code config.json} is sized from the tensors
+ * the config implies.
  */
 @Component(service = ModelDoctor.class)
 public final class ModelDoctorService implements ModelDoctor {
@@ -47,6 +49,12 @@ public final class ModelDoctorService implements ModelDoctor {
         int generations = positive(line, "--generations", 8);
         int maxLength = positive(line, "--max-length", 1024);
         int micro = positive(line, "--micro-batch", batch * generations);
+        // As model.dtype: float32 on the CPU, bfloat16 on a GPU (the reference follows it).
+        String dtype = line.value("--dtype") == null ? (device.startsWith("cuda") ? "bfloat16" : "float32")
+                : line.value("--dtype");
+        if (!dtype.equals("float32") && !dtype.equals("bfloat16")) {
+            throw new UsageException("--dtype must be float32 or bfloat16, got '" + dtype + "'");
+        }
         ModelSummary summary;
         ImageProcessorConfig images = null;
         try {
@@ -66,8 +74,8 @@ public final class ModelDoctorService implements ModelDoctor {
             patches = (hw[0] / images.patchSize()) * (hw[1] / images.patchSize());
         }
         long params = summary.parameters();
-        MemoryEstimate m = MemoryEstimate.of(c, params, 4, batch, generations, Math.min(micro, batch * generations),
-                maxLength, patches);
+        MemoryEstimate m = MemoryEstimate.of(c, params, dtype, dtype, batch, generations,
+                Math.min(micro, batch * generations), maxLength, patches);
         Long deviceBytes = deviceMemory(line, device);
 
         JsonObject report = new JsonObject();
@@ -86,6 +94,7 @@ public final class ModelDoctorService implements ModelDoctor {
         report.add("problems", strings(summary.problems()));
         JsonObject memory = new JsonObject();
         memory.addProperty("device", device);
+        memory.addProperty("dtype", dtype);
         memory.addProperty("batch", batch);
         memory.addProperty("generations", generations);
         memory.addProperty("max_length", maxLength);
@@ -106,7 +115,8 @@ public final class ModelDoctorService implements ModelDoctor {
             memory.addProperty("device_memory", deviceBytes);
         }
         List<String> advice = new ArrayList<>();
-        String verdict = verdict(c, params, m, deviceBytes, batch, generations, maxLength, micro, patches, advice);
+        String verdict = verdict(c, params, dtype, m, deviceBytes, batch, generations, maxLength, micro, patches,
+                advice);
         memory.addProperty("verdict", verdict);
         memory.add("advice", strings(advice));
         report.add("memory", memory);
@@ -199,7 +209,7 @@ public final class ModelDoctorService implements ModelDoctor {
         }
     }
 
-    private static String verdict(ModelConfig c, long params, MemoryEstimate m, Long device, int batch,
+    private static String verdict(ModelConfig c, long params, String dtype, MemoryEstimate m, Long device, int batch,
                                   int generations, int maxLength, int micro, int patches, List<String> advice) {
         if (device == null) {
             advice.add("the device's memory is unknown: pass --device-memory GIB");
@@ -209,16 +219,16 @@ public final class ModelDoctorService implements ModelDoctor {
             return "fits";
         }
         if (m.persistent() > device) {
-            advice.add(String.format("the weights, gradients, AdamW moments and frozen reference alone need %.2f GiB"
-                    + " (mr1 keeps them in float32): use a device with at least %.2f GiB, or a smaller model",
-                    m.persistent() / GIB, m.peak() / GIB));
+            advice.add(String.format("the weights, gradients, AdamW state and frozen reference alone need %.2f GiB"
+                    + " (weights in %s; moments and any master copies in float32): use a device with at least"
+                    + " %.2f GiB, or a smaller model", m.persistent() / GIB, dtype, m.peak() / GIB));
             return "does not fit";
         }
         long free = device - m.persistent();
         int rows = batch * generations;
         if (m.sampling() > free) {
             int fewer = rows;
-            while (fewer > 1 && MemoryEstimate.of(c, params, 4, 1, fewer, 1, maxLength, patches).sampling() > free) {
+            while (fewer > 1 && MemoryEstimate.of(c, params, dtype, dtype, 1, fewer, 1, maxLength, patches).sampling() > free) {
                 fewer--;
             }
             advice.add(String.format("sampling (the KV cache for %d rows of %d tokens, the prompt logits and images)"
@@ -233,7 +243,7 @@ public final class ModelDoctorService implements ModelDoctor {
         if (m.training() > free) {
             int fits = 0;
             for (int mb = Math.min(micro, rows); mb >= 1; mb--) {
-                if (MemoryEstimate.of(c, params, 4, batch, generations, mb, maxLength, patches).training() <= free) {
+                if (MemoryEstimate.of(c, params, dtype, dtype, batch, generations, mb, maxLength, patches).training() <= free) {
                     fits = mb;
                     break;
                 }
@@ -273,7 +283,8 @@ public final class ModelDoctorService implements ModelDoctor {
             out.printf("Parameters   %,d (sum of %d tensors' sizes) in %s%n", s.parameters(), s.tensors().size(),
                     String.join(", ", s.files()));
         }
-        out.printf("Dtype        %s on disk; mr1 trains in float32%n", s.dtypes());
+        out.printf("Dtype        %s on disk; trained in %s%n", s.dtypes(),
+                report.getAsJsonObject("memory").get("dtype").getAsString());
         out.printf("Ignored keys %s%n", c.ignoredKeys().isEmpty() ? "none" : String.join(", ", c.ignoredKeys()));
         out.printf("Tensors      %s%n", s.problems().isEmpty() ? "match config.json"
                 : String.join("; ", s.problems()));
@@ -283,7 +294,9 @@ public final class ModelDoctorService implements ModelDoctor {
                 mem.get("max_length").getAsInt(), mem.get("micro_batch").getAsInt(), mem.get("image_patches").getAsInt());
         out.println("  weights            " + gib(m.weights()));
         out.println("  gradients          " + gib(m.gradients()));
-        out.println("  AdamW moments      " + gib(m.adamMoments()));
+        boolean narrow = report.getAsJsonObject("memory").get("dtype").getAsString().equals("bfloat16");
+        out.println("  AdamW state        " + gib(m.adamMoments()) + (narrow ? " (float32 moments and master copies)"
+                : " (float32 moments)"));
         out.println("  frozen reference   " + gib(m.reference()));
         out.println("  KV cache (sampling)" + gib(m.kvCache()));
         out.println("  prompt logits      " + gib(m.promptLogits()));

@@ -52,9 +52,32 @@ public final class TrainingLoop {
      * @param runDir where checkpoints go
      * @param initialModel the checkpoint folder the run starts from (and the frozen reference)
      * @param device cpu or cuda:N
+     * @param dtype the dtype the policy's weights are held in ({@code model.dtype})
+     * @param referenceDtype the frozen reference's ({@code model.reference_dtype})
      */
     public record Spec(List<Sample> data, long seed, long totalSteps, int batchSize, int checkpointEvery,
-                       int keepCheckpoints, Path runDir, Path initialModel, String device) {
+                       int keepCheckpoints, Path runDir, Path initialModel, String device, String dtype,
+                       String referenceDtype) {
+
+        /**
+         * A run in float32.
+         *
+         * @param data the training samples
+         * @param seed the run's seed
+         * @param totalSteps t
+         * @param batchSize prompts per step
+         * @param checkpointEvery steps between checkpoints (0: only at the end)
+         * @param keepCheckpoints how many of the latest checkpoints to keep (0: all)
+         * @param runDir where checkpoints go
+         * @param initialModel the checkpoint folder the run starts from (and the frozen reference)
+         * @param device cpu or cuda:N
+         */
+        public Spec(List<Sample> data, long seed, long totalSteps, int batchSize, int checkpointEvery,
+                    int keepCheckpoints, Path runDir, Path initialModel, String device) {
+            this(data, seed, totalSteps, batchSize, checkpointEvery, keepCheckpoints, runDir, initialModel, device,
+                    "float32", "float32");
+        }
+
         /** Validates the sizes. */
         public Spec {
             data = List.copyOf(data);
@@ -342,8 +365,8 @@ public final class TrainingLoop {
                 backends.hold(b);
                 Policy policy;
                 try {
-                    policy = policyFolder.equals(spec.initialModel()) ? b.load(spec.initialModel(), spec.device())
-                            : b.load(policyFolder, spec.initialModel(), spec.device());
+                    policy = b.load(policyFolder, spec.initialModel(), spec.device(), spec.dtype(),
+                            spec.referenceDtype());
                 } catch (IOException | RuntimeException e) {
                     backends.release(b);
                     throw e;

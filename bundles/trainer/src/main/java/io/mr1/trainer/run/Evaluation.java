@@ -81,7 +81,8 @@ final class Evaluation implements TrainingListener {
         }
         long total = result.totalSteps();
         Path finalCheckpoint = folder.checkpointPolicy(total);
-        try (Policy policy = backend.load(finalCheckpoint, config.model().checkpoint(), config.device())) {
+        try (Policy policy = backend.load(finalCheckpoint, config.model().checkpoint(), config.device(),
+                config.model().dtype(), config.model().referenceDtype())) {
             last = evaluate(policy, "final");
         }
         if (last == null) {

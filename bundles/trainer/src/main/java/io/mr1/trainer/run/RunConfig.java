@@ -293,8 +293,8 @@ public record RunConfig(String source, String algorithm, long seed, String backe
 
         ConfigSection m = root.section("model");
         Path checkpoint = m.has("checkpoint") ? base.resolve(m.require("checkpoint")) : null;
-        // float32 on every device for now: no engine computes in bfloat16 yet (docs/CONFIG.md).
-        String dtype = m.choice("dtype", "float32", Model.DTYPES);
+        // The rule (docs/CONFIG.md): float32 on the CPU, bfloat16 on a GPU, where a 7B model fits only in bfloat16.
+        String dtype = m.choice("dtype", device.startsWith("cuda") ? "bfloat16" : "float32", Model.DTYPES);
         Model model = new Model(checkpoint, m.integer("seed", seed, 0), m.integerInt("hidden_size", 128, 8, 16384),
                 m.integerInt("layers", 4, 1, 1024), m.integerInt("image_size", 112, 28, 8192), dtype,
                 m.choice("reference_dtype", dtype, Model.DTYPES));

@@ -477,7 +477,8 @@ public final class TrainingSession {
         long total = c.totalSteps(p.train().size());
         String device = deviceUsed(p.backend(), c.device(), out);
         TrainingLoop.Spec spec = new TrainingLoop.Spec(p.train(), c.seed(), total, c.batchSize(), c.checkpointEvery(),
-                c.keepCheckpoints(), runDir, c.model().checkpoint(), device);
+                c.keepCheckpoints(), runDir, c.model().checkpoint(), device, c.model().dtype(),
+                c.model().referenceDtype());
         // The checkpoint is chosen (and verified) before anything in the folder changes: a run that
         // cannot resume is left byte for byte as it was.
         Optional<io.mr1.trainer.loop.CheckpointStore.Checkpoint> resume;

@@ -78,4 +78,41 @@ class ModelDoctorServiceTest {
         assertEquals(0, doctor("--model", tmp.toString(), "--device-memory", "80", "--batch", "1", "--generations", "8",
                 "--max-length", "512", "--micro-batch", "1").status());
     }
+
+    /**
+     * bfloat16 on a GPU (its default there): weights 2 B, gradients as held (2 B, plus 4 B of
+     * float32 sums with micro-batches), AdamW 8 B of moments plus the 4 B float32 master, the
+     * reference 2 B. On 80 GiB the paper's 2B run fits; the 7B does not (its per-parameter state
+     * alone is 8.29 B x 18 B = 139 GiB).
+     */
+    @Test
+    void bfloat16CountsTwoByteWeightsAndFloat32MastersAnd2bFitsOn80GiBWhere7bDoesNot(@TempDir Path tmp)
+            throws Exception {
+        Path two = tmp.resolve("2b");
+        Path seven = tmp.resolve("7b");
+        KnownConfigs.write(two, KnownConfigs.QWEN2_VL_2B_INSTRUCT);
+        KnownConfigs.write(seven, KnownConfigs.QWEN2_VL_7B_INSTRUCT);
+        long p = 2_208_985_600L;
+        JsonObject m = JsonParser.parseString(doctor("--model", two.toString(), "--device", "cuda:0", "--device-memory",
+                "80", "--batch", "1", "--generations", "8", "--max-length", "512", "--micro-batch", "1", "--json").out())
+                .getAsJsonObject().getAsJsonObject("memory");
+        assertEquals("bfloat16", m.get("dtype").getAsString(), "bfloat16 by default on cuda");
+        assertEquals(2 * p, m.get("weights").getAsLong());
+        assertEquals(6 * p, m.get("gradients").getAsLong(), "bfloat16 .grad plus float32 sums over micro-batches");
+        assertEquals(12 * p, m.get("adam_moments").getAsLong(), "two float32 moments and the float32 master");
+        assertEquals(2 * p, m.get("reference").getAsLong());
+        assertEquals("fits", m.get("verdict").getAsString());
+        JsonObject single = JsonParser.parseString(doctor("--model", two.toString(), "--dtype", "bfloat16",
+                "--device-memory", "80", "--batch", "1", "--generations", "8", "--max-length", "512", "--json").out())
+                .getAsJsonObject().getAsJsonObject("memory");
+        assertEquals(2 * p, single.get("gradients").getAsLong(), "one pass per step: no float32 sums");
+        Run big = doctor("--model", seven.toString(), "--device", "cuda:0", "--device-memory", "80", "--batch", "1",
+                "--generations", "8", "--max-length", "512", "--micro-batch", "1");
+        assertEquals(1, big.status(), big.out());
+        assertTrue(big.out().contains("Verdict      does not fit") && big.out().contains("bfloat16"), big.out());
+        assertTrue(big.out().contains("AdamW state") && big.out().contains("master copies"), big.out());
+        Exception bad = org.junit.jupiter.api.Assertions.assertThrows(io.mr1.core.cli.UsageException.class,
+                () -> doctor("--model", two.toString(), "--dtype", "float16"));
+        assertTrue(bad.getMessage().contains("--dtype must be float32 or bfloat16"), bad.getMessage());
+    }
 }

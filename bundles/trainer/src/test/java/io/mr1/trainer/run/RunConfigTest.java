@@ -164,6 +164,10 @@ class RunConfigTest {
         assertEquals("float32", plain.model().referenceDtype());
         RunConfig half = parse("task: t\nmodel: {dtype: bfloat16}\n", tmp);
         assertEquals("bfloat16", half.model().referenceDtype(), "the reference defaults to the policy's dtype");
+        RunConfig gpu = parse("task: t\ndevice: cuda:0\n", tmp);
+        assertEquals("bfloat16", gpu.model().dtype(), "bfloat16 by default on a GPU");
+        assertEquals("bfloat16", gpu.model().referenceDtype());
+        assertEquals("float32", parse("task: t\ndevice: cuda:1\nmodel: {dtype: float32}\n", tmp).model().dtype());
         RunConfig mixed = parse("task: t\nmodel: {dtype: float32, reference_dtype: bfloat16}\n", tmp);
         assertEquals("bfloat16", mixed.model().referenceDtype());
         ConfigException e = assertThrows(ConfigException.class, () -> parse("task: t\nmodel: {dtype: fp16}\n", tmp));

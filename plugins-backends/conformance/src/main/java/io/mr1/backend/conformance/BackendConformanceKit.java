@@ -261,6 +261,22 @@ public abstract class BackendConformanceKit {
     }
 
     /**
+     * For a backend that holds bfloat16: the engine's AdamW through float32 master copies equals
+     * the composed reference, each parameter is its master rounded to nearest even, and at
+     * lr 1e-6 the master moves while a plain bfloat16 update would round back to the old value;
+     * see {@link AdamWChecks#checkMasters}. Skipped for backends that hold float32 only.
+     */
+    @Test
+    void bfloat16AdamWUpdatesFloat32MastersAsTheComposedReference(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(backend().weightDtypes().contains("bfloat16"),
+                "the backend holds float32 only");
+        Path model = tinyModel(tmp.resolve("m"), 23);
+        try (Policy policy = backend().load(model, model, "cpu", "bfloat16", "bfloat16")) {
+            AdamWChecks.checkMasters(((EnginePolicy) policy).engine());
+        }
+    }
+
+    /**
      * The engine's token draw equals the host sampler at the same uniform numbers, fits the
      * exact truncated distribution and is bit-reproducible; see {@link SamplingChecks}.
      */

@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import io.mr1.models.SafeTensors;
 import io.mr1.policy.AdamWStep;
 import io.mr1.policy.TensorEngine;
 import io.mr1.policy.TokenDraw;
@@ -37,6 +38,12 @@ import java.util.function.Supplier;
  * one call of DJL's native {@code adamUpdate} (libtorch in-place ops on parameter and
  * moments, no Java-side intermediates). With {@code mr1.pytorch.fused} lacking {@code adamw} both take
  * the composed reference forms.
+ *
+ * <p>Variables are held in float32 or bfloat16 ({@link Bfloat16}). When a step has several
+ * micro-batches, the bfloat16 gradients of bfloat16 parameters are summed in float32 (each
+ * micro-batch's {@code .grad} folded in before the next adds to it), so they accumulate without
+ * bfloat16 rounding; AdamW updates their float32 master copies (see {@code AdamW}), rounding
+ * each into its parameter.
  */
 final class DjlEngine implements TensorEngine {
 
@@ -45,10 +52,18 @@ final class DjlEngine implements TensorEngine {
     private final Map<String, NDArray> variables = new LinkedHashMap<>();
     private final Map<String, NDArray> gradients = new HashMap<>();
     private final Set<String> trainable = new HashSet<>();
+    /** Float32 sums of the gradients of bfloat16 parameters, by name. */
+    private final Map<String, NDArray> accumulated = new HashMap<>();
 
     DjlEngine(NDManager manager) {
         this.manager = manager;
         this.tensors = DjlTensor.factory(manager);
+        DjlTensor.readFusedSetting();
+    }
+
+    /** A float32 scalar in libtorch's memory (never DJL's Number overloads: they name the array's dtype). */
+    private NDArray scalar(NDManager m, float value) {
+        return DjlTensor.owned(m.create(new float[] {value}, new Shape()));
     }
 
     @Override
@@ -58,6 +73,7 @@ final class DjlEngine implements TensorEngine {
 
     @Override
     public <T> T scoped(Supplier<T> work) {
+        DjlTensor.readFusedSetting();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             return work.get();
@@ -69,52 +85,63 @@ final class DjlEngine implements TensorEngine {
         register(name, DjlTensor.owned(manager.create(values, new Shape(shape))), trainable);
     }
 
-    /**
-     * Copies a checkpoint tensor into libtorch without a Java-heap or whole-tensor host copy.
-     * F32: a CPU tensor over the mapped bytes (no copy), cloned into libtorch's memory. BF16 and
-     * F16 (libtorch through DJL cannot wrap them): the float32 tensor is allocated once and filled
-     * chunk by chunk, each chunk widened into one reusable direct buffer, so the host holds the
-     * float32 weights plus {@link #CHUNK} values, never a second copy of a tensor.
-     */
+    @Override
+    public java.util.Set<String> dtypes() {
+        return java.util.Set.of(FLOAT32, BFLOAT16);
+    }
+
+    @Override
+    public String dtype(String name) {
+        return Bfloat16.is(array(name)) ? BFLOAT16 : FLOAT32;
+    }
+
     @Override
     public void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable) {
-        long count = 1;
-        for (long d : shape) {
-            count *= d;
+        create(name, bytes, dtype, shape, trainable, FLOAT32);
+    }
+
+    /**
+     * Copies a checkpoint tensor into libtorch without a Java-heap or whole-tensor host copy.
+     * Into float32: F32 is a CPU tensor over the mapped bytes (no copy), cloned into libtorch's
+     * memory; BF16 and F16 are widened chunk by chunk ({@link SafeTensors#widen}) into one
+     * reusable direct buffer. Into bfloat16: BF16 bytes are copied as they are (no widening),
+     * F32 is rounded to nearest even by libtorch's converting copy straight from the mapping,
+     * F16 is widened by chunks and rounded. The host holds the target tensor plus {@link #CHUNK}
+     * values, never a second copy of a tensor.
+     */
+    @Override
+    public void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable,
+                       String heldAs) {
+        if (!heldAs.equals(FLOAT32) && !heldAs.equals(BFLOAT16)) {
+            throw new IllegalArgumentException("variable " + name + ": cannot hold " + heldAs + "; valid: "
+                    + FLOAT32 + ", " + BFLOAT16);
         }
-        if (!bytes.isDirect() || !(dtype.equals("F32") || dtype.equals("BF16") || dtype.equals("F16"))) {
+        boolean narrow = heldAs.equals(BFLOAT16);
+        boolean littleEndian = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+        if (!bytes.isDirect() || !littleEndian || !(dtype.equals("F32") || dtype.equals("BF16") || dtype.equals("F16"))) {
+            if (narrow) {
+                throw new IllegalArgumentException("variable " + name + ": bfloat16 needs F32, BF16 or F16 bytes"
+                        + " in direct little-endian memory");
+            }
             TensorEngine.super.create(name, bytes, dtype, shape, trainable);
             return;
         }
         java.nio.ByteBuffer source = bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         source.position(0);
+        Shape s = new Shape(shape);
         NDArray result;
         try (NDManager host = manager.newSubManager(Device.cpu())) {
-            if (dtype.equals("F32") && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
-                NDArray view = host.create(source.order(java.nio.ByteOrder.nativeOrder()), new Shape(shape),
-                        DataType.FLOAT32);
+            if (narrow && dtype.equals("BF16")) {
+                result = Bfloat16.fromBytes(manager, source, s);
+            } else if (!narrow && dtype.equals("F32")) {
+                NDArray view = host.create(source, s, DataType.FLOAT32);
                 // A clone on the CPU, a transfer elsewhere: never an alias of the mapping, unmapped after this call.
                 result = manager.getDevice().equals(Device.cpu()) ? view.duplicate()
                         : view.toDevice(manager.getDevice(), true);
             } else {
-                result = manager.zeros(new Shape(shape), DataType.FLOAT32);
-                NDArray flat = result.reshape(new Shape(count)); // a view: writing it fills result
-                java.nio.FloatBuffer chunk = chunk();
-                boolean bf16 = dtype.equals("BF16");
-                for (long from = 0; from < count; from += CHUNK) {
-                    int n = (int) Math.min(CHUNK, count - from);
-                    for (int i = 0; i < n; i++) {
-                        short bits = source.getShort((int) (2 * (from + i)));
-                        chunk.put(i, bf16 ? Float.intBitsToFloat((bits & 0xffff) << 16)
-                                : io.mr1.models.SafeTensors.halfToFloat(bits));
-                    }
-                    java.nio.ByteBuffer window = chunkBytes.duplicate().order(java.nio.ByteOrder.nativeOrder());
-                    window.limit(4 * n);
-                    try (NDArray part = host.create(window, new Shape(n), DataType.FLOAT32)) {
-                        flat.set(new NDIndex(from + ":" + (from + n)), manager.getDevice().equals(Device.cpu()) ? part
-                                : part.toDevice(manager.getDevice(), true));
-                    }
-                }
+                result = narrow ? Bfloat16.zeros(manager, s) : manager.zeros(s, DataType.FLOAT32);
+                NDArray flat = result.reshape(new Shape(s.size())); // a view: writing it fills result
+                fill(flat, source, dtype, s.size(), host);
                 flat.close();
             }
             result.attach(manager);
@@ -122,7 +149,29 @@ final class DjlEngine implements TensorEngine {
         register(name, result, trainable);
     }
 
-    /** Values widened per step when loading a BF16 or F16 tensor (16 MB of float32). */
+    /** Fills a flat float32 or bfloat16 view chunk by chunk from stored F32 (mapped), BF16 or F16 values. */
+    private void fill(NDArray flat, java.nio.ByteBuffer source, String dtype, long count, NDManager host) {
+        boolean cpu = manager.getDevice().equals(Device.cpu());
+        if (dtype.equals("F32")) {
+            // The mapping itself as float32, copied (and for bfloat16 rounded) by libtorch: no host copy.
+            try (NDArray view = host.create(source, new Shape(count), DataType.FLOAT32)) {
+                flat.set(new NDIndex(":"), cpu ? view : view.toDevice(manager.getDevice(), true));
+            }
+            return;
+        }
+        java.nio.FloatBuffer chunk = chunk();
+        for (long from = 0; from < count; from += CHUNK) {
+            int n = (int) Math.min(CHUNK, count - from);
+            SafeTensors.widen(dtype, source, from, chunk, n);
+            java.nio.ByteBuffer window = chunkBytes.duplicate().order(java.nio.ByteOrder.nativeOrder());
+            window.limit(4 * n);
+            try (NDArray part = host.create(window, new Shape(n), DataType.FLOAT32)) {
+                flat.set(new NDIndex(from + ":" + (from + n)), cpu ? part : part.toDevice(manager.getDevice(), true));
+            }
+        }
+    }
+
+    /** Values widened per step when loading a BF16 or F16 tensor, or written per step when saving (16 MB of float32). */
     static final int CHUNK = 1 << 22;
     private java.nio.ByteBuffer chunkBytes;
 
@@ -150,6 +199,10 @@ final class DjlEngine implements TensorEngine {
         NDArray previous = variables.put(name, array);
         if (previous != null) {
             gradients.remove(name);
+            NDArray sum = accumulated.remove(name);
+            if (sum != null) {
+                sum.close();
+            }
             previous.close();
         }
     }
@@ -207,8 +260,30 @@ final class DjlEngine implements TensorEngine {
      * that later backward passes write into. So the wrapper is taken out of every scope and
      * manager and never closed; the parameter frees the buffer itself.
      */
+    /**
+     * A float32 parameter's {@code .grad}. A bfloat16 one's: its {@code .grad} (bfloat16) after a
+     * single backward pass; after several (micro-batches), the float32 sum they were folded into.
+     */
     @Override
     public Tensor gradient(String name) {
+        if (summing && Bfloat16.is(array(name))) {
+            if (unfolded) {
+                foldNarrowGradients();
+            }
+            NDArray sum = accumulated.get(name);
+            return sum == null ? null : new DjlTensor(sum);
+        }
+        NDArray g = autogradGradient(name);
+        return g == null ? null : new DjlTensor(g);
+    }
+
+    /**
+     * The parameter's {@code .grad} buffer, fetched once and kept. DJL's wrapper of {@code .grad}
+     * aliases the tensor the parameter owns: closing it (as an NDScope would) frees memory
+     * that later backward passes write into. So the wrapper is taken out of every scope and
+     * manager and never closed; the parameter frees the buffer itself.
+     */
+    private NDArray autogradGradient(String name) {
         NDArray g = gradients.get(name);
         if (g == null) {
             g = JniUtils.getGradient((PtNDArray) array(name));
@@ -219,31 +294,94 @@ final class DjlEngine implements TensorEngine {
             g.detach();
             gradients.put(name, g);
         }
-        return new DjlTensor(g);
+        return g;
     }
 
     @Override
     public void zeroGradients() {
         // backward accumulates into .grad: reset it in place (the buffer stays the one autograd writes).
         // Only trainable variables have one; asking the others would cost a JNI call each per step.
+        NDArray zero = scalar(manager, 0f);
         for (String name : trainable) {
-            if (gradients.containsKey(name) || gradient(name) != null) {
-                gradients.get(name).muli(0);
+            NDArray g = autogradGradient(name);
+            if (g != null) {
+                g.muli(zero);
+            }
+            NDArray sum = accumulated.get(name);
+            if (sum != null) {
+                sum.muli(zero);
             }
         }
+        zero.close();
+        backwardsSinceZero = 0;
+        summing = false;
+        unfolded = false;
     }
+
+    /** Backward passes since the gradients were last zeroed (micro-batches of the step so far). */
+    private int backwardsSinceZero;
+    /** Whether this step's bfloat16 gradients are summed in float32 (a second micro-batch came). */
+    private boolean summing;
+    /** Whether a backward pass added to {@code .grad} since the last fold. */
+    private boolean unfolded;
 
     @Override
     public double[] backward(Supplier<Tensor[]> forward) {
+        DjlTensor.readFusedSetting();
+        if (backwardsSinceZero > 0 && unfolded) {
+            // A further micro-batch: what the earlier ones left in bfloat16 .grad goes to float32 first.
+            foldNarrowGradients();
+        }
+        double[] values;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             Tensor[] results = forward.get();
-            double[] values = new double[results.length];
+            values = new double[results.length];
             for (int i = 0; i < results.length; i++) {
                 values[i] = results[i].toScalar();
             }
             collector.backward(((DjlTensor) results[0]).array);
-            return values;
         }
+        backwardsSinceZero++;
+        unfolded = true;
+        return values;
+    }
+
+    /**
+     * Adds the bfloat16 {@code .grad} of every bfloat16 parameter into its float32 sum and zeroes
+     * it, so a step's micro-batches add up in float32 rather than in bfloat16. Only steps of more
+     * than one micro-batch pay for it (a pass per micro-batch, and 4 bytes per parameter for the
+     * sums); a single backward pass leaves its gradient in {@code .grad}.
+     */
+    private void foldNarrowGradients() {
+        NDArray zero = null;
+        for (String name : trainable) {
+            NDArray p = variables.get(name);
+            if (!Bfloat16.is(p)) {
+                continue;
+            }
+            NDArray g = autogradGradient(name);
+            if (g == null) {
+                continue;
+            }
+            NDArray sum = accumulated.get(name);
+            if (sum == null) {
+                sum = Bfloat16.widen(g);
+                NDScope.unregister(sum);
+                sum.attach(manager);
+                accumulated.put(name, sum);
+            } else {
+                sum.addi(g); // zeroed with the gradients at the end of the last step
+            }
+            if (zero == null) {
+                zero = scalar(manager, 0f);
+            }
+            g.muli(zero);
+        }
+        if (zero != null) {
+            zero.close();
+        }
+        summing = true;
+        unfolded = false;
     }
 
     @Override
@@ -258,7 +396,7 @@ final class DjlEngine implements TensorEngine {
             for (int i = 0; i < axes.length; i++) {
                 axes[i] = i;
             }
-            norms.add(JniUtils.norm(a, 2, axes, false));
+            norms.add(Bfloat16.widen(JniUtils.norm(a, 2, axes, false))); // a bfloat16 gradient's norm, in float32
         }
         NDArray all = NDArrays.stack(norms);
         return new DjlTensor(JniUtils.norm((PtNDArray) all, 2, new int[] {0}, false).square());
@@ -268,20 +406,38 @@ final class DjlEngine implements TensorEngine {
      * DJL's {@code adamUpdate} applies {@code lrbc * m / (sqrt(v) + eps')} with the raw moments;
      * with {@code lrbc = lr sqrt(bc2) / bc1} and {@code eps' = eps sqrt(bc2)} that is exactly
      * {@code lr (m / bc1) / (sqrt(v / bc2) + eps)}, the reference. Its clamp is off (-1); the
-     * decoupled decay is asked for only when there is one (it costs three passes).
+     * decoupled decay is asked for only when there is one (it costs three passes). With a
+     * float32 master copy the update goes to the master, which is then rounded (nearest even)
+     * into the bfloat16 parameter by one converting copy.
      */
     @Override
-    public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
+    public void adamW(String parameter, String master, String firstMoment, String secondMoment, Tensor gradient,
+                      AdamWStep step) {
         if (!DjlTensor.fused("adamw")) {
-            TensorEngine.super.adamW(parameter, firstMoment, secondMoment, gradient, step);
+            TensorEngine.super.adamW(parameter, master, firstMoment, secondMoment, gradient, step);
             return;
         }
+        String target = master == null ? parameter : master;
         double root = Math.sqrt(step.bias2());
-        JniUtils.adamUpdate((PtNDArray) array(parameter), (PtNDArray) ((DjlTensor) gradient).array,
+        NDArray g = ((DjlTensor) gradient).array;
+        // A single micro-batch's bfloat16 gradient, widened for this update only (freed right after).
+        NDArray wide = Bfloat16.widen(g);
+        JniUtils.adamUpdate((PtNDArray) array(target), (PtNDArray) wide,
                 (PtNDArray) array(firstMoment), (PtNDArray) array(secondMoment), (float) step.learningRate(),
                 (float) (step.learningRate() * root / step.bias1()), (float) step.weightDecay(),
                 (float) step.gradientScale(), -1f, (float) step.beta1(), (float) step.beta2(),
                 (float) (step.epsilon() * root), step.weightDecay() > 0);
+        if (wide != g) {
+            wide.close();
+        }
+        if (master != null) {
+            array(parameter).set(new NDIndex(":"), array(master));
+        }
+    }
+
+    @Override
+    public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep step) {
+        adamW(parameter, null, firstMoment, secondMoment, gradient, step);
     }
 
     /**
@@ -297,16 +453,14 @@ final class DjlEngine implements TensorEngine {
         if (!DjlTensor.fused("sample")) {
             return TensorEngine.super.drawTokens(logits, banned, temperature, topK, topP, uniforms);
         }
-        NDArray x = ((DjlTensor) logits).array;
+        // float32 logits: the draw and the log-prob in float32 (as the scoring's log-softmax).
+        NDArray x = Bfloat16.widen(((DjlTensor) logits).array);
         NDManager m = x.getManager();
         int rows = (int) x.getShape().get(0);
         int vocab = (int) x.getShape().get(1);
+        DrawConstants constants = drawConstants(vocab, banned);
         if (banned.length > 0) {
-            float[] mask = new float[vocab];
-            for (int id : banned) {
-                mask[id] = Float.NEGATIVE_INFINITY;
-            }
-            x = x.add(DjlTensor.owned(m.create(mask)));
+            x = x.add(constants.banMask);
         }
         NDArray tokens;
         if (temperature == 0) {
@@ -318,7 +472,7 @@ final class DjlEngine implements TensorEngine {
             }
             NDArray uniform = DjlTensor.owned(m.create(u, new Shape(rows, 1)));
             NDArray probs = (temperature == 1 ? x : x.mul((float) (1 / temperature))).softmax(1);
-            NDArray positions = m.arange(0f, (float) vocab, 1f);
+            NDArray positions = constants.positions;
             if (topK == 0 && topP >= 1) {
                 NDArray cdf = probs.cumSum(1);
                 NDArray target = uniform.mul(cdf.get(":, " + (vocab - 1) + ":"));
@@ -355,9 +509,76 @@ final class DjlEngine implements TensorEngine {
         return new TokenDraw(ids, logps);
     }
 
+    /** The ban mask and the vocabulary positions of a decode, made once and kept while the vocabulary and bans stay. */
+    private record DrawConstants(int vocab, int[] banned, NDArray banMask, NDArray positions) {
+    }
+
+    private DrawConstants draw;
+
+    private DrawConstants drawConstants(int vocab, int[] banned) {
+        if (draw != null && draw.vocab == vocab && java.util.Arrays.equals(draw.banned, banned)) {
+            return draw;
+        }
+        if (draw != null) {
+            draw.banMask.close();
+            draw.positions.close();
+        }
+        float[] mask = new float[vocab];
+        for (int id : banned) {
+            mask[id] = Float.NEGATIVE_INFINITY;
+        }
+        NDArray banMask = DjlTensor.owned(manager.create(mask));
+        NDArray positions = manager.arange(0f, (float) vocab, 1f);
+        NDScope.unregister(banMask);
+        NDScope.unregister(positions);
+        draw = new DrawConstants(vocab, banned.clone(), banMask, positions);
+        return draw;
+    }
+
     @Override
     public float[] read(String name) {
-        return array(name).toFloatArray();
+        return array(name).toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
+    /**
+     * Streams a variable in a stored dtype, {@link #CHUNK} values at a time, converted from the
+     * engine's own dtype by libtorch (bfloat16 to BF16 as it is; float32 to BF16 rounded to
+     * nearest even; F16 through float32): the host holds one chunk, never the tensor.
+     */
+    @Override
+    public void write(String name, String storedDtype, java.io.OutputStream out) throws java.io.IOException {
+        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+            TensorEngine.super.write(name, storedDtype, out);
+            return;
+        }
+        NDArray whole = array(name);
+        long count = whole.getShape().size();
+        byte[] buffer = null;
+        try (NDScope all = new NDScope()) { // every array made here is closed with it
+            all.suppressNotUsedWarning();
+            NDArray flat = whole.stopGradient().reshape(new Shape(count));
+            for (long from = 0; from < count; from += CHUNK) {
+                long to = Math.min(count, from + CHUNK);
+                try (NDScope chunk = new NDScope()) {
+                    chunk.suppressNotUsedWarning();
+                    NDArray part = flat.get(new NDIndex(from + ":" + to));
+                    NDArray stored = switch (storedDtype) {
+                        case "BF16" -> Bfloat16.narrow(part);
+                        case "F32" -> Bfloat16.widen(part);
+                        case "F16" -> Bfloat16.widen(part).toType(DataType.FLOAT16, false);
+                        default -> throw new java.io.IOException("variable " + name + ": cannot store " + storedDtype
+                                + "; valid: F32, BF16, F16");
+                    };
+                    java.nio.ByteBuffer bytes = stored.toByteBuffer();
+                    int n = bytes.remaining();
+                    if (buffer == null || buffer.length < n) {
+                        buffer = new byte[n];
+                    }
+                    bytes.get(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                }
+            }
+        }
     }
 
     @Override
@@ -369,4 +590,7 @@ final class DjlEngine implements TensorEngine {
     public void close() {
         manager.close();
     }
+
+    private static final String FLOAT32 = "float32";
+    private static final String BFLOAT16 = "bfloat16";
 }

@@ -16,8 +16,14 @@ import java.util.List;
 
 /**
  * mr1's tensor layer over a DJL NDArray. Operations are eager; gradients are recorded by
- * DJL's GradientCollector for arrays that require them. Values are float32 (the engine's
- * training type); indices are int64.
+ * DJL's GradientCollector for arrays that require them. Values are float32 or bfloat16 (the
+ * dtype the weights are held in, see {@link Bfloat16}); indices are int64.
+ *
+ * <p>Constants made by the factory (masks, rotary tables, pixels, attention biases) are
+ * <em>weak</em>, as Python scalars are in PyTorch: they take the dtype of the tensor they meet,
+ * so a bfloat16 forward stays in bfloat16 instead of being promoted to float32 by a float32
+ * table; a result of weak operands only stays weak. Precision points go to float32 where
+ * transformers does ({@link #toFloat32}, RMSNorm and LayerNorm statistics, softmax, log-softmax).
  *
  * <p>Layer ops use libtorch's fused kernels where DJL 0.36 reaches them: {@code linear}
  * (addmm with the bias), {@code layer_norm}, RMSNorm from one {@code norm} reduction (no
@@ -29,20 +35,63 @@ import java.util.List;
 final class DjlTensor implements Tensor {
 
     final NDArray array;
+    /** A factory constant (or made of constants only): it adopts the dtype of what it meets. */
+    final boolean weak;
 
     DjlTensor(NDArray array) {
-        this.array = array;
+        this(array, false);
     }
 
-    private static NDArray of(Tensor t) {
+    DjlTensor(NDArray array, boolean weak) {
+        this.array = array;
+        this.weak = weak;
+    }
+
+    private static DjlTensor cast(Tensor t) {
         if (t instanceof DjlTensor d) {
-            return d.array;
+            return d;
         }
         throw new IllegalArgumentException("cannot mix engines: " + t.getClass().getName());
     }
 
+    private static NDArray of(Tensor t) {
+        return cast(t).array;
+    }
+
     private static Tensor wrap(NDArray a) {
         return new DjlTensor(a);
+    }
+
+    /** A result of this tensor alone: weak when this is. */
+    private Tensor derived(NDArray a) {
+        return new DjlTensor(a, weak);
+    }
+
+    /**
+     * An array in the floating dtype of another (bfloat16 or float32), converted when they
+     * differ; integer arrays stay as they are.
+     */
+    static NDArray like(NDArray a, NDArray target) {
+        boolean narrow = Bfloat16.is(target);
+        if (Bfloat16.is(a) == narrow || !(Bfloat16.is(a) || a.getDataType().isFloating())) {
+            return a;
+        }
+        return narrow ? Bfloat16.narrow(a) : Bfloat16.widen(a);
+    }
+
+    /** The other operand of a binary op, converted to this one's dtype when it is weak and this is not. */
+    private NDArray operand(DjlTensor other) {
+        return other.weak && !weak ? like(other.array, array) : other.array;
+    }
+
+    /** This operand of a binary op, converted to the other's dtype when this is weak and it is not. */
+    private NDArray self(DjlTensor other) {
+        return weak && !other.weak ? like(array, other.array) : array;
+    }
+
+    private Tensor binary(Tensor other, java.util.function.BinaryOperator<NDArray> op) {
+        DjlTensor o = cast(other);
+        return new DjlTensor(op.apply(self(o), operand(o)), weak && o.weak);
     }
 
     /**
@@ -69,12 +118,12 @@ final class DjlTensor implements Tensor {
                 for (int i = 0; i < f.length; i++) {
                     f[i] = (float) values[i];
                 }
-                return wrap(owned(manager.create(f, new Shape(shape))));
+                return new DjlTensor(owned(manager.create(f, new Shape(shape))), true);
             }
 
             @Override
             public Tensor constant(float[] values, long... shape) {
-                return wrap(owned(manager.create(values, new Shape(shape))));
+                return new DjlTensor(owned(manager.create(values, new Shape(shape))), true);
             }
 
             @Override
@@ -84,14 +133,33 @@ final class DjlTensor implements Tensor {
 
             @Override
             public Tensor zeros(long... shape) {
-                return wrap(manager.zeros(new Shape(shape)));
+                return new DjlTensor(manager.zeros(new Shape(shape)), true);
+            }
+
+            @Override
+            public Tensor zerosLike(Tensor like, long... shape) {
+                // In like's dtype and as weak as it: a KV-cache buffer of strong keys is strong.
+                DjlTensor l = cast(like);
+                Shape s = new Shape(shape);
+                return new DjlTensor(Bfloat16.is(l.array) ? Bfloat16.zeros(manager, s) : manager.zeros(s), l.weak);
             }
 
             @Override
             public Tensor concat(List<Tensor> parts, int axis) {
+                // Weak parts take the dtype of the first strong one.
+                DjlTensor strong = null;
+                for (Tensor p : parts) {
+                    if (!cast(p).weak) {
+                        strong = cast(p);
+                        break;
+                    }
+                }
                 NDList list = new NDList();
-                parts.forEach(p -> list.add(of(p)));
-                return wrap(NDArrays.concat(list, axis));
+                for (Tensor p : parts) {
+                    DjlTensor d = cast(p);
+                    list.add(strong != null && d.weak ? like(d.array, strong.array) : d.array);
+                }
+                return new DjlTensor(NDArrays.concat(list, axis), strong == null);
             }
         };
     }
@@ -107,22 +175,22 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor add(Tensor other) {
-        return wrap(array.add(of(other)));
+        return binary(other, (a, b) -> a.add(b));
     }
 
     @Override
     public Tensor sub(Tensor other) {
-        return wrap(array.sub(of(other)));
+        return binary(other, (a, b) -> a.sub(b));
     }
 
     @Override
     public Tensor mul(Tensor other) {
-        return wrap(array.mul(of(other)));
+        return binary(other, (a, b) -> a.mul(b));
     }
 
     @Override
     public Tensor div(Tensor other) {
-        return wrap(array.div(of(other)));
+        return binary(other, (a, b) -> a.div(b));
     }
 
     /**
@@ -138,42 +206,42 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor add(double value) {
-        return wrap(array.add(scalar(value)));
+        return derived(array.add(scalar(value)));
     }
 
     @Override
     public Tensor mul(double value) {
-        return wrap(array.mul(scalar(value)));
+        return derived(array.mul(scalar(value)));
     }
 
     @Override
     public Tensor neg() {
-        return wrap(array.neg());
+        return derived(array.neg());
     }
 
     @Override
     public Tensor exp() {
-        return wrap(array.exp());
+        return derived(array.exp());
     }
 
     @Override
     public Tensor log() {
-        return wrap(array.log());
+        return derived(array.log());
     }
 
     @Override
     public Tensor square() {
-        return wrap(array.square());
+        return derived(array.square());
     }
 
     @Override
     public Tensor minimum(Tensor other) {
-        return wrap(NDArrays.minimum(array, of(other)));
+        return binary(other, NDArrays::minimum);
     }
 
     @Override
     public Tensor maximum(Tensor other) {
-        return wrap(NDArrays.maximum(array, of(other)));
+        return binary(other, NDArrays::maximum);
     }
 
     @Override
@@ -187,22 +255,22 @@ final class DjlTensor implements Tensor {
         if (min > -Float.MAX_VALUE) {
             out = NDArrays.maximum(out, scalar(min));
         }
-        return wrap(out);
+        return derived(out);
     }
 
     @Override
     public Tensor lt(double value) {
-        return wrap(array.stopGradient().lt(value).toType(DataType.FLOAT32, false));
+        return new DjlTensor(array.stopGradient().lt(scalar(value)).toType(DataType.FLOAT32, false), true);
     }
 
     @Override
     public Tensor gt(double value) {
-        return wrap(array.stopGradient().gt(value).toType(DataType.FLOAT32, false));
+        return new DjlTensor(array.stopGradient().gt(scalar(value)).toType(DataType.FLOAT32, false), true);
     }
 
     @Override
     public Tensor sum() {
-        return wrap(array.sum());
+        return derived(array.sum());
     }
 
     @Override
@@ -212,62 +280,64 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor sqrt() {
-        return wrap(array.sqrt());
+        return derived(array.sqrt());
     }
 
     @Override
     public Tensor rsqrt() {
-        return wrap(array.pow(scalar(-0.5)));
+        return derived(array.pow(scalar(-0.5)));
     }
 
     @Override
     public Tensor sigmoid() {
-        return wrap(ai.djl.nn.Activation.sigmoid(array));
+        return derived(ai.djl.nn.Activation.sigmoid(array));
     }
 
     @Override
     public Tensor tanh() {
-        return wrap(array.tanh());
+        return derived(array.tanh());
     }
 
     @Override
     public Tensor erf() {
-        return wrap(array.erf());
+        return derived(array.erf());
     }
 
     @Override
     public Tensor matmul(Tensor other) {
-        return wrap(array.matMul(of(other)));
+        return binary(other, NDArray::matMul);
     }
 
     @Override
     public Tensor softmax(int axis) {
-        return wrap(array.softmax(axis(array, axis)));
+        // DJL passes the input's dtype to libtorch's softmax, which it cannot name for bfloat16.
+        int a = axis(array, axis);
+        return derived(Bfloat16.is(array) ? Bfloat16.narrow(Bfloat16.widen(array).softmax(a)) : array.softmax(a));
     }
 
     @Override
     public Tensor logSoftmax(int axis) {
-        return wrap(array.logSoftmax(axis(array, axis)));
+        return derived(Bfloat16.widen(array).logSoftmax(axis(array, axis))); // float32 (see Tensor#logSoftmax)
     }
 
     @Override
     public Tensor sum(int axis, boolean keepDims) {
-        return wrap(array.sum(new int[] {axis(array, axis)}, keepDims));
+        return derived(array.sum(new int[] {axis(array, axis)}, keepDims));
     }
 
     @Override
     public Tensor mean(int axis, boolean keepDims) {
-        return wrap(array.mean(new int[] {axis(array, axis)}, keepDims));
+        return derived(array.mean(new int[] {axis(array, axis)}, keepDims));
     }
 
     @Override
     public Tensor reshape(long... shape) {
-        return wrap(array.reshape(shape));
+        return derived(array.reshape(shape));
     }
 
     @Override
     public Tensor transpose(int... axes) {
-        return wrap(array.transpose(axes));
+        return derived(array.transpose(axes));
     }
 
     @Override
@@ -278,13 +348,13 @@ final class DjlTensor implements Tensor {
             index.addAllDim();
         }
         index.addSliceDim(start, end);
-        return wrap(array.get(index));
+        return derived(array.get(index));
     }
 
     @Override
     public Tensor gatherLast(Tensor indices) {
         NDArray idx = of(indices).toType(DataType.INT64, false).expandDims(-1);
-        return wrap(array.gather(idx, array.getShape().dimension() - 1).squeeze(-1));
+        return derived(array.gather(idx, array.getShape().dimension() - 1).squeeze(-1));
     }
 
     @Override
@@ -296,28 +366,43 @@ final class DjlTensor implements Tensor {
         long[] out = new long[shape.length + 1];
         System.arraycopy(shape, 0, out, 0, shape.length);
         out[shape.length] = array.getShape().get(1);
-        return wrap(picked.reshape(out));
+        return derived(picked.reshape(out));
+    }
+
+    /** The fused paths that are on; null: all. Read from the system property once per engine call. */
+    private static volatile java.util.Set<String> fusedPaths;
+
+    /**
+     * Reads the system property {@code mr1.pytorch.fused}: unset or {@code true} all fused
+     * paths, {@code false} none, else a comma list of {@code linear}, {@code norm},
+     * {@code attention}, {@code adamw}, {@code sample}, {@code kvcache}. The engine calls this at
+     * the start of each scoped call, so the benchmark can switch paths between calls, side by
+     * side, while the ops themselves read one field.
+     */
+    static void readFusedSetting() {
+        String value = System.getProperty("mr1.pytorch.fused");
+        if (value == null || value.equals("true")) {
+            fusedPaths = null;
+            return;
+        }
+        java.util.Set<String> on = new java.util.HashSet<>();
+        for (String p : value.split(",")) {
+            on.add(p.trim());
+        }
+        fusedPaths = on;
+    }
+
+    static {
+        readFusedSetting();
     }
 
     /**
-     * Whether a fused path is on. System property {@code mr1.pytorch.fused}: unset or
-     * {@code true} all, {@code false} none, else a comma list of {@code linear}, {@code norm},
-     * {@code attention}, {@code adamw}, {@code sample}, {@code kvcache} (the benchmark switches them one by one, side by side).
-     *
-     * @param path one of those names
+     * @param path one of the names of {@link #readFusedSetting}
      * @return whether that path takes the fused form
      */
     static boolean fused(String path) {
-        String value = System.getProperty("mr1.pytorch.fused");
-        if (value == null || value.equals("true")) {
-            return true;
-        }
-        for (String p : value.split(",")) {
-            if (p.trim().equals(path)) {
-                return true;
-            }
-        }
-        return false;
+        java.util.Set<String> on = fusedPaths;
+        return on == null || on.contains(path);
     }
 
     private static PtNDArray pt(NDArray a) {
@@ -329,45 +414,80 @@ final class DjlTensor implements Tensor {
         if (!fused("linear")) {
             return Tensor.super.linear(weight, bias);
         }
-        return wrap(JniUtils.linear(pt(array), pt(of(weight)), bias == null ? null : pt(of(bias))));
+        DjlTensor w = cast(weight);
+        NDArray x = self(w);
+        NDArray b = bias == null ? null : like(of(bias), w.array);
+        return new DjlTensor(JniUtils.linear(pt(x), pt(w.array), b == null ? null : pt(b)), weak && w.weak);
     }
 
+    @Override
+    public Tensor toFloat32() {
+        return Bfloat16.is(array) || weak ? new DjlTensor(Bfloat16.widen(array), false) : this;
+    }
+
+    @Override
+    public Tensor toTypeOf(Tensor other) {
+        DjlTensor o = cast(other);
+        NDArray a = like(array, o.array);
+        return a == array && weak == o.weak ? this : new DjlTensor(a, weak && o.weak);
+    }
+
+    /**
+     * As transformers' Qwen2RMSNorm: for a bfloat16 input the mean square and the normalisation
+     * in float32, rounded to bfloat16, then times the weight.
+     */
     @Override
     public Tensor rmsNorm(Tensor weight, double eps) {
         if (!fused("norm")) {
             return Tensor.super.rmsNorm(weight, eps);
         }
-        int last = array.getShape().dimension() - 1;
-        long width = array.getShape().get(last);
+        DjlTensor w = cast(weight);
+        NDArray input = self(w);
+        NDArray x = Bfloat16.widen(input);
+        int last = x.getShape().dimension() - 1;
+        long width = x.getShape().get(last);
         // sqrt(sum x^2) in one pass without a squared copy; the rest is per row, not per element.
-        NDArray norm = JniUtils.norm(pt(array), 2, new int[] {last}, true);
+        NDArray norm = JniUtils.norm(pt(x), 2, new int[] {last}, true);
         NDArray inverse = norm.square().mul(scalar(1.0 / width)).add(scalar(eps)).pow(scalar(-0.5));
-        return wrap(array.mul(inverse).mul(of(weight)));
+        NDArray normed = x.mul(inverse);
+        if (Bfloat16.is(input)) {
+            normed = Bfloat16.narrow(normed);
+        }
+        return new DjlTensor(normed.mul(w.array), weak && w.weak);
     }
 
+    /** libtorch's layer_norm: for bfloat16 it computes in float32 and rounds once (as the composed form). */
     @Override
     public Tensor layerNorm(Tensor weight, Tensor bias, double eps) {
         if (!fused("norm")) {
             return Tensor.super.layerNorm(weight, bias, eps);
         }
-        Shape normalized = new Shape(array.getShape().get(array.getShape().dimension() - 1));
-        return wrap(JniUtils.layerNorm(pt(array), normalized, pt(of(weight)), pt(of(bias)), eps));
+        DjlTensor w = cast(weight);
+        NDArray x = self(w);
+        Shape normalized = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+        return new DjlTensor(JniUtils.layerNorm(pt(x), normalized, pt(w.array), pt(like(of(bias), w.array)), eps),
+                weak && w.weak);
     }
 
+    /** Eager attention as transformers runs it: scores in the input's dtype, softmax in float32, cast back. */
     @Override
     public Tensor attention(Tensor keys, Tensor values, Tensor bias, double scale) {
         if (!fused("attention")) {
             return Tensor.super.attention(keys, values, bias, scale);
         }
-        NDArray k = of(keys);
-        NDArray scores = array.matMul(k.transpose(ComposedOps.swapLastTwo(k.getShape().dimension())));
+        DjlTensor kt = cast(keys);
+        NDArray q = self(kt);
+        NDArray k = operand(kt);
+        NDArray v = like(of(values), q);
+        NDArray scores = q.matMul(k.transpose(ComposedOps.swapLastTwo(k.getShape().dimension())));
         // In place: matmul's backward needs its operands, not its result, so autograd allows it,
         // and two score-sized copies per layer are saved.
         scores.muli(scalar(scale));
         if (bias != null) {
-            scores.addi(of(bias));
+            scores.addi(like(of(bias), scores));
         }
-        return wrap(scores.softmax(-1).matMul(of(values)));
+        NDArray probs = Bfloat16.is(scores) ? Bfloat16.narrow(Bfloat16.widen(scores).softmax(-1)) : scores.softmax(-1);
+        return new DjlTensor(probs.matMul(v), weak && kt.weak);
     }
 
     /**
@@ -394,7 +514,7 @@ final class DjlTensor implements Tensor {
 
     @Override
     public Tensor detach() {
-        return wrap(array.stopGradient());
+        return derived(array.stopGradient());
     }
 
     @Override

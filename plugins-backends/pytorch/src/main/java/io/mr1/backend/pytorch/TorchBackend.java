@@ -83,14 +83,27 @@ public final class TorchBackend implements PolicyBackend {
         throw new IllegalArgumentException("unknown device '" + name + "'; valid: cpu, cuda:N");
     }
 
+    /** float32 and bfloat16 (see the plugin's README: bfloat16 compute, float32 master weights). */
+    @Override
+    public java.util.Set<String> weightDtypes() {
+        return java.util.Set.of("float32", "bfloat16");
+    }
+
     @Override
     public Policy load(Path checkpoint, Path reference, String device) throws IOException {
+        return load(checkpoint, reference, device, "float32", "float32");
+    }
+
+    @Override
+    public Policy load(Path checkpoint, Path reference, String device, String dtype, String referenceDtype)
+            throws IOException {
         try {
             return withEngineLoader(() -> {
                 Engine engine = Engine.getEngine(ENGINE);
                 NDManager manager = NDManager.newBaseManager(device(device, engine), ENGINE);
                 try {
-                    return EnginePolicy.load(new DjlEngine(manager), DjlTokenizer::open, checkpoint, reference);
+                    return EnginePolicy.load(new DjlEngine(manager), DjlTokenizer::open, checkpoint, reference,
+                            dtype, referenceDtype);
                 } catch (IOException | RuntimeException e) {
                     manager.close();
                     throw e;
