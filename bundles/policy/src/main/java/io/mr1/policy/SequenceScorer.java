@@ -120,7 +120,8 @@ final class SequenceScorer {
             }
         }
         KvCache shared = new KvCache(config.numHiddenLayers());
-        model.forward(p, f, prefixIds, prefixPos, prefixMask, imageFeatures(p, f, unique), shared);
+        // Only the cache is needed from the prefix: no output head.
+        model.hiddenStates(p, f, prefixIds, prefixPos, prefixMask, imageFeatures(p, f, unique), shared);
         KvCache cache = shared.repeatRows(f, source);
         int t = 1 + width;
         long[][] ids = new long[n][t];
@@ -142,8 +143,8 @@ final class SequenceScorer {
                 targets[r * width + j] = completion[j];
             }
         }
-        Tensor logits = model.forward(p, f, ids, positions, mask, null, cache);
-        return scoreTokens(f, logits.slice(1, 0, width), targets, n, width);
+        Tensor hidden = model.hiddenStates(p, f, ids, positions, mask, null, cache);
+        return scoreTokens(p, f, hidden.slice(1, 0, width), targets, n, width);
     }
 
     /** Log-probs with one forward pass per row over [left-padded prompt, right-padded completion]. */
@@ -173,25 +174,31 @@ final class SequenceScorer {
                 targets[r * width + j] = completion[j];
             }
         }
-        Tensor logits = model.forward(p, f, ids, positions, mask, imageFeatures(p, f, prompts), null);
-        return scoreTokens(f, logits.slice(1, promptLen - 1, promptLen - 1 + width), targets, n, width);
+        Tensor hidden = model.hiddenStates(p, f, ids, positions, mask, imageFeatures(p, f, prompts), null);
+        return scoreTokens(p, f, hidden.slice(1, promptLen - 1, promptLen - 1 + width), targets, n, width);
     }
 
-    /** Log-softmax of [N, C, V] logits read at the target ids, with the vision placeholders banned. */
-    private Tensor scoreTokens(TensorFactory f, Tensor logits, long[] targets, int n, int width) {
+    /**
+     * Log-probs of the target ids under the logits of [N, C, H] hidden states, with the vision
+     * placeholders banned. The head runs on the completion positions only, with the ban as the
+     * bias of its matmul-add, so the [N, C, V] logits exist twice at most (the logits and their
+     * log-softmax, which gatherLast reads), never for the prompt.
+     */
+    private Tensor scoreTokens(Parameters p, TensorFactory f, Tensor hidden, long[] targets, int n, int width) {
         // The policy puts no mass on vision placeholders (sampling bans them), so scoring
         // renormalises over the same tokens and pi_old and pi_theta agree.
         float[] ban = new float[config.vocabSize()];
         for (int id : banned) {
             ban[id] = -1e9f;
         }
-        return logits.add(f.constant(ban, 1, 1, config.vocabSize())).logSoftmax(-1)
+        return model.logits(p, hidden, f.constant(ban, config.vocabSize())).logSoftmax(-1)
                 .gatherLast(f.indices(targets, n, width));
     }
 
     /**
-     * Forward over the first {@code length} columns (left-padded prompt plus tokens so far);
-     * row r's real tokens are {@code rows.get(r)}'s prompt followed by generated tokens.
+     * Hidden states [B, length, H] of the first {@code length} columns (left-padded prompt plus
+     * tokens so far); row r's real tokens are {@code rows.get(r)}'s prompt followed by generated
+     * tokens.
      */
     Tensor runPrefix(Parameters p, TensorFactory f, long[][] ids, int[][] mask, int length, Tensor features,
                      KvCache cache, List<PromptEncoder.Encoded> rows) {
@@ -209,6 +216,6 @@ final class SequenceScorer {
                 }
             }
         }
-        return model.forward(p, f, prefix, positions, keyMask, features, cache);
+        return model.hiddenStates(p, f, prefix, positions, keyMask, features, cache);
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -92,6 +93,37 @@ final class DjlTensor implements Tensor {
                 NDList list = new NDList();
                 parts.forEach(p -> list.add(of(p)));
                 return wrap(NDArrays.concat(list, axis));
+            }
+
+            /**
+             * A nested NDScope. Each kept tensor leaves it as a new handle (a same-shape view, no
+             * copy) registered in the enclosing scope, so a kept tensor made before the block (a
+             * variable) is never handed to a scope that would close it.
+             */
+            @Override
+            public Tensor[] keepOnly(java.util.function.Supplier<Tensor[]> block) {
+                NDArray[] kept;
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    Tensor[] out = block.get();
+                    kept = new NDArray[out.length];
+                    for (int i = 0; i < out.length; i++) {
+                        NDArray a = of(out[i]);
+                        kept[i] = a.reshape(a.getShape());
+                        NDScope.unregister(kept[i]);
+                    }
+                }
+                Tensor[] result = new Tensor[kept.length];
+                for (int i = 0; i < kept.length; i++) {
+                    NDScope.register(kept[i]);
+                    result[i] = wrap(kept[i]);
+                }
+                return result;
+            }
+
+            @Override
+            public boolean writesInPlace() {
+                return fused("kvcache");
             }
         };
     }
