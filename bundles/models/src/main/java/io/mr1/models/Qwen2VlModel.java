@@ -24,12 +24,25 @@ import java.util.Map;
  * <p>Decoder (Qwen2): embeddings -> layers of RMSNorm, grouped-query causal attention with
  * q/k/v biases and M-RoPE (each head's rotary frequencies split by {@code mrope_section}
  * between temporal, height and width positions, see {@link MropePositions}), RMSNorm, SwiGLU
- * MLP -> RMSNorm -> logits (tied or untied head).
+ * MLP -> RMSNorm -> logits (tied or untied head), the head applied only where a caller needs
+ * logits ({@link #hiddenStates}, then {@link #logits} on a slice).
+ *
+ * <p>Memory: each vision block and decoder layer runs in a {@link TensorFactory#keepOnly} block
+ * scope, so a pass without gradient holds one block's intermediates at a time. Under autograd
+ * the engine keeps every activation backward needs anyway; gradient checkpointing (not
+ * implemented) would drop those too and recompute each block's forward during backward: about
+ * one more forward pass of compute for holding only the blocks' inputs.
  *
  * <p>Nothing here branches on tensor values, only on shapes and on ids known in Java, so
  * a graph engine can build each shape bucket once.
  */
 public final class Qwen2VlModel {
+
+    /**
+     * The most logits a pass without gradient materialises at once (32 Mi values, 128 MiB in
+     * float32): scoring applies the head to as many completions at a time as fit (at least one).
+     */
+    public static final long LOGITS_CHUNK_VALUES = 1L << 25;
 
     private static final double VISION_LN_EPS = 1e-6;
     private static final double NEG_INF = -1e9;
@@ -252,24 +265,27 @@ public final class Qwen2VlModel {
         if (expected != total) {
             throw new IllegalArgumentException(total + " patch rows given, the grids need " + expected);
         }
-        Tensor kernel = p.get("visual.patch_embed.proj.weight").reshape(e, v.patchValues());
-        Tensor x = pixels.matmul(kernel.transpose(1, 0)); // [R, E]
-        List<Run> runs = runs(grids);
-        List<Tensor[]> ropes = new ArrayList<>();
-        for (Run run : runs) {
-            ropes.add(visionRope(f, run.grid()));
-        }
-        for (int i = 0; i < v.depth(); i++) {
-            // One block at a time: its qkv, attention and MLP intermediates are released once x exists.
-            Tensor input = x;
-            int block = i;
-            x = f.keepOnly(() -> new Tensor[] {visionBlock(p, f, block, input, runs, ropes)})[0];
-        }
-        int window = v.mergeWindow();
-        Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(total / window, (long) e * window);
-        Tensor hidden = linear(p, "visual.merger.mlp.0", grouped, true);
-        hidden = hidden.mul(hidden.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5); // exact GELU
-        return linear(p, "visual.merger.mlp.2", hidden, true);
+        // The whole tower is one block scope (only the merged tokens outlive it) and each vision block
+        // a nested one: encoding holds one block's intermediates and the residual stream at a time.
+        return f.keepOnly(() -> {
+            Tensor kernel = p.get("visual.patch_embed.proj.weight").reshape(e, v.patchValues());
+            Tensor x = pixels.matmul(kernel.transpose(1, 0)); // [R, E]
+            List<Run> runs = runs(grids);
+            List<Tensor[]> ropes = new ArrayList<>();
+            for (Run run : runs) {
+                ropes.add(visionRope(f, run.grid()));
+            }
+            for (int i = 0; i < v.depth(); i++) {
+                Tensor input = x;
+                int block = i;
+                x = f.keepOnly(() -> new Tensor[] {visionBlock(p, f, block, input, runs, ropes)})[0];
+            }
+            int window = v.mergeWindow();
+            Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(total / window, (long) e * window);
+            Tensor hidden = linear(p, "visual.merger.mlp.0", grouped, true);
+            hidden = hidden.mul(hidden.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5); // exact GELU
+            return new Tensor[] {linear(p, "visual.merger.mlp.2", hidden, true)};
+        })[0];
     }
 
     /** One vision block: x + attention(LayerNorm(x)), then + QuickGELU MLP(LayerNorm(x)). */
@@ -434,20 +450,34 @@ public final class Qwen2VlModel {
             // Buffers for in-place writes are made here, outside the layers' block scopes.
             cache.reserve(f, b, config.numKeyValueHeads(), config.headDim());
         }
-        Tensor x = embed(p, f, ids, imageFeatures);
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            Tensor input = x;
-            int layer = i;
-            Tensor[] out = f.keepOnly(() -> decoderLayer(p, f, layer, input, rope, attnBias, cache));
-            x = out[0];
-            if (cache != null) {
-                cache.set(i, out[1], out[2]);
+        // The layers run in one block scope (the normalised output and the cache outlive it, not the
+        // residual stream between layers), each layer in a nested one.
+        Tensor[] kept = f.keepOnly(() -> {
+            Tensor x = embed(p, f, ids, imageFeatures);
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                Tensor input = x;
+                int layer = i;
+                Tensor[] out = f.keepOnly(() -> decoderLayer(p, f, layer, input, rope, attnBias, cache));
+                x = out[0];
+                if (cache != null) {
+                    cache.set(i, out[1], out[2]);
+                }
             }
-        }
+            Tensor normed = x.rmsNorm(p.get("model.norm.weight"), config.rmsNormEps());
+            if (cache == null) {
+                return new Tensor[] {normed};
+            }
+            Tensor[] entries = cache.tensors();
+            Tensor[] all = new Tensor[1 + entries.length];
+            all[0] = normed;
+            System.arraycopy(entries, 0, all, 1, entries.length);
+            return all;
+        });
         if (cache != null) {
+            cache.replaceTensors(java.util.Arrays.copyOfRange(kept, 1, kept.length));
             cache.advance(t);
         }
-        return x.rmsNorm(p.get("model.norm.weight"), config.rmsNormEps());
+        return kept[0];
     }
 
     /**
