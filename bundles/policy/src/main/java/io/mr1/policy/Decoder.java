@@ -106,7 +106,7 @@ final class Decoder {
                 KvCache shared = new KvCache(config.numHiddenLayers());
                 Tensor hidden = scorer.runPrefix(p, f, uniqueIds, uniqueMask, prefix,
                         scorer.imageFeatures(p, f, unique), shared, unique);
-                draw[0] = draw(p, lastLogits(p, hidden).rows(f.indices(rowsOf, n)), sampling, banned, done, random);
+                draw[0] = draw(lastLogits(p, hidden).rows(f.indices(rowsOf, n)), sampling, banned, done, random);
                 cache[0] = shared.repeatRows(f, source, maxLen);
                 return cache[0].tensors();
             });
@@ -115,7 +115,7 @@ final class Decoder {
             features = scorer.imageFeatures(p, f, rows);
             Tensor image = features;
             int prefix = length;
-            keepingCache(f, cache[0], () -> draw[0] = draw(p, lastLogits(p, scorer.runPrefix(p, f, ids, mask, prefix,
+            keepingCache(f, cache[0], () -> draw[0] = draw(lastLogits(p, scorer.runPrefix(p, f, ids, mask, prefix,
                     image, cache[0], rows)), sampling, banned, done, random));
         }
         for (int step = 0; step < sampling.maxNewTokens(); step++) {
@@ -147,7 +147,7 @@ final class Decoder {
                     newPos[r] = new long[][] {{position}, {position}, {position}};
                     System.arraycopy(mask[r], 0, keyMask[r], 0, length);
                 }
-                keepingCache(f, cache[0], () -> draw[0] = draw(p, lastLogits(p, scorer.model().hiddenStates(p, f, newIds,
+                keepingCache(f, cache[0], () -> draw[0] = draw(lastLogits(p, scorer.model().hiddenStates(p, f, newIds,
                         newPos, keyMask, null, cache[0])), sampling, banned, done, random));
             } else {
                 for (int r = 0; r < n; r++) {
@@ -155,7 +155,7 @@ final class Decoder {
                 }
                 Tensor image = features;
                 int sofar = length;
-                keepingCache(f, null, () -> draw[0] = draw(p, lastLogits(p, scorer.runPrefix(p, f, ids, mask, sofar,
+                keepingCache(f, null, () -> draw[0] = draw(lastLogits(p, scorer.runPrefix(p, f, ids, mask, sofar,
                         image, null, rows)), sampling, banned, done, random));
             }
         }
@@ -182,8 +182,7 @@ final class Decoder {
      * The next token of every row from [B, V] logits: one uniform number per live row, in row
      * order (the stream the host sampler always used), then the engine's draw.
      */
-    private TokenDraw draw(Parameters p, Tensor last, SamplingParams sampling, int[] banned, boolean[] done,
-                           Random random) {
+    private TokenDraw draw(Tensor last, SamplingParams sampling, int[] banned, boolean[] done, Random random) {
         double[] uniforms = new double[done.length];
         for (int r = 0; r < done.length; r++) {
             uniforms[r] = done[r] || sampling.temperature() == 0 ? 0 : random.nextDouble();
