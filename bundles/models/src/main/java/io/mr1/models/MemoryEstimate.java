@@ -20,7 +20,8 @@ package io.mr1.models;
  *       backward in float32 (per decoder layer and token the norms, projections, rotary copies,
  *       attention scores and probabilities, SwiGLU intermediates; the completion positions'
  *       logits, log-softmax and its gradient; the vision tower's activations for the
- *       micro-batch's images). Block scopes do not shrink these: backward needs them.</li>
+ *       micro-batch's images). Block scopes free only what backward does not save (measured
+ *       0.80 of this count on a 47.6 M config: it errs on the safe side).</li>
  * </ul>
  *
  * <p>The per-token and per-patch counts are calibrated on the PyTorch engine against the peak
