@@ -40,13 +40,18 @@ import java.util.concurrent.TimeUnit;
  * PyTorch backend (the policy and its frozen reference, float32), and measures: load time, RSS
  * after the load and the peak (VmHWM), one forward pass of a 640x480 image plus a 64-token
  * question, greedy decoding tokens/s with the KV cache, and {@code mr1 doctor}'s prediction beside
- * the measured memory. With {@code --train} it also takes one GRPO-D step and compares the RSS it
+ * the measured memory, pass by pass: the peak RSS each pass adds (VmHWM reset before it, glibc's
+ * mmap threshold fixed so freed tensors leave the RSS) beside doctor's estimate for that pass
+ * (the forward/scoring pass of the prompt, greedy decoding of {@code --generations} rows, and a
+ * scoring pass of {@code --score-rows} completions of {@code --score-length} tokens). With
+ * {@code --train} it also takes one GRPO-D step and compares the RSS it
  * adds with doctor's gradients + AdamW moments + activations (the 2B model's step does not fit in
  * 24 GiB; run it on a reduced config). {@code --set key=value} (repeatable; {@code vision_config.KEY}
  * for the vision tower) changes the config, for tests at reduced size.
  *
  * <p>Usage: {@code RealSizeBenchmark [--dir DIR] [--keep] [--set k=v]... [--decode-tokens 32]
- * [--prompt-tokens 64] [--max-pixels 401408] [--train] [--train-length 256] [--force] [--out FILE]}
+ * [--generations 1] [--score-rows 2] [--score-length 64] [--prompt-tokens 64] [--max-pixels 401408]
+ * [--train] [--train-length 256] [--force] [--out FILE]}
  */
 public final class RealSizeBenchmark {
 
@@ -73,10 +78,13 @@ public final class RealSizeBenchmark {
      * @param image the 640x480 image
      * @param maxPixels the image processor's max_pixels (R1-V's 401408: 1564 patches, 391 tokens)
      * @param force measure even when doctor's predicted peak exceeds the memory available
+     * @param generations rows decoded (greedy) from the prompt
+     * @param scoreRows completions of the measured scoring pass
+     * @param scoreLength tokens of each of them
      */
     record Options(Path dir, boolean keep, Map<String, String> overrides, int decodeTokens, int promptTokens,
                    boolean train, int trainLength, Path out, Path tokenizer, Path image, int maxPixels,
-                   boolean force) {
+                   boolean force, int generations, int scoreRows, int scoreLength) {
 
         static Options parse(String... args) {
             Path dir = Path.of("target/qwen2vl-2b-random");
@@ -91,6 +99,9 @@ public final class RealSizeBenchmark {
             Path image = IMAGE;
             int maxPixels = 401408;
             boolean force = false;
+            int generations = 1;
+            int scoreRows = 2;
+            int scoreLength = 64;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -105,6 +116,9 @@ public final class RealSizeBenchmark {
                     case "--prompt-tokens" -> prompt = Integer.parseInt(args[++i]);
                     case "--train-length" -> trainLength = Integer.parseInt(args[++i]);
                     case "--max-pixels" -> maxPixels = Integer.parseInt(args[++i]);
+                    case "--generations" -> generations = Integer.parseInt(args[++i]);
+                    case "--score-rows" -> scoreRows = Integer.parseInt(args[++i]);
+                    case "--score-length" -> scoreLength = Integer.parseInt(args[++i]);
                     case "--set" -> {
                         String kv = args[++i];
                         int eq = kv.indexOf('=');
@@ -117,7 +131,7 @@ public final class RealSizeBenchmark {
                 }
             }
             return new Options(dir, keep, overrides, decode, prompt, train, trainLength, out, tokenizer, image,
-                    maxPixels, force);
+                    maxPixels, force, generations, scoreRows, scoreLength);
         }
 
         /** The arguments that reproduce these options, for the measuring JVM. */
@@ -125,7 +139,8 @@ public final class RealSizeBenchmark {
             List<String> a = new ArrayList<>(List.of("--dir", dir.toString(), "--out", out.toString(), "--tokenizer",
                     tokenizer.toString(), "--image", image.toString(), "--decode-tokens", "" + decodeTokens,
                     "--prompt-tokens", "" + promptTokens, "--train-length", "" + trainLength,
-                    "--max-pixels", "" + maxPixels));
+                    "--max-pixels", "" + maxPixels, "--generations", "" + generations, "--score-rows", "" + scoreRows,
+                    "--score-length", "" + scoreLength));
             overrides.forEach((k, v) -> a.addAll(List.of("--set", k + "=" + v)));
             if (train) {
                 a.add("--train");
@@ -153,9 +168,9 @@ public final class RealSizeBenchmark {
             System.out.println(text(report));
             return;
         }
-        // The measuring JVM's heap holds little (every tensor lives in libtorch): a fixed 1 GiB keeps
-        // its share of the RSS known.
-        System.exit(run(o, List.of("-Xms1g", "-Xmx1g")));
+        // The measuring JVM's heap holds little (every tensor lives in libtorch): a fixed, pre-touched
+        // 1 GiB keeps its share of the RSS known and constant.
+        System.exit(run(o, List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch")));
     }
 
     /**
@@ -178,7 +193,11 @@ public final class RealSizeBenchmark {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", System.getProperty("java.class.path"),
                 RealSizeBenchmark.class.getName(), "--measure-only"));
         command.addAll(o.args());
-        Process p = new ProcessBuilder(command).inheritIO().start();
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        // A fixed mmap threshold (which also stops glibc raising it) returns every freed tensor above it
+        // to the OS at once, so the RSS follows what the passes hold, not what the allocator kept.
+        builder.environment().put("MALLOC_MMAP_THRESHOLD_", "131072");
+        Process p = builder.start();
         if (!p.waitFor(4, TimeUnit.HOURS)) {
             p.destroyForcibly();
             return 2;
@@ -312,15 +331,18 @@ public final class RealSizeBenchmark {
         int[] size = ImageProcessor.smartResize(480, 640, imageSettings.factor(), imageSettings.minPixels(),
                 imageSettings.maxPixels());
         int patchCount = (size[0] / imageSettings.patchSize()) * (size[1] / imageSettings.patchSize());
-        MemoryEstimate predicted = MemoryEstimate.of(c, summary.parameters(), 4, 1, 1, 1,
-                o.promptTokens() + patchCount / 4 + 30 + o.decodeTokens(), patchCount);
-        long need = predicted.weights() + predicted.reference() + predicted.sampling();
+        int expectedPrompt = o.promptTokens() + patchCount / 4 + 30;
+        MemoryEstimate predicted = MemoryEstimate.of(c, summary.parameters(), 4, 1, o.generations(), o.generations(),
+                expectedPrompt, o.decodeTokens(), patchCount);
+        long largestPass = Math.max(predicted.sampling(), MemoryEstimate.of(c, summary.parameters(), 4, 1, o.scoreRows(),
+                o.scoreRows(), expectedPrompt, o.scoreLength(), patchCount).scoring());
+        long need = predicted.weights() + predicted.reference() + largestPass;
         String available = Host.procField("/proc/meminfo", "MemAvailable");
         long availableBytes = available == null ? Long.MAX_VALUE
                 : Long.parseLong(available.replace("kB", "").trim()) * 1024;
-        System.out.printf("doctor: weights + reference %.2f GiB, KV cache + prompt logits + image encoding %.2f GiB"
-                + " (%d patches); %.2f GiB available%n", (predicted.weights() + predicted.reference()) / GIB,
-                predicted.sampling() / GIB, patchCount, availableBytes / GIB);
+        System.out.printf("doctor: weights + reference %.2f GiB, the largest pass (image encoding, decoding or scoring)"
+                + " %.2f GiB (%d patches); %.2f GiB available%n", (predicted.weights() + predicted.reference()) / GIB,
+                largestPass / GIB, patchCount, availableBytes / GIB);
         if (need > availableBytes && !o.force()) {
             throw new IllegalStateException(String.format("doctor predicts %.2f GiB, more than the %.2f GiB available:"
                     + " lower --max-pixels (100352: 468 patches) or pass --force", need / GIB, availableBytes / GIB));
@@ -350,48 +372,81 @@ public final class RealSizeBenchmark {
             String q = question(policy, o.promptTokens());
             Prompt prompt = new Prompt("bench", q, List.of(new ImageRef(o.image().toAbsolutePath())));
             Completion answer = policy.encodeTarget("bench", "<answer> 7 </answer>");
+            // The chat template's system turn and markers add about 30 tokens to the question and image.
+            int promptTokens = o.promptTokens() + patches / 4 + 30;
+            long params = summary.parameters();
             policy.logProbs(List.of(prompt), List.of(answer)); // warm-up: image processing, first allocations
-            long f0 = System.nanoTime();
-            policy.logProbs(List.of(prompt), List.of(answer));
-            double forwardSeconds = (System.nanoTime() - f0) / 1e9;
+            Pass forward = Pass.measure(() -> policy.logProbs(List.of(prompt), List.of(answer)));
+            double forwardSeconds = forward.seconds();
             r.put("imagePatches", patches);
             r.put("imageTokens", patches / 4);
             r.put("questionTokens", policy.encodeTarget("q", q).length() - 1);
             r.put("forwardSeconds", forwardSeconds);
             System.out.printf("forward: %.2f s%n", forwardSeconds);
+            Map<String, Object> passes = new LinkedHashMap<>();
+            passes.put("forward", forward.report(MemoryEstimate.of(c, params, 4, 1, 1, 1, promptTokens,
+                    answer.length(), patches).scoring()));
 
             // Decoding one token and N tokens: both include the same prefill, so their difference is
             // N - 1 tokens decoded with the KV cache.
-            long p0 = System.nanoTime();
-            policy.sample(List.of(prompt), new SamplingParams(1, 0.0, 1.0, 0, 1, 1));
-            double prefillSeconds = (System.nanoTime() - p0) / 1e9;
-            long d0 = System.nanoTime();
-            Completion greedy = policy.sample(List.of(prompt), new SamplingParams(1, 0.0, 1.0, 0, o.decodeTokens(), 1))
-                    .get(0).get(0);
-            double decodeSeconds = (System.nanoTime() - d0) / 1e9;
-            r.put("decodedTokens", greedy.length());
+            int g = o.generations();
+            Pass prefill = Pass.measure(() -> policy.sample(List.of(prompt), new SamplingParams(g, 0.0, 1.0, 0, 1, 1)));
+            double prefillSeconds = prefill.seconds();
+            Completion[] greedy = new Completion[1];
+            Pass decode = Pass.measure(() -> greedy[0] = policy.sample(List.of(prompt),
+                    new SamplingParams(g, 0.0, 1.0, 0, o.decodeTokens(), 1)).get(0).get(0));
+            double decodeSeconds = decode.seconds();
+            r.put("generations", g);
+            r.put("decodedTokens", greedy[0].length());
             r.put("prefillAndFirstTokenSeconds", prefillSeconds);
             r.put("decodeSecondsWithPrefill", decodeSeconds);
-            double perToken = Math.max(1e-9, decodeSeconds - prefillSeconds) / Math.max(1, greedy.length() - 1);
-            r.put("decodeTokensPerSecond", 1.0 / perToken);
+            double perToken = Math.max(1e-9, decodeSeconds - prefillSeconds) / Math.max(1, greedy[0].length() - 1);
+            r.put("decodeTokensPerSecond", g / perToken);
             r.put("rssAfterDecodeBytes", status("VmRSS"));
-            System.out.printf("decoded %d tokens in %.2f s%n", greedy.length(), decodeSeconds);
+            System.out.printf("decoded %d x %d tokens in %.2f s%n", g, greedy[0].length(), decodeSeconds);
+            passes.put("decode", decode.report(MemoryEstimate.of(c, params, 4, 1, g, g, promptTokens,
+                    o.decodeTokens(), patches).sampling()));
 
-            int length = o.promptTokens() + patches / 4 + 30 + o.decodeTokens();
-            MemoryEstimate inference = MemoryEstimate.of(c, summary.parameters(), 4, 1, 1, 1, length, patches);
+            // Scoring R completions of C tokens (pi_old or the reference in a GRPO-D step).
+            List<Completion> scored = new ArrayList<>();
+            List<Prompt> scoredPrompts = new ArrayList<>();
+            for (int row = 0; row < o.scoreRows(); row++) {
+                int[] ids = new int[o.scoreLength()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = 1000 + (i * 37 + row * 11) % 50_000;
+                }
+                scored.add(new Completion("bench", row, "", ids, new float[ids.length], false));
+                scoredPrompts.add(prompt);
+            }
+            Pass scoring = Pass.measure(() -> policy.referenceLogProbs(scoredPrompts, scored));
+            r.put("scoringSeconds", scoring.seconds());
+            passes.put("scoring", scoring.report(MemoryEstimate.of(c, params, 4, 1, o.scoreRows(), o.scoreRows(),
+                    promptTokens, o.scoreLength(), patches).scoring()));
+            r.put("passes", passes);
+            System.out.printf("scored %d x %d tokens in %.2f s%n", o.scoreRows(), o.scoreLength(), scoring.seconds());
+
+            int length = promptTokens + o.decodeTokens();
+            MemoryEstimate inference = MemoryEstimate.of(c, params, 4, 1, g, g, promptTokens, o.decodeTokens(),
+                    patches);
             Map<String, Object> doctor = new LinkedHashMap<>();
             doctor.put("weightsBytes", inference.weights());
             doctor.put("referenceBytes", inference.reference());
             doctor.put("weightsPlusReferenceBytes", inference.weights() + inference.reference());
             doctor.put("kvCacheBytes", inference.kvCache());
-            doctor.put("promptLogitsBytes", inference.promptLogits());
+            doctor.put("prefillAndDecodingBytes", inference.promptLogits());
             doctor.put("promptImageBytes", inference.promptVision());
+            doctor.put("samplingBytes", inference.sampling());
+            doctor.put("rowLength", length);
             r.put("doctor", doctor);
             r.put("measuredLoadGrowthBytes", afterLoad - baseline);
             r.put("loadGrowthOverDoctor", (afterLoad - baseline) / (double) (inference.weights() + inference.reference()));
-            r.put("peakBeforeTrainingBytes", status("VmHWM"));
-            r.put("peakGrowthOverDoctor", (status("VmHWM") - baseline)
-                    / (double) (inference.weights() + inference.reference() + inference.sampling()));
+            long passPeak = passes.values().stream().mapToLong(v -> (Long) ((Map<?, ?>) v).get("peakGrowthBytes"))
+                    .max().orElse(0);
+            long doctorPassPeak = passes.values().stream()
+                    .mapToLong(v -> (Long) ((Map<?, ?>) v).get("doctorBytes")).max().orElse(0);
+            r.put("peakBeforeTrainingBytes", afterLoad + passPeak);
+            r.put("peakGrowthOverDoctor", (afterLoad - baseline + passPeak)
+                    / (double) (inference.weights() + inference.reference() + doctorPassPeak));
 
             if (o.train()) {
                 r.put("train", trainStep(policy, prompt, c, summary.parameters(), patches, o.trainLength()));
@@ -401,6 +456,45 @@ public final class RealSizeBenchmark {
         Files.createDirectories(o.out().toAbsolutePath().getParent());
         Files.writeString(o.out(), new GsonBuilder().setPrettyPrinting().create().toJson(r) + "\n");
         return r;
+    }
+
+    /** Resets VmHWM to the current RSS (Linux 4.0+), so the next read is the peak of what follows. */
+    static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * One measured pass: its time and the RSS it added at its peak, from the RSS before it
+     * (after a GC) to VmHWM reset just before it.
+     */
+    record Pass(double seconds, long before, long peak, boolean peakReset) {
+
+        static Pass measure(Runnable pass) {
+            System.gc();
+            long before = status("VmRSS");
+            boolean reset = resetPeak();
+            long t0 = System.nanoTime();
+            pass.run();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Pass(seconds, before, status("VmHWM"), reset);
+        }
+
+        /** @return the figures beside doctor's estimate of the pass */
+        Map<String, Object> report(long doctorBytes) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("seconds", seconds);
+            m.put("rssBeforeBytes", before);
+            m.put("peakGrowthBytes", peak - before);
+            m.put("peakReset", peakReset);
+            m.put("doctorBytes", doctorBytes);
+            m.put("measuredOverDoctor", (peak - before) / (double) doctorBytes);
+            return m;
+        }
     }
 
     /**
@@ -441,7 +535,7 @@ public final class RealSizeBenchmark {
         sampler.interrupt();
         peak[0] = Math.max(peak[0], status("VmRSS"));
         int promptTokens = patches / 4 + 100;
-        MemoryEstimate m = MemoryEstimate.of(c, parameters, 4, 1, 2, 2, promptTokens + length, patches);
+        MemoryEstimate m = MemoryEstimate.of(c, parameters, 4, 1, 2, 2, promptTokens, length, patches);
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("completionTokens", length);
         t.put("rows", 2);
@@ -471,15 +565,25 @@ public final class RealSizeBenchmark {
                 (Double) r.get("loadGrowthOverDoctor")));
         s.append(String.format("forward             %.2f s for one 640x480 image (%d image tokens) + %d question tokens%n",
                 (Double) r.get("forwardSeconds"), (Integer) r.get("imageTokens"), (Integer) r.get("questionTokens")));
-        s.append(String.format("greedy decoding     %d tokens, %.2f tokens/s with the KV cache (%.2f s in all; the"
-                        + " prefill and first token alone %.2f s)%n", (Integer) r.get("decodedTokens"),
+        s.append(String.format("greedy decoding     %d row(s) x %d tokens, %.2f tokens/s with the KV cache (%.2f s in"
+                        + " all; the prefill and first token alone %.2f s)%n", (Integer) r.get("generations"),
+                (Integer) r.get("decodedTokens"),
                 (Double) r.get("decodeTokensPerSecond"), (Double) r.get("decodeSecondsWithPrefill"),
                 (Double) r.get("prefillAndFirstTokenSeconds")));
-        s.append(String.format("peak RSS (VmHWM)    %.2f GiB through load, forward and decoding; doctor: weights +"
-                + " reference + KV cache + prompt logits + image encoding = %.2f GiB above the baseline (measured"
-                + " growth / predicted = %.3f)%n", (Long) r.get("peakBeforeTrainingBytes") / GIB,
-                ((Long) d.get("weightsPlusReferenceBytes") + (Long) d.get("kvCacheBytes")
-                        + (Long) d.get("promptLogitsBytes") + (Long) d.get("promptImageBytes")) / GIB,
+        @SuppressWarnings("unchecked")
+        Map<String, Object> passes = (Map<String, Object>) r.get("passes");
+        for (Map.Entry<String, Object> e : passes.entrySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> pass = (Map<String, Object>) e.getValue();
+            s.append(String.format("%-19s peak RSS +%.3f GiB over the RSS before it; doctor %.3f GiB (measured /"
+                            + " doctor = %.3f)%n", e.getKey() + " pass", (Long) pass.get("peakGrowthBytes") / GIB,
+                    (Long) pass.get("doctorBytes") / GIB, (Double) pass.get("measuredOverDoctor")));
+        }
+        s.append(String.format("peak RSS            %.2f GiB through load, forward, decoding and scoring; doctor:"
+                + " weights + reference + the largest pass = %.2f GiB above the baseline (measured growth /"
+                + " predicted = %.3f)%n", (Long) r.get("peakBeforeTrainingBytes") / GIB,
+                ((Long) r.get("peakBeforeTrainingBytes") - (Long) r.get("rssBeforeLoadBytes"))
+                        / (Double) r.get("peakGrowthOverDoctor") / GIB,
                 (Double) r.get("peakGrowthOverDoctor")));
         if (r.containsKey("train")) {
             @SuppressWarnings("unchecked")

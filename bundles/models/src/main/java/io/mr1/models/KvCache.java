@@ -10,11 +10,17 @@ import java.util.List;
  * after rotary embedding.
  *
  * <p>A cache made with a capacity (decoding, where the final length is known) preallocates
- * one buffer per layer and writes each new token's keys and values into it in place
+ * one buffer per layer, once the engine has said it writes in place
+ * ({@link TensorFactory#writesInPlace}), and writes each new token's keys and values into it
  * ({@link Tensor#writeInPlace}), handing the attention a view of the filled part; without a
  * capacity, on an engine without in-place writes, or under autograd (scoring and training,
  * which make caches without one) it grows by concatenation, which copies the whole cache
  * every step.
+ *
+ * <p>The model computes a layer's new entries inside that layer's block scope
+ * ({@link TensorFactory#keepOnly}) and stores what the block kept ({@link #set}); a caller
+ * that runs several passes in one scope of its own keeps the cache across it with
+ * {@link #tensors} and {@link #replaceTensors}.
  */
 public final class KvCache {
 
@@ -55,7 +61,35 @@ public final class KvCache {
     }
 
     /**
-     * Adds one layer's keys and values of the new tokens (at the cache's current length).
+     * Allocates the in-place buffers of every layer before the first write, when this cache has a
+     * capacity and the engine writes in place; otherwise the cache concatenates from now on and
+     * allocates nothing.
+     *
+     * @param f the engine's factory
+     * @param like a tensor in the dtype the keys will have (a key projection's weight): a
+     *             bfloat16 model's buffers are bfloat16
+     * @param rows B
+     * @param kvHeads key/value heads
+     * @param headDim head dimension
+     */
+    void reserve(TensorFactory f, Tensor like, long rows, long kvHeads, long headDim) {
+        if (capacity == 0 || keys.length == 0 || keyBuffers[0] != null) {
+            return;
+        }
+        if (!f.writesInPlace()) {
+            capacity = 0;
+            return;
+        }
+        for (int layer = 0; layer < keys.length; layer++) {
+            keyBuffers[layer] = f.zerosLike(like, rows, kvHeads, 1, capacity, headDim);
+            valueBuffers[layer] = f.zerosLike(like, rows, kvHeads, 1, capacity, headDim);
+        }
+    }
+
+    /**
+     * One layer's keys and values of the new tokens (at the cache's current length) joined to
+     * the cached ones: written into the layer's buffer when there is room (the result is a view
+     * of it), else concatenated. The cache does not store the result: see {@link #set}.
      *
      * @param f the engine's factory
      * @param layer the layer
@@ -63,29 +97,66 @@ public final class KvCache {
      * @param v same shape
      * @return every key and value the new tokens attend to: [B, kvHeads, 1, length + T, d] each
      */
-    Tensor[] append(TensorFactory f, int layer, Tensor k, Tensor v) {
+    Tensor[] extend(TensorFactory f, int layer, Tensor k, Tensor v) {
         long t = k.shape()[3];
-        if (capacity > 0 && length + t <= capacity) {
-            if (keyBuffers[layer] == null) {
-                long[] shape = k.shape().clone();
-                shape[3] = capacity;
-                keyBuffers[layer] = f.zerosLike(k, shape);
-                valueBuffers[layer] = f.zerosLike(v, shape);
-            }
+        if (capacity > 0 && keyBuffers[layer] != null && length + t <= capacity) {
             if (keyBuffers[layer].writeInPlace(3, length, k) && valueBuffers[layer].writeInPlace(3, length, v)) {
-                keys[layer] = keyBuffers[layer].slice(3, 0, length + t);
-                values[layer] = valueBuffers[layer].slice(3, 0, length + t);
-                return new Tensor[] {keys[layer], values[layer]};
+                return new Tensor[] {keyBuffers[layer].slice(3, 0, length + t),
+                    valueBuffers[layer].slice(3, 0, length + t)};
             }
-            capacity = 0; // no in-place writes on this engine: concatenate from here on
+            capacity = 0; // the engine declined: concatenate from here on
         }
         if (length > 0) {
-            k = f.concat(List.of(keys[layer], k), 3);
-            v = f.concat(List.of(values[layer], v), 3);
+            return new Tensor[] {f.concat(List.of(keys[layer], k), 3), f.concat(List.of(values[layer], v), 3)};
         }
+        return new Tensor[] {k, v};
+    }
+
+    /**
+     * Stores one layer's keys and values (what {@link #extend} returned, as its block kept them).
+     *
+     * @param layer the layer
+     * @param k all keys, [B, kvHeads, 1, length + T, d]
+     * @param v all values, same shape
+     */
+    void set(int layer, Tensor k, Tensor v) {
         keys[layer] = k;
         values[layer] = v;
-        return new Tensor[] {k, v};
+    }
+
+    /**
+     * Every tensor the cache holds (entries and in-place buffers), in a fixed order, for a caller
+     * that keeps the cache across a {@link TensorFactory#keepOnly} block of its own.
+     *
+     * @return the tensors, some possibly null (layers not filled yet)
+     */
+    public Tensor[] tensors() {
+        int n = keys.length;
+        Tensor[] out = new Tensor[4 * n];
+        System.arraycopy(keys, 0, out, 0, n);
+        System.arraycopy(values, 0, out, n, n);
+        System.arraycopy(keyBuffers, 0, out, 2 * n, n);
+        System.arraycopy(valueBuffers, 0, out, 3 * n, n);
+        return java.util.Arrays.stream(out).filter(java.util.Objects::nonNull).toArray(Tensor[]::new);
+    }
+
+    /**
+     * Takes back the tensors of {@link #tensors} as the block kept them (same order).
+     *
+     * @param kept what {@link TensorFactory#keepOnly} returned for {@link #tensors}
+     */
+    public void replaceTensors(Tensor[] kept) {
+        int k = 0;
+        for (Tensor[] group : List.of(keys, values, keyBuffers, valueBuffers)) {
+            for (int i = 0; i < group.length; i++) {
+                if (group[i] != null) {
+                    group[i] = kept[k++];
+                }
+            }
+        }
+        if (k != kept.length) {
+            throw new IllegalArgumentException(kept.length + " tensors given for a cache holding " + k);
+        }
     }
 
     /**
@@ -117,8 +188,13 @@ public final class KvCache {
         }
         Tensor rows = f.indices(index, index.length);
         KvCache out = new KvCache(keys.length, capacity);
+        if (keys.length > 0 && keys[0] != null) {
+            long[] shape = keys[0].shape();
+            out.reserve(f, keys[0], source.length, shape[1], shape[4]);
+        }
         for (int layer = 0; layer < keys.length; layer++) {
-            out.append(f, layer, gatherRows(keys[layer], rows), gatherRows(values[layer], rows));
+            Tensor[] all = out.extend(f, layer, gatherRows(keys[layer], rows), gatherRows(values[layer], rows));
+            out.set(layer, all[0], all[1]);
         }
         out.length = length;
         return out;

@@ -3,18 +3,33 @@ package io.mr1.models;
 /**
  * What one device holds during a GRPO-D run of a Qwen2-VL, in bytes: the persistent part (the
  * trained weights, their gradients, AdamW's two moments and the frozen reference) plus the
- * larger of the two transient phases: sampling (the KV cache of all B x G rows at the full
- * length, the prompts' prefill logits) and the training pass of one micro-batch (activations
- * kept for backward by eager autograd in float32: per decoder layer and token the norms,
- * projections, rotary copies, attention scores and probabilities, SwiGLU intermediates; the
- * logits with their log-softmax; the vision tower's activations for the micro-batch's images).
- * The vision tower's intermediates are also held while the prompts' images are encoded for
- * sampling and scoring (an engine scope frees a pass's tensors when the pass ends, not layer by
- * layer), so sampling counts them for its B images. Per vision block and patch: about 26 x E
- * values plus 4 x heads x patches for the attention scores and probabilities, calibrated on the
- * PyTorch engine with {@code RealSizeBenchmark} (Qwen2-VL-2B's vision width, 1564 patches: 0.81
- * GB measured per block, 0.83 GB estimated). These are estimates from the shapes: they ignore
- * allocator slack and the engine's workspace, so keep a margin.
+ * largest of three transient phases, each counted from the tensors mr1's passes allocate:
+ *
+ * <ul>
+ *   <li><b>sampling</b>: the KV cache of all B x G rows at the full length (preallocated), the
+ *       prefill of the B prompts (one decoder layer's intermediates at a time: each layer runs in
+ *       a block scope that frees them once its output exists; the head on the last position
+ *       only) and a decoding step's [B x G, V] logits; before that, encoding the B prompts'
+ *       images holds one vision block's intermediates and the residual stream at a time.</li>
+ *   <li><b>scoring</b> (pi_old and the reference over the B x G completions, no gradient): the
+ *       prompt's cache repeated per row, the completion pass's full-length keys and values of
+ *       every layer, one layer's intermediates, and the logits of a chunk of completions twice (the
+ *       head's output with the banned tokens as its bias, and its log-softmax; the head runs on
+ *       as many completions at a time as {@link Qwen2VlModel#LOGITS_CHUNK_VALUES} allows).</li>
+ *   <li><b>training</b> pass of one micro-batch: the activations eager autograd keeps for
+ *       backward in float32 (per decoder layer and token the norms, projections, rotary copies,
+ *       attention scores and probabilities, SwiGLU intermediates; the completion positions'
+ *       logits, log-softmax and its gradient; the vision tower's activations for the
+ *       micro-batch's images). Block scopes free only what backward does not save (measured
+ *       0.80 of this count on a 47.6 M config: it errs on the safe side).</li>
+ * </ul>
+ *
+ * <p>The per-token and per-patch counts are calibrated on the PyTorch engine against the peak
+ * RSS of each pass ({@code RealSizeBenchmark}, {@code RealSizeCalibrationTest}); the vision
+ * block's (26 x E values plus 4 x heads x patches per patch) against Qwen2-VL-2B's vision width
+ * at 1564 patches (0.81 GB measured per block, 0.83 GB estimated). Activations are counted in
+ * float32. These are estimates from the shapes: they ignore allocator slack and the engine's
+ * workspace, so keep a margin.
  *
  * @param weights the trained weights
  * @param gradients their gradients as held: in the weights' dtype, plus float32 sums of bfloat16
@@ -22,19 +37,26 @@ package io.mr1.models;
  * @param adamMoments AdamW's state: the first and second moments (float32), plus float32 master
  *     copies of weights held in bfloat16
  * @param reference the frozen reference weights
- * @param kvCache the KV cache while sampling
- * @param promptLogits the prefill's logits while sampling
+ * @param kvCache the KV cache while sampling (all rows at the full length, and the prompts' shared cache)
+ * @param promptLogits the prefill's and a decoding step's transient tensors while sampling (one
+ *     layer's intermediates for the B prompts, the last position's and a step's logits)
  * @param activations the decoder's and head's activations of one micro-batch
  * @param visionActivations the vision tower's activations of one micro-batch's images
- * @param promptVision the vision tower's activations while the B prompts' images are encoded for sampling
+ * @param promptVision the peak while the B prompts' images are encoded (one block at a time)
+ * @param scoring the peak of a scoring pass over the B x G completions, beyond the weights
  */
 public record MemoryEstimate(long weights, long gradients, long adamMoments, long reference, long kvCache,
-                             long promptLogits, long activations, long visionActivations, long promptVision) {
+                             long promptLogits, long activations, long visionActivations, long promptVision,
+                             long scoring) {
 
     private static final long FLOAT = 4;
+    /** Text tokens assumed beside the image tokens when only the total length is given. */
+    static final int PROMPT_TEXT_TOKENS = 64;
 
     /**
-     * Estimates a run.
+     * Estimates a run whose rows have at most {@code maxLength} tokens, assuming prompts of the
+     * image's tokens plus {@value #PROMPT_TEXT_TOKENS} text tokens (the rest of the length is
+     * the completion).
      *
      * @param c the model
      * @param parameters the exact parameter count
@@ -48,26 +70,98 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
      */
     public static MemoryEstimate of(ModelConfig c, long parameters, int weightBytes, int prompts, int generations,
                                     int microBatch, int maxLength, int imagePatches) {
+        int promptTokens = Math.max(1, Math.min(maxLength - 1, imageTokens(c, imagePatches) + PROMPT_TEXT_TOKENS));
+        return of(c, parameters, weightBytes, prompts, generations, microBatch, promptTokens,
+                Math.max(1, maxLength - promptTokens), imagePatches);
+    }
+
+    /**
+     * Estimates a run with a known split of each row into prompt and completion.
+     *
+     * @param c the model
+     * @param parameters the exact parameter count
+     * @param weightBytes bytes per weight as the engine holds them (4 for float32, 2 for bfloat16)
+     * @param prompts B, prompts per step
+     * @param generations G, completions per prompt
+     * @param microBatch completions per training pass (B x G for one pass)
+     * @param promptTokens tokens of a prompt (image tokens included)
+     * @param completionTokens tokens of a completion (the padded width)
+     * @param imagePatches patches of each prompt's image (0 for text-only)
+     * @return the estimate
+     */
+    public static MemoryEstimate of(ModelConfig c, long parameters, int weightBytes, int prompts, int generations,
+                                    int microBatch, int promptTokens, int completionTokens, int imagePatches) {
         long rows = (long) prompts * generations;
-        long headDim = c.hiddenSize() / c.numAttentionHeads();
-        long kv = 2L * c.numHiddenLayers() * rows * maxLength * c.numKeyValueHeads() * headDim * FLOAT;
-        long promptLogits = (long) prompts * maxLength * c.vocabSize() * FLOAT;
-        long tokens = (long) microBatch * maxLength;
-        long perTokenLayer = 10L * c.hiddenSize() + 4L * c.numKeyValueHeads() * headDim + 4L * c.intermediateSize()
-                + 2L * c.numAttentionHeads() * maxLength;
-        long activations = tokens * (c.numHiddenLayers() * perTokenLayer + 3L * c.vocabSize()) * FLOAT;
+        long length = (long) promptTokens + completionTokens;
+        long kvPerToken = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * FLOAT;
+        long kv = rows * length * kvPerToken + (generations > 1 ? prompts * promptTokens * kvPerToken : 0);
+        long stepLogits = rows * c.vocabSize() * FLOAT;
+        long prefill = decoderPass(c, prompts, promptTokens, promptTokens) + prompts * c.vocabSize() * FLOAT;
+        long step = decoderPass(c, rows, 1, length);
+        long decoding = Math.max(prefill, step) + stepLogits;
+
         long perImage = 0;
+        long perImageEncoding = 0;
         ModelConfig.VisionConfig v = c.visionConfig();
         if (v != null && imagePatches > 0) {
             long e = v.embedDim();
             long perPatchBlock = 10L * e + 4L * v.mlpRatio() * e + 4L * v.numHeads() * imagePatches;
             long merger = 4L * e * 3 + c.hiddenSize();
+            // Training keeps every block's activations; encoding without gradient one block's, the
+            // block's input and output, the patch embedding and the merger.
             perImage = imagePatches * (v.depth() * perPatchBlock + merger) * FLOAT;
+            // Without gradient, one block's tensors at a time (its scores and probabilities, 2 x heads x
+            // patches, and about 22 x E plus 4 x the MLP width, as libtorch runs it), the block's input
+            // and output, the patch embedding and the patch rows; the merger runs after the blocks.
+            long encodingBlock = 2L * v.numHeads() * imagePatches + 22L * e + 4L * v.mlpRatio() * e;
+            perImageEncoding = imagePatches * (Math.max(encodingBlock, merger) + 3L * e + v.patchValues()) * FLOAT;
         }
+        long promptVision = prompts * perImageEncoding;
+
+        // Scoring: the prefix pass over the prompts, then the completions' pass against the repeated cache.
+        long scoringPrefix = decoderPass(c, prompts, promptTokens, promptTokens)
+                + prompts * promptTokens * kvPerToken;
+        long chunkRows = Math.max(1, Math.min(rows,
+                Qwen2VlModel.LOGITS_CHUNK_VALUES / ((long) completionTokens * c.vocabSize())));
+        // The layers' intermediates are gone when the head runs: the larger of the two counts.
+        long head = 2 * chunkRows * completionTokens * c.vocabSize() * FLOAT
+                + rows * completionTokens * c.hiddenSize() * FLOAT;
+        long scoringCompletions = rows * promptTokens * kvPerToken + rows * (length + 1) * kvPerToken
+                + Math.max(decoderPass(c, rows, completionTokens + 1, length + 1), head);
+        long scoring = Math.max(promptVision, Math.max(scoringPrefix, scoringCompletions));
+
+        long tokens = (long) microBatch * length;
+        long perTokenLayer = 10L * c.hiddenSize() + 4L * c.numKeyValueHeads() * c.headDim()
+                + 4L * c.intermediateSize() + 2L * c.numAttentionHeads() * length;
+        long activations = tokens * c.numHiddenLayers() * perTokenLayer * FLOAT
+                + 3L * microBatch * completionTokens * c.vocabSize() * FLOAT;
         long vision = Math.min(microBatch, prompts) * perImage;
         long w = parameters * weightBytes;
-        return new MemoryEstimate(w, parameters * FLOAT, 2 * parameters * FLOAT, w, kv, promptLogits, activations,
-                vision, prompts * perImage);
+        return new MemoryEstimate(w, parameters * FLOAT, 2 * parameters * FLOAT, w, kv, decoding, activations,
+                vision, promptVision, scoring);
+    }
+
+    /** Merged image tokens of an image of so many patches. */
+    private static int imageTokens(ModelConfig c, int imagePatches) {
+        return c.visionConfig() == null ? 0 : imagePatches / c.visionConfig().mergeWindow();
+    }
+
+    /**
+     * The peak of a decoder pass without gradient over {@code newTokens} new tokens of each of
+     * {@code rows} rows attending to {@code keys} positions: one layer's intermediates (its block
+     * scope; per token about 14 x H, 7 x the key/value width, 3 x the MLP width, the attention's
+     * scores and probabilities and its bias), the keys and values broadcast over the query heads
+     * of a group (grouped-query attention), and every layer's output so far with the embeddings
+     * (the layers' enclosing scope releases them when the pass ends).
+     */
+    private static long decoderPass(ModelConfig c, long rows, long newTokens, long keys) {
+        long h = c.hiddenSize();
+        long kvd = (long) c.numKeyValueHeads() * c.headDim();
+        long positions = rows * newTokens;
+        long perToken = 14L * h + 7L * kvd + 3L * c.intermediateSize() + 2L * c.numAttentionHeads() * keys + keys
+                + (c.numHiddenLayers() + 1L) * h;
+        long grouped = c.numAttentionHeads() > c.numKeyValueHeads() ? 2L * rows * h * keys : 0;
+        return (positions * perToken + grouped) * FLOAT;
     }
 
     /**
@@ -101,7 +195,7 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
         long optimizer = 2 * parameters * FLOAT + (narrow ? parameters * FLOAT : 0);
         return new MemoryEstimate(parameters * bytesPerWeight(dtype), gradients, optimizer,
                 parameters * bytesPerWeight(referenceDtype), f.kvCache(), f.promptLogits(), f.activations(),
-                f.visionActivations(), f.promptVision());
+                f.visionActivations(), f.promptVision(), f.scoring());
     }
 
     /**
@@ -122,9 +216,9 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
         return weights + gradients + adamMoments + reference;
     }
 
-    /** @return what sampling adds */
+    /** @return what sampling adds: the larger of encoding the images and the cache with decoding */
     public long sampling() {
-        return kvCache + promptLogits + promptVision;
+        return Math.max(promptVision, kvCache + promptLogits);
     }
 
     /** @return what one training pass adds */
@@ -132,8 +226,8 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
         return activations + visionActivations;
     }
 
-    /** @return the peak: persistent plus the larger phase */
+    /** @return the peak: persistent plus the largest phase */
     public long peak() {
-        return persistent() + Math.max(sampling(), training());
+        return persistent() + Math.max(Math.max(sampling(), scoring), training());
     }
 }

@@ -24,12 +24,25 @@ import java.util.Map;
  * <p>Decoder (Qwen2): embeddings -> layers of RMSNorm, grouped-query causal attention with
  * q/k/v biases and M-RoPE (each head's rotary frequencies split by {@code mrope_section}
  * between temporal, height and width positions, see {@link MropePositions}), RMSNorm, SwiGLU
- * MLP -> RMSNorm -> logits (tied or untied head).
+ * MLP -> RMSNorm -> logits (tied or untied head), the head applied only where a caller needs
+ * logits ({@link #hiddenStates}, then {@link #logits} on a slice).
+ *
+ * <p>Memory: each vision block and decoder layer runs in a {@link TensorFactory#keepOnly} block
+ * scope, so a pass without gradient holds one block's intermediates at a time. Under autograd
+ * the engine keeps every activation backward needs anyway; gradient checkpointing (not
+ * implemented) would drop those too and recompute each block's forward during backward: about
+ * one more forward pass of compute for holding only the blocks' inputs.
  *
  * <p>Nothing here branches on tensor values, only on shapes and on ids known in Java, so
  * a graph engine can build each shape bucket once.
  */
 public final class Qwen2VlModel {
+
+    /**
+     * The most logits a pass without gradient materialises at once (32 Mi values, 128 MiB in
+     * float32): scoring applies the head to as many completions at a time as fit (at least one).
+     */
+    public static final long LOGITS_CHUNK_VALUES = 1L << 25;
 
     private static final double VISION_LN_EPS = 1e-6;
     private static final double NEG_INF = -1e9;
@@ -252,48 +265,61 @@ public final class Qwen2VlModel {
     public Tensor encodeImages(Parameters p, TensorFactory f, Tensor pixels, List<int[]> grids) {
         ModelConfig.VisionConfig v = config.visionConfig();
         int e = v.embedDim();
-        int heads = v.numHeads();
-        int d = v.headDim();
         long total = pixels.shape()[0];
         long expected = grids.stream().mapToLong(g -> (long) g[0] * g[1] * g[2]).sum();
         if (expected != total) {
             throw new IllegalArgumentException(total + " patch rows given, the grids need " + expected);
         }
-        Tensor kernel = p.get("visual.patch_embed.proj.weight").reshape(e, v.patchValues());
-        Tensor x = pixels.matmul(kernel.transpose(1, 0)); // [R, E]
-        List<Run> runs = runs(grids);
-        List<Tensor[]> ropes = new ArrayList<>();
-        for (Run run : runs) {
-            ropes.add(visionRope(f, run.grid()));
-        }
-        for (int i = 0; i < v.depth(); i++) {
-            String b = "visual.blocks." + i + ".";
-            Tensor qkv = linear(p, b + "attn.qkv", layerNorm(p, b + "norm1", x), true); // [R, 3E]
-            List<Tensor> attended = new ArrayList<>();
-            for (int r = 0; r < runs.size(); r++) {
-                Run run = runs.get(r);
-                long n = run.rowsPerImage();
-                long images = run.images();
-                Tensor part = qkv.slice(0, run.firstRow(), run.firstRow() + images * n)
-                        .reshape(images, n, 3, heads, d).transpose(2, 0, 3, 1, 4); // [3, I, heads, N, d]
-                Tensor[] rope = ropes.get(r);
-                Tensor q = rotateInFloat32(f, part.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
-                Tensor k = rotateInFloat32(f, part.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
-                Tensor val = part.slice(0, 2, 3).reshape(images, heads, n, d);
-                Tensor attn = q.attention(k, val, null, 1.0 / Math.sqrt(d));
-                attended.add(attn.transpose(0, 2, 1, 3).reshape(images * n, e));
+        // The whole tower is one block scope (only the merged tokens outlive it) and each vision block
+        // a nested one: encoding holds one block's intermediates and the residual stream at a time.
+        return f.keepOnly(() -> {
+            Tensor kernel = p.get("visual.patch_embed.proj.weight").reshape(e, v.patchValues());
+            Tensor x = pixels.matmul(kernel.transpose(1, 0)); // [R, E]
+            List<Run> runs = runs(grids);
+            List<Tensor[]> ropes = new ArrayList<>();
+            for (Run run : runs) {
+                ropes.add(visionRope(f, run.grid()));
             }
-            Tensor merged = attended.size() == 1 ? attended.get(0) : f.concat(attended, 0);
-            x = x.add(linear(p, b + "attn.proj", merged, true));
-            Tensor hidden = linear(p, b + "mlp.fc1", layerNorm(p, b + "norm2", x), true);
-            hidden = hidden.mul(hidden.mul(1.702).sigmoid()); // QuickGELU
-            x = x.add(linear(p, b + "mlp.fc2", hidden, true));
+            for (int i = 0; i < v.depth(); i++) {
+                Tensor input = x;
+                int block = i;
+                x = f.keepOnly(() -> new Tensor[] {visionBlock(p, f, block, input, runs, ropes)})[0];
+            }
+            int window = v.mergeWindow();
+            Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(total / window, (long) e * window);
+            Tensor hidden = linear(p, "visual.merger.mlp.0", grouped, true);
+            hidden = hidden.mul(hidden.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5); // exact GELU
+            return new Tensor[] {linear(p, "visual.merger.mlp.2", hidden, true)};
+        })[0];
+    }
+
+    /** One vision block: x + attention(LayerNorm(x)), then + QuickGELU MLP(LayerNorm(x)). */
+    private Tensor visionBlock(Parameters p, TensorFactory f, int i, Tensor x, List<Run> runs, List<Tensor[]> ropes) {
+        ModelConfig.VisionConfig v = config.visionConfig();
+        int e = v.embedDim();
+        int heads = v.numHeads();
+        int d = v.headDim();
+        String b = "visual.blocks." + i + ".";
+        Tensor qkv = linear(p, b + "attn.qkv", layerNorm(p, b + "norm1", x), true); // [R, 3E]
+        List<Tensor> attended = new ArrayList<>();
+        for (int r = 0; r < runs.size(); r++) {
+            Run run = runs.get(r);
+            long n = run.rowsPerImage();
+            long images = run.images();
+            Tensor part = qkv.slice(0, run.firstRow(), run.firstRow() + images * n)
+                    .reshape(images, n, 3, heads, d).transpose(2, 0, 3, 1, 4); // [3, I, heads, N, d]
+            Tensor[] rope = ropes.get(r);
+            Tensor q = rotateInFloat32(f, part.slice(0, 0, 1).reshape(images, heads, n, d), rope[0], rope[1]);
+            Tensor k = rotateInFloat32(f, part.slice(0, 1, 2).reshape(images, heads, n, d), rope[0], rope[1]);
+            Tensor val = part.slice(0, 2, 3).reshape(images, heads, n, d);
+            Tensor attn = q.attention(k, val, null, 1.0 / Math.sqrt(d));
+            attended.add(attn.transpose(0, 2, 1, 3).reshape(images * n, e));
         }
-        int window = v.mergeWindow();
-        Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(total / window, (long) e * window);
-        Tensor hidden = linear(p, "visual.merger.mlp.0", grouped, true);
-        hidden = hidden.mul(hidden.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5); // exact GELU
-        return linear(p, "visual.merger.mlp.2", hidden, true);
+        Tensor merged = attended.size() == 1 ? attended.get(0) : f.concat(attended, 0);
+        x = x.add(linear(p, b + "attn.proj", merged, true));
+        Tensor hidden = linear(p, b + "mlp.fc1", layerNorm(p, b + "norm2", x), true);
+        hidden = hidden.mul(hidden.mul(1.702).sigmoid()); // QuickGELU
+        return x.add(linear(p, b + "mlp.fc2", hidden, true));
     }
 
     // ---- decoder ----
@@ -356,7 +382,9 @@ public final class Qwen2VlModel {
     }
 
     /**
-     * Runs the decoder over new tokens.
+     * Runs the decoder over new tokens and applies the output head at every position: the
+     * composition of {@link #hiddenStates} and {@link #logits}. Callers that need the logits of
+     * a few positions only (scoring, decoding) slice the hidden states first.
      *
      * @param p parameters
      * @param f tensor factory of the same engine
@@ -370,14 +398,47 @@ public final class Qwen2VlModel {
      */
     public Tensor forward(Parameters p, TensorFactory f, long[][] ids, long[][][] positions, int[][] keyMask,
                           Tensor imageFeatures, KvCache cache) {
+        return logits(p, hiddenStates(p, f, ids, positions, keyMask, imageFeatures, cache), null);
+    }
+
+    /**
+     * The output head: hidden states times the (tied or untied) head weight, plus an optional
+     * bias per vocabulary entry in the same fused matmul-add (scoring's banned tokens), so the
+     * logits are materialised once.
+     *
+     * @param p parameters
+     * @param hidden [..., H] from {@link #hiddenStates}, sliced to the positions whose logits are needed
+     * @param bias [vocab] added to every position's logits, or null
+     * @return [..., vocab]
+     */
+    public Tensor logits(Parameters p, Tensor hidden, Tensor bias) {
+        Tensor head = p.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        return hidden.linear(head, bias);
+    }
+
+    /**
+     * Runs the decoder over new tokens up to the final RMSNorm, one layer at a time in a
+     * {@link TensorFactory#keepOnly} block: each layer's intermediates are released once its
+     * output exists (where the engine has nested scopes), so a pass holds one layer's
+     * intermediates, the residual stream and the KV cache. Under autograd the engine keeps what
+     * backward needs regardless.
+     *
+     * @param p parameters
+     * @param f tensor factory of the same engine
+     * @param ids [B][T] token ids of the new tokens
+     * @param positions [B][3][T] M-RoPE positions (temporal, height, width) of the new tokens
+     * @param keyMask [B][S] 1 for real and 0 for padded key positions over everything the
+     *     attention sees (cached tokens then new tokens, S = cache length + T)
+     * @param imageFeatures [placeholders, H] from {@link #encodeImages} for the placeholders in ids, or null
+     * @param cache the KV cache to extend (may be null: no caching)
+     * @return the normalised hidden states [B, T, H]
+     */
+    public Tensor hiddenStates(Parameters p, TensorFactory f, long[][] ids, long[][][] positions, int[][] keyMask,
+                               Tensor imageFeatures, KvCache cache) {
         int b = ids.length;
         int t = ids[0].length;
         long past = cache == null ? 0 : cache.length();
         int s = (int) past + t;
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        int rep = heads / kvHeads;
-        int d = config.headDim();
         // Additive bias [B, 1, 1, T, S]: causal over absolute positions plus key padding.
         double[] bias = new double[b * t * s];
         for (int r = 0; r < b; r++) {
@@ -390,36 +451,78 @@ public final class Qwen2VlModel {
         }
         Tensor attnBias = f.constant(bias, b, 1, 1, t, s);
         Tensor[] rope = decoderRope(f, positions);
-        Tensor x = embed(p, f, ids, imageFeatures);
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String l = "model.layers." + i + ".";
-            Tensor normed = x.rmsNorm(p.get(l + "input_layernorm.weight"), config.rmsNormEps());
-            Tensor q = linear(p, l + "self_attn.q_proj", normed, true)
-                    .reshape(b, t, kvHeads, rep, d).transpose(0, 2, 3, 1, 4); // [B, kvH, rep, T, d]
-            Tensor k = linear(p, l + "self_attn.k_proj", normed, true)
-                    .reshape(b, t, kvHeads, 1, d).transpose(0, 2, 3, 1, 4); // [B, kvH, 1, T, d]
-            Tensor v = linear(p, l + "self_attn.v_proj", normed, true)
-                    .reshape(b, t, kvHeads, 1, d).transpose(0, 2, 3, 1, 4);
-            q = rotate(f, q, rope[0], rope[1]);
-            k = rotate(f, k, rope[0], rope[1]);
-            if (cache != null) {
-                Tensor[] all = cache.append(f, i, k, v);
-                k = all[0];
-                v = all[1];
-            }
-            Tensor attn = q.attention(k, v, attnBias, 1.0 / Math.sqrt(d)) // [B, kvH, rep, T, d]
-                    .transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
-            x = x.add(linear(p, l + "self_attn.o_proj", attn, false));
-            Tensor normed2 = x.rmsNorm(p.get(l + "post_attention_layernorm.weight"), config.rmsNormEps());
-            Tensor gate = linear(p, l + "mlp.gate_proj", normed2, false);
-            Tensor up = linear(p, l + "mlp.up_proj", normed2, false);
-            x = x.add(linear(p, l + "mlp.down_proj", gate.siluMul(up), false));
-        }
         if (cache != null) {
+            // Buffers for in-place writes are made here, outside the layers' block scopes.
+            cache.reserve(f, p.get("model.layers.0.self_attn.k_proj.weight"), b, config.numKeyValueHeads(),
+                    config.headDim());
+        }
+        // The layers run in one block scope (the normalised output and the cache outlive it, not the
+        // residual stream between layers), each layer in a nested one.
+        Tensor[] kept = f.keepOnly(() -> {
+            Tensor x = embed(p, f, ids, imageFeatures);
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                Tensor input = x;
+                int layer = i;
+                Tensor[] out = f.keepOnly(() -> decoderLayer(p, f, layer, input, rope, attnBias, cache));
+                x = out[0];
+                if (cache != null) {
+                    cache.set(i, out[1], out[2]);
+                }
+            }
+            Tensor normed = x.rmsNorm(p.get("model.norm.weight"), config.rmsNormEps());
+            if (cache == null) {
+                return new Tensor[] {normed};
+            }
+            Tensor[] entries = cache.tensors();
+            Tensor[] all = new Tensor[1 + entries.length];
+            all[0] = normed;
+            System.arraycopy(entries, 0, all, 1, entries.length);
+            return all;
+        });
+        if (cache != null) {
+            cache.replaceTensors(java.util.Arrays.copyOfRange(kept, 1, kept.length));
             cache.advance(t);
         }
-        Tensor out = x.rmsNorm(p.get("model.norm.weight"), config.rmsNormEps());
-        Tensor head = p.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-        return out.linear(head, null);
+        return kept[0];
+    }
+
+    /**
+     * One decoder layer over x [B, T, H]; with a cache, the new keys and values join the cached
+     * ones (the cache stores them after the block: see {@link KvCache#set}).
+     *
+     * @return the layer's output, then (with a cache) every key and value the new tokens attended to
+     */
+    private Tensor[] decoderLayer(Parameters p, TensorFactory f, int i, Tensor x, Tensor[] rope, Tensor attnBias,
+                                  KvCache cache) {
+        long[] shape = x.shape();
+        long b = shape[0];
+        long t = shape[1];
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int rep = heads / kvHeads;
+        int d = config.headDim();
+        String l = "model.layers." + i + ".";
+        Tensor normed = x.rmsNorm(p.get(l + "input_layernorm.weight"), config.rmsNormEps());
+        Tensor q = linear(p, l + "self_attn.q_proj", normed, true)
+                .reshape(b, t, kvHeads, rep, d).transpose(0, 2, 3, 1, 4); // [B, kvH, rep, T, d]
+        Tensor k = linear(p, l + "self_attn.k_proj", normed, true)
+                .reshape(b, t, kvHeads, 1, d).transpose(0, 2, 3, 1, 4); // [B, kvH, 1, T, d]
+        Tensor v = linear(p, l + "self_attn.v_proj", normed, true)
+                .reshape(b, t, kvHeads, 1, d).transpose(0, 2, 3, 1, 4);
+        q = rotate(f, q, rope[0], rope[1]);
+        k = rotate(f, k, rope[0], rope[1]);
+        if (cache != null) {
+            Tensor[] all = cache.extend(f, i, k, v);
+            k = all[0];
+            v = all[1];
+        }
+        Tensor attn = q.attention(k, v, attnBias, 1.0 / Math.sqrt(d)) // [B, kvH, rep, T, d]
+                .transpose(0, 3, 1, 2, 4).reshape(b, t, (long) heads * d);
+        x = x.add(linear(p, l + "self_attn.o_proj", attn, false));
+        Tensor normed2 = x.rmsNorm(p.get(l + "post_attention_layernorm.weight"), config.rmsNormEps());
+        Tensor gate = linear(p, l + "mlp.gate_proj", normed2, false);
+        Tensor up = linear(p, l + "mlp.up_proj", normed2, false);
+        x = x.add(linear(p, l + "mlp.down_proj", gate.siluMul(up), false));
+        return cache == null ? new Tensor[] {x} : new Tensor[] {x, k, v};
     }
 }

@@ -7,7 +7,7 @@
  * from {@link io.mr1.models.ImageProcessor} (smart resize, Pillow-exact bicubic, merge-block
  * patch order), its weights from safetensors with Hugging Face's tensor names.
  */
-@Version("2.1.0")
+@Version("2.2.0")
 @Export
 package io.mr1.models;
 

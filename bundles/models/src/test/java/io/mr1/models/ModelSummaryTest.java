@@ -44,22 +44,38 @@ class ModelSummaryTest {
     }
 
     @Test
-    void memoryEstimateAddsThePersistentPartAndTheLargerPhase() throws Exception {
+    void memoryEstimateAddsThePersistentPartAndTheLargestPhase(@TempDir Path tmp) throws Exception {
         ModelConfig c = ModelConfig.read(HfFixture.CHECKPOINT.resolve(Checkpoints.CONFIG));
         MemoryEstimate m = MemoryEstimate.of(c, 1000, 4, 2, 8, 16, 100, 0);
         assertEquals(4000 + 4000 + 8000 + 4000, m.persistent());
-        // K and V, 3 layers, 16 rows, 100 tokens, 2 KV heads of 24 dims, float32.
-        assertEquals(2L * 3 * 16 * 100 * 2 * 24 * 4, m.kvCache());
+        // K and V, 3 layers, 2 KV heads of 24 dims, float32: 16 rows of 100 tokens, and the 2 prompts'
+        // shared cache (64 text tokens when only the total length is given).
+        assertEquals((16L * 100 + 2 * 64) * 2 * 3 * 2 * 24 * 4, m.kvCache());
+        assertEquals(m.kvCache(), MemoryEstimate.of(c, 1000, 4, 2, 8, 16, 64, 36, 0).kvCache());
         assertEquals(0, m.visionActivations());
-        assertEquals(m.persistent() + Math.max(m.sampling(), m.training()), m.peak());
+        assertEquals(m.persistent() + Math.max(Math.max(m.sampling(), m.scoring()), m.training()), m.peak());
         MemoryEstimate half = MemoryEstimate.of(c, 1000, 4, 2, 8, 8, 100, 0);
         assertEquals(m.activations(), 2 * half.activations(), "activations scale with the micro-batch");
+        // Scoring holds the completion positions' logits twice (here the 16 rows fit one chunk):
+        // longer completions, more logits.
+        MemoryEstimate longer = MemoryEstimate.of(c, 1000, 4, 2, 8, 16, 64, 136, 0);
+        assertTrue(longer.scoring() - m.scoring() >= 2L * 16 * 100 * c.vocabSize() * 4);
+        // Past one chunk (Qwen2VlModel.LOGITS_CHUNK_VALUES: one 256-token row of a 151936-row vocabulary)
+        // the logits are counted once per chunk, not per row: 16 rows hold far less than 16 rows' logits.
+        ModelConfig wide = ModelConfig.read(KnownConfigs.write(tmp, KnownConfigs.QWEN2_VL_2B_INSTRUCT));
+        long rowLogits = 2L * 256 * 151936 * 4;
+        long scoring16 = MemoryEstimate.of(wide, 1000, 4, 2, 8, 16, 64, 256, 0).scoring();
+        assertTrue(scoring16 >= rowLogits && scoring16 < 16 * rowLogits / 2, scoring16 + " vs " + rowLogits);
         MemoryEstimate images = MemoryEstimate.of(c, 1000, 4, 2, 8, 16, 100, 1564);
         assertTrue(images.visionActivations() > 0);
-        // Sampling encodes the B = 2 prompts' images; the training pass the micro-batch's (at most B).
-        assertEquals(images.visionActivations(), images.promptVision());
-        assertEquals(images.kvCache() + images.promptLogits() + images.promptVision(), images.sampling());
+        assertEquals(Math.max(images.promptVision(), images.kvCache() + images.promptLogits()), images.sampling());
         assertEquals(images.promptVision() / 2, MemoryEstimate.of(c, 1000, 4, 1, 8, 16, 100, 1564).promptVision());
+        // Encoding without gradient holds one vision block; a training pass keeps them all.
+        ModelConfig.VisionConfig v = c.visionConfig();
+        ModelConfig deep = c.withVision(new ModelConfig.VisionConfig(32, v.embedDim(), v.numHeads(), v.mlpRatio(),
+                v.patchSize(), v.temporalPatchSize(), v.spatialMergeSize(), v.inChannels()));
+        assertTrue(MemoryEstimate.of(deep, 1000, 4, 1, 8, 1, 100, 1564).promptVision() * 8
+                < MemoryEstimate.of(deep, 1000, 4, 1, 8, 1, 100, 1564).visionActivations());
     }
 
     @Test

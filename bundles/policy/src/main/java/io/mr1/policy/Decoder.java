@@ -73,7 +73,7 @@ final class Decoder {
             nextPos[r] = rows.get(r).positions().next();
         }
         // Decoding runs outside autograd and knows its final length: the cache is preallocated.
-        KvCache cache = useCache ? new KvCache(config.numHiddenLayers(), maxLen) : null;
+        KvCache[] cache = {useCache ? new KvCache(config.numHiddenLayers(), maxLen) : null};
         List<List<Integer>> tokens = new ArrayList<>();
         List<List<Float>> logps = new ArrayList<>();
         boolean[] done = new boolean[n];
@@ -82,52 +82,51 @@ final class Decoder {
             logps.add(new ArrayList<>());
         }
         int length = promptLen;
+        // Every pass runs in a block scope of its own that keeps only the KV cache: the logits and
+        // everything else a step makes are released when its tokens are drawn, not when sampling ends.
+        TokenDraw[] draw = new TokenDraw[1];
         Tensor features = null;
-        Tensor logits = null;
-        Tensor sharedLast = null;
         if (useCache && g > 1) {
             // The group's G rows share one prompt: run it once and repeat its cache.
             int u = unique.size();
             long[][] uniqueIds = new long[u][];
             int[][] uniqueMask = new int[u][];
             int[] source = new int[n];
+            long[] rowsOf = new long[n];
             for (int r = 0; r < n; r++) {
                 source[r] = r / g;
+                rowsOf[r] = source[r];
             }
             for (int i = 0; i < u; i++) {
                 uniqueIds[i] = ids[i * g];
                 uniqueMask[i] = mask[i * g];
             }
-            KvCache shared = new KvCache(config.numHiddenLayers());
-            Tensor last = lastLogits(scorer.runPrefix(p, f, uniqueIds, uniqueMask, length,
-                    scorer.imageFeatures(p, f, unique), shared, unique));
-            long[] rowsOf = new long[n];
-            for (int r = 0; r < n; r++) {
-                rowsOf[r] = source[r];
-            }
-            sharedLast = last.rows(f.indices(rowsOf, n));
-            cache = shared.repeatRows(f, source, maxLen);
+            int prefix = length;
+            Tensor[] kept = f.keepOnly(() -> {
+                KvCache shared = new KvCache(config.numHiddenLayers());
+                Tensor hidden = scorer.runPrefix(p, f, uniqueIds, uniqueMask, prefix,
+                        scorer.imageFeatures(p, f, unique), shared, unique);
+                draw[0] = draw(lastLogits(p, hidden).rows(f.indices(rowsOf, n)), sampling, banned, done, random);
+                cache[0] = shared.repeatRows(f, source, maxLen);
+                return cache[0].tensors();
+            });
+            cache[0].replaceTensors(kept);
         } else {
             features = scorer.imageFeatures(p, f, rows);
-            logits = scorer.runPrefix(p, f, ids, mask, length, features, cache, rows);
+            Tensor image = features;
+            int prefix = length;
+            keepingCache(f, cache[0], () -> draw[0] = draw(lastLogits(p, scorer.runPrefix(p, f, ids, mask, prefix,
+                    image, cache[0], rows)), sampling, banned, done, random));
         }
         for (int step = 0; step < sampling.maxNewTokens(); step++) {
-            Tensor last = step == 0 && sharedLast != null ? sharedLast : lastLogits(logits);
-            double[] uniforms = new double[n];
-            for (int r = 0; r < n; r++) {
-                // One number per live row, in row order: the stream the host sampler always used.
-                uniforms[r] = done[r] || sampling.temperature() == 0 ? 0 : random.nextDouble();
-            }
-            TokenDraw draw = engine.drawTokens(last, banned, sampling.temperature(), sampling.topK(),
-                    sampling.topP(), uniforms);
             for (int r = 0; r < n; r++) {
                 int token;
                 if (done[r]) {
                     token = padId;
                 } else {
-                    token = draw.tokens()[r];
+                    token = draw[0].tokens()[r];
                     tokens.get(r).add(token);
-                    logps.get(r).add(draw.logProbs()[r]);
+                    logps.get(r).add(draw[0].logProbs()[r]);
                     done[r] = special.isEos(token);
                 }
                 ids[r][length] = token;
@@ -148,12 +147,16 @@ final class Decoder {
                     newPos[r] = new long[][] {{position}, {position}, {position}};
                     System.arraycopy(mask[r], 0, keyMask[r], 0, length);
                 }
-                logits = scorer.model().forward(p, f, newIds, newPos, keyMask, null, cache);
+                keepingCache(f, cache[0], () -> draw[0] = draw(lastLogits(p, scorer.model().hiddenStates(p, f, newIds,
+                        newPos, keyMask, null, cache[0])), sampling, banned, done, random));
             } else {
                 for (int r = 0; r < n; r++) {
                     nextPos[r]++;
                 }
-                logits = scorer.runPrefix(p, f, ids, mask, length, features, null, rows);
+                Tensor image = features;
+                int sofar = length;
+                keepingCache(f, null, () -> draw[0] = draw(lastLogits(p, scorer.runPrefix(p, f, ids, mask, sofar,
+                        image, null, rows)), sampling, banned, done, random));
             }
         }
         List<List<Completion>> out = new ArrayList<>();
@@ -175,10 +178,36 @@ final class Decoder {
         return out;
     }
 
-    /** @return the last position's logits [B, V] of logits [B, T, V] */
-    private static Tensor lastLogits(Tensor logits) {
-        long[] shape = logits.shape();
-        return logits.slice(1, shape[1] - 1, shape[1]).reshape(shape[0], shape[2]);
+    /**
+     * The next token of every row from [B, V] logits: one uniform number per live row, in row
+     * order (the stream the host sampler always used), then the engine's draw.
+     */
+    private TokenDraw draw(Tensor last, SamplingParams sampling, int[] banned, boolean[] done, Random random) {
+        double[] uniforms = new double[done.length];
+        for (int r = 0; r < done.length; r++) {
+            uniforms[r] = done[r] || sampling.temperature() == 0 ? 0 : random.nextDouble();
+        }
+        return engine.drawTokens(last, banned, sampling.temperature(), sampling.topK(), sampling.topP(), uniforms);
+    }
+
+    /**
+     * Logits [B, V] of the last position of hidden states [B, T, H]: the head runs on that
+     * position only (transformers' logits_to_keep = 1), not on the whole prompt.
+     */
+    private Tensor lastLogits(Parameters p, Tensor hidden) {
+        long[] shape = hidden.shape();
+        return scorer.model().logits(p, hidden.slice(1, shape[1] - 1, shape[1]).reshape(shape[0], shape[2]), null);
+    }
+
+    /** Runs one pass in a block scope that keeps only the cache's tensors (all of them, with none). */
+    private static void keepingCache(TensorFactory f, KvCache cache, Runnable pass) {
+        Tensor[] kept = f.keepOnly(() -> {
+            pass.run();
+            return cache == null ? new Tensor[0] : cache.tensors();
+        });
+        if (cache != null) {
+            cache.replaceTensors(kept);
+        }
     }
 
     private static boolean allDone(boolean[] done) {

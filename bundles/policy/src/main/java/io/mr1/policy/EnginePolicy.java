@@ -277,7 +277,7 @@ public final class EnginePolicy implements Policy {
         int width = width(completions);
         List<int[]> ids = completions.stream().map(Completion::tokenIds).toList();
         float[] values = engine.evaluate(() -> scorer.completionLogProbs(weights, engine.tensors(), prompts, ids,
-                width));
+                width, false));
         List<float[]> out = new ArrayList<>();
         for (int r = 0; r < completions.size(); r++) {
             out.add(Arrays.copyOfRange(values, r * width, r * width + completions.get(r).length()));
@@ -361,7 +361,7 @@ public final class EnginePolicy implements Policy {
             Arrays.fill(maskValues, r * width, r * width + completions.get(r).length(), 1f);
         }
         List<int[]> ids = completions.stream().map(Completion::tokenIds).toList();
-        Tensor logp = scorer.completionLogProbs(policyWeights, f, batch.prompts(), ids, width);
+        Tensor logp = scorer.completionLogProbs(policyWeights, f, batch.prompts(), ids, width, true);
         Tensor mask = f.constant(maskValues, n, width);
         if (loss instanceof PolicyLoss.Grpo grpo) {
             Tensor old = batch.oldLogProbs().isEmpty() ? logp.detach()

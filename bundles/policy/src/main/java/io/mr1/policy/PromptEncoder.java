@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * Turns prompts into token ids (chat template, one placeholder per merged image token, as
  * many as the image's grid gives), processed image patches and M-RoPE positions, keeping
- * recently used images: training revisits the same images every epoch.
+ * recently used images up to a byte budget: training revisits the same images every epoch.
  */
 final class PromptEncoder {
 
@@ -31,19 +31,20 @@ final class PromptEncoder {
         }
     }
 
-    private static final int IMAGE_CACHE_SIZE = 4096;
+    /**
+     * The image cache's budget in bytes of patch values: an eighth of the Java heap, at most 1 GiB.
+     * An image at R1-V's max_pixels is 1564 x 1176 floats (7.4 MB), so a count of entries would
+     * not bound the heap; the least recently used images go first.
+     */
+    static final long IMAGE_CACHE_BYTES = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 8);
 
     private final ModelConfig config;
     private final ImageProcessor processor;
     private final TextTokenizer tokenizer;
-    private final Map<Path, PatchedImage> imageCache = new LinkedHashMap<>(256, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, PatchedImage> eldest) {
-            return size() > IMAGE_CACHE_SIZE;
-        }
-    };
+    private final long cacheBudget;
+    private long cachedBytes;
+    /** In access order: the least recently used first. */
+    private final Map<Path, PatchedImage> imageCache = new LinkedHashMap<>(256, 0.75f, true);
 
     /**
      * @param config the model
@@ -51,6 +52,17 @@ final class PromptEncoder {
      * @param tokenizer the tokenizer
      */
     PromptEncoder(ModelConfig config, ImageProcessor processor, TextTokenizer tokenizer) {
+        this(config, processor, tokenizer, IMAGE_CACHE_BYTES);
+    }
+
+    /**
+     * @param config the model
+     * @param processor the model folder's image processor (null for a model without vision)
+     * @param tokenizer the tokenizer
+     * @param cacheBudget the most bytes of patch values the image cache keeps (the newest image always)
+     */
+    PromptEncoder(ModelConfig config, ImageProcessor processor, TextTokenizer tokenizer, long cacheBudget) {
+        this.cacheBudget = cacheBudget;
         this.config = config;
         this.processor = processor;
         this.tokenizer = tokenizer;
@@ -72,7 +84,13 @@ final class PromptEncoder {
                 } catch (IOException e) {
                     throw new UncheckedIOException("prompt " + prompt.id() + ": " + e.getMessage(), e);
                 }
+                cachedBytes += bytes(image);
                 imageCache.put(path, image);
+                java.util.Iterator<PatchedImage> eldest = imageCache.values().iterator();
+                while (cachedBytes > cacheBudget && imageCache.size() > 1) {
+                    cachedBytes -= bytes(eldest.next());
+                    eldest.remove();
+                }
             }
             images.add(image);
             tokens.add(image.tokens(config.visionConfig().spatialMergeSize()));
@@ -85,6 +103,15 @@ final class PromptEncoder {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("prompt " + prompt.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static long bytes(PatchedImage image) {
+        return 4L * image.values().length;
+    }
+
+    /** @return bytes of patch values the image cache holds */
+    long cachedImageBytes() {
+        return cachedBytes;
     }
 
     /**

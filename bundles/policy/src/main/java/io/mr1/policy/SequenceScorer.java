@@ -28,8 +28,16 @@ final class SequenceScorer {
     private final int[] banned;
     /** Rounds the padded prompt length up to the engine's shape bucket (see TensorEngine#paddedLength). */
     private final IntUnaryOperator padded;
+    /** The most logits a pass without gradient materialises at once (see Qwen2VlModel#LOGITS_CHUNK_VALUES). */
+    private final long logitsChunkValues;
 
     SequenceScorer(Qwen2VlModel model, PromptEncoder encoder, int[] banned, IntUnaryOperator padded) {
+        this(model, encoder, banned, padded, Qwen2VlModel.LOGITS_CHUNK_VALUES);
+    }
+
+    SequenceScorer(Qwen2VlModel model, PromptEncoder encoder, int[] banned, IntUnaryOperator padded,
+                   long logitsChunkValues) {
+        this.logitsChunkValues = logitsChunkValues;
         this.model = model;
         this.padded = padded;
         this.config = model.config();
@@ -90,10 +98,12 @@ final class SequenceScorer {
      * less; gradients flow back through the repeated cache. The values equal
      * {@link #unshared} up to float rounding (the conformance kit checks).
      *
+     * @param withGradient whether autograd records the pass (training); without it the head runs
+     *     on a chunk of rows at a time ({@link Qwen2VlModel#LOGITS_CHUNK_VALUES})
      * @return [N, C] log-probs (with gradient when p requires it); columns past a completion's length are padding
      */
     Tensor completionLogProbs(Parameters p, TensorFactory f, List<Prompt> prompts, List<int[]> completions,
-                              int width) {
+                              int width, boolean withGradient) {
         int[] source = new int[prompts.size()];
         List<PromptEncoder.Encoded> unique = encoder.encodeDistinct(prompts, source);
         if (unique.size() == prompts.size() || unique.stream().anyMatch(e -> e.ids().length < 2)) {
@@ -101,7 +111,7 @@ final class SequenceScorer {
             for (int r = 0; r < prompts.size(); r++) {
                 rows.add(unique.get(source[r]));
             }
-            return unshared(p, f, rows, completions, width);
+            return unshared(p, f, rows, completions, width, withGradient);
         }
         int n = prompts.size();
         int u = unique.size();
@@ -120,7 +130,8 @@ final class SequenceScorer {
             }
         }
         KvCache shared = new KvCache(config.numHiddenLayers());
-        model.forward(p, f, prefixIds, prefixPos, prefixMask, imageFeatures(p, f, unique), shared);
+        // Only the cache is needed from the prefix: no output head.
+        model.hiddenStates(p, f, prefixIds, prefixPos, prefixMask, imageFeatures(p, f, unique), shared);
         KvCache cache = shared.repeatRows(f, source);
         int t = 1 + width;
         long[][] ids = new long[n][t];
@@ -142,13 +153,13 @@ final class SequenceScorer {
                 targets[r * width + j] = completion[j];
             }
         }
-        Tensor logits = model.forward(p, f, ids, positions, mask, null, cache);
-        return scoreTokens(f, logits.slice(1, 0, width), targets, n, width);
+        Tensor hidden = model.hiddenStates(p, f, ids, positions, mask, null, cache);
+        return scoreTokens(p, f, hidden.slice(1, 0, width), targets, n, width, withGradient);
     }
 
     /** Log-probs with one forward pass per row over [left-padded prompt, right-padded completion]. */
     Tensor unshared(Parameters p, TensorFactory f, List<PromptEncoder.Encoded> prompts, List<int[]> completions,
-                    int width) {
+                    int width, boolean withGradient) {
         int n = prompts.size();
         int promptLen = padded.applyAsInt(prompts.stream().mapToInt(e -> e.ids().length).max().orElse(0));
         int t = promptLen + width;
@@ -173,25 +184,49 @@ final class SequenceScorer {
                 targets[r * width + j] = completion[j];
             }
         }
-        Tensor logits = model.forward(p, f, ids, positions, mask, imageFeatures(p, f, prompts), null);
-        return scoreTokens(f, logits.slice(1, promptLen - 1, promptLen - 1 + width), targets, n, width);
-    }
-
-    /** Log-softmax of [N, C, V] logits read at the target ids, with the vision placeholders banned. */
-    private Tensor scoreTokens(TensorFactory f, Tensor logits, long[] targets, int n, int width) {
-        // The policy puts no mass on vision placeholders (sampling bans them), so scoring
-        // renormalises over the same tokens and pi_old and pi_theta agree.
-        float[] ban = new float[config.vocabSize()];
-        for (int id : banned) {
-            ban[id] = -1e9f;
-        }
-        return logits.add(f.constant(ban, 1, 1, config.vocabSize())).logSoftmax(-1)
-                .gatherLast(f.indices(targets, n, width));
+        Tensor hidden = model.hiddenStates(p, f, ids, positions, mask, imageFeatures(p, f, prompts), null);
+        return scoreTokens(p, f, hidden.slice(1, promptLen - 1, promptLen - 1 + width), targets, n, width,
+                withGradient);
     }
 
     /**
-     * Forward over the first {@code length} columns (left-padded prompt plus tokens so far);
-     * row r's real tokens are {@code rows.get(r)}'s prompt followed by generated tokens.
+     * Log-probs of the target ids under the logits of [N, C, H] hidden states, with the vision
+     * placeholders banned. The head runs on the completion positions only, with the ban as the
+     * bias of its matmul-add, so the logits exist twice (the head's output and its log-softmax,
+     * which gatherLast reads), never for the prompt. Without gradient it runs on as many rows at
+     * a time as {@link Qwen2VlModel#LOGITS_CHUNK_VALUES} allows, each chunk in a block scope, so
+     * a scoring pass holds two chunks' logits, not the whole batch's; under autograd the
+     * log-softmax is saved for backward anyway, so the batch runs at once.
+     */
+    private Tensor scoreTokens(Parameters p, TensorFactory f, Tensor hidden, long[] targets, int n, int width,
+                               boolean withGradient) {
+        // The policy puts no mass on vision placeholders (sampling bans them), so scoring
+        // renormalises over the same tokens and pi_old and pi_theta agree.
+        int vocab = config.vocabSize();
+        float[] ban = new float[vocab];
+        for (int id : banned) {
+            ban[id] = -1e9f;
+        }
+        Tensor bias = f.constant(ban, vocab);
+        Tensor ids = f.indices(targets, n, width);
+        int rows = withGradient ? n : (int) Math.max(1, Math.min(n, logitsChunkValues / ((long) width * vocab)));
+        if (rows >= n) {
+            return model.logits(p, hidden, bias).logSoftmax(-1).gatherLast(ids);
+        }
+        List<Tensor> parts = new ArrayList<>();
+        for (int from = 0; from < n; from += rows) {
+            int start = from;
+            int end = Math.min(n, from + rows);
+            parts.add(f.keepOnly(() -> new Tensor[] {model.logits(p, hidden.slice(0, start, end), bias)
+                    .logSoftmax(-1).gatherLast(ids.slice(0, start, end))})[0]);
+        }
+        return f.concat(parts, 0);
+    }
+
+    /**
+     * Hidden states [B, length, H] of the first {@code length} columns (left-padded prompt plus
+     * tokens so far); row r's real tokens are {@code rows.get(r)}'s prompt followed by generated
+     * tokens.
      */
     Tensor runPrefix(Parameters p, TensorFactory f, long[][] ids, int[][] mask, int length, Tensor features,
                      KvCache cache, List<PromptEncoder.Encoded> rows) {
@@ -209,6 +244,6 @@ final class SequenceScorer {
                 }
             }
         }
-        return model.forward(p, f, prefix, positions, keyMask, features, cache);
+        return model.hiddenStates(p, f, prefix, positions, keyMask, features, cache);
     }
 }

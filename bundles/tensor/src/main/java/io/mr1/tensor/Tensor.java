@@ -16,7 +16,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  *       padded shape bucket and caches it, so code written on this interface must not branch
  *       on tensor <em>values</em>, only on shapes and on plain Java parameters.</li>
  *   <li>Intermediates belong to the engine's current scope (a DJL NDManager, a TF graph);
- *       the backend closes the scope after a step, so callers need not close them.</li>
+ *       the backend closes the scope after a step, so callers need not close them. A model
+ *       releases a block's intermediates earlier with {@link TensorFactory#keepOnly}.</li>
  * </ul>
  */
 @ConsumerType

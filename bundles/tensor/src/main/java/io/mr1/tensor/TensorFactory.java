@@ -1,5 +1,6 @@
 package io.mr1.tensor;
 
+import java.util.function.Supplier;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /** Creates tensors in one engine; a backend supplies it alongside its {@link Tensor}s. */
@@ -79,5 +80,40 @@ public interface TensorFactory {
      */
     default Tensor zerosLike(Tensor like, long... shape) {
         return zeros(shape);
+    }
+
+    /**
+     * Runs one block of a pass (a vision block, a decoder layer) in a nested memory scope and
+     * keeps only what it returns: every other tensor the block creates may be released as soon
+     * as it returns, instead of when the enclosing scope (a step, a sampling call) ends. A
+     * forward pass over many blocks then holds one block's intermediates at a time, not all.
+     *
+     * <p>The block must return every tensor created inside it that is used after it (its
+     * output, a KV cache's new entries) and must not leave others reachable. Tensors made
+     * before the block and used inside it are not affected. Under autograd the engine's graph
+     * keeps what backward needs (on libtorch the saved activations stay alive after their
+     * handles are released), so the block scope frees only what no gradient needs; the default,
+     * for engines without nested scopes (a graph engine builds nodes, not buffers), runs the
+     * block and releases nothing early.
+     *
+     * @param block computes the block and returns the tensors that outlive it
+     * @return what the block returned, usable in the enclosing scope
+     * @since 2.2
+     */
+    default Tensor[] keepOnly(Supplier<Tensor[]> block) {
+        return block.get();
+    }
+
+    /**
+     * Whether tensors of this engine support {@link Tensor#writeInPlace}, so that a caller can
+     * decide before preallocating a buffer for in-place writes (a KV cache of the final length).
+     * The default is false (callers concatenate); an engine answering true may still decline a
+     * single write, which callers must handle.
+     *
+     * @return whether in-place writes are available
+     * @since 2.2
+     */
+    default boolean writesInPlace() {
+        return false;
     }
 }

@@ -109,6 +109,7 @@ public final class ModelDoctorService implements ModelDoctor {
         memory.addProperty("activations", m.activations());
         memory.addProperty("vision_activations", m.visionActivations());
         memory.addProperty("prompt_vision", m.promptVision());
+        memory.addProperty("scoring", m.scoring());
         memory.addProperty("persistent", m.persistent());
         memory.addProperty("peak", m.peak());
         if (deviceBytes != null) {
@@ -231,7 +232,7 @@ public final class ModelDoctorService implements ModelDoctor {
             while (fewer > 1 && MemoryEstimate.of(c, params, dtype, dtype, 1, fewer, 1, maxLength, patches).sampling() > free) {
                 fewer--;
             }
-            advice.add(String.format("sampling (the KV cache for %d rows of %d tokens, the prompt logits and images)"
+            advice.add(String.format("sampling (the KV cache for %d rows of %d tokens, the prefill and images)"
                     + " needs %.2f GiB of the %.2f GiB left: lower --batch x --generations (at most about %d rows fit)"
                     + " or the max length", rows, maxLength, m.sampling() / GIB, free / GIB, fewer));
             if (m.promptVision() > free / 2) {
@@ -239,6 +240,11 @@ public final class ModelDoctorService implements ModelDoctor {
                         + " a lower max_pixels in preprocessor_config.json (R1-V: 401408) shrinks them quadratically",
                         m.promptVision() / GIB));
             }
+        }
+        if (m.scoring() > free) {
+            advice.add(String.format("scoring the %d completions (pi_old, the reference) holds the logits of every"
+                    + " completion token twice: %.2f GiB of the %.2f GiB left: lower --batch x --generations or the"
+                    + " max length", rows, m.scoring() / GIB, free / GIB));
         }
         if (m.training() > free) {
             int fits = 0;
@@ -299,8 +305,9 @@ public final class ModelDoctorService implements ModelDoctor {
                 : " (float32 moments)"));
         out.println("  frozen reference   " + gib(m.reference()));
         out.println("  KV cache (sampling)" + gib(m.kvCache()));
-        out.println("  prompt logits      " + gib(m.promptLogits()));
+        out.println("  prefill + decoding " + gib(m.promptLogits()));
         out.println("  prompt images      " + gib(m.promptVision()));
+        out.println("  scoring pass       " + gib(m.scoring()));
         out.println("  activations        " + gib(m.activations()));
         out.println("  vision activations " + gib(m.visionActivations()));
         out.println("  peak (estimate)    " + gib(m.peak()));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -160,6 +161,41 @@ final class DjlTensor implements Tensor {
                     list.add(strong != null && d.weak ? like(d.array, strong.array) : d.array);
                 }
                 return new DjlTensor(NDArrays.concat(list, axis), strong == null);
+            }
+
+            /**
+             * A nested NDScope. Each kept tensor leaves it as a new handle (a same-shape view, no
+             * copy) registered in the enclosing scope, so a kept tensor made before the block (a
+             * variable) is never handed to a scope that would close it.
+             */
+            @Override
+            public Tensor[] keepOnly(java.util.function.Supplier<Tensor[]> block) {
+                NDArray[] kept;
+                boolean[] weak;
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    Tensor[] out = block.get();
+                    kept = new NDArray[out.length];
+                    weak = new boolean[out.length];
+                    for (int i = 0; i < out.length; i++) {
+                        NDArray a = of(out[i]);
+                        kept[i] = a.reshape(a.getShape());
+                        weak[i] = cast(out[i]).weak;
+                        NDScope.unregister(kept[i]);
+                    }
+                }
+                Tensor[] result = new Tensor[kept.length];
+                for (int i = 0; i < kept.length; i++) {
+                    NDScope.register(kept[i]);
+                    // A kept factory constant stays weakly typed (it still takes the dtype it meets).
+                    result[i] = new DjlTensor(kept[i], weak[i]);
+                }
+                return result;
+            }
+
+            @Override
+            public boolean writesInPlace() {
+                return fused("kvcache");
             }
         };
     }
