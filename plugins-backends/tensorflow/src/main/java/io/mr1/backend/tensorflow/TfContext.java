@@ -1,6 +1,8 @@
 package io.mr1.backend.tensorflow;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.EagerSession;
 import org.tensorflow.Operand;
@@ -21,6 +23,8 @@ final class TfContext implements AutoCloseable {
     final Ops tf;
     /** Per-scope constant copies of persistent variables, by name. */
     final Map<String, Operand<TFloat32>> variables = new HashMap<>();
+    /** Native tensors that live as long as this scope (gradients handed out here, since replaced). */
+    private final List<org.tensorflow.Tensor> adopted = new ArrayList<>();
 
     private TfContext(EagerSession env) {
         this.env = env;
@@ -59,7 +63,7 @@ final class TfContext implements AutoCloseable {
     Operand<TFloat32> variable(String name, TfEngine.Host host) {
         Operand<TFloat32> op = variables.get(name);
         if (op == null) {
-            op = tf.constant(Shape.of(host.shape()), DataBuffers.of(host.values(), true, false));
+            op = tf.constantOf(host.tensor());
             variables.put(name, op);
         }
         return op;
@@ -70,8 +74,15 @@ final class TfContext implements AutoCloseable {
         return reader.apply(operand.asTensor());
     }
 
+    /** Closes the tensor when this scope closes. */
+    void adopt(org.tensorflow.Tensor tensor) {
+        adopted.add(tensor);
+    }
+
     @Override
     public void close() {
         env.close();
+        adopted.forEach(org.tensorflow.Tensor::close);
+        adopted.clear();
     }
 }

@@ -18,6 +18,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -35,29 +36,28 @@ import org.tensorflow.types.TFloat32;
  *       run builds no graphs. Scoring and training run the same graph kernels, so log-probs
  *       scored for the reference agree bit for bit with the ones the loss recomputes.</li>
  * </ul>
- * Variables (parameters, the frozen reference, optimiser moments) and gradients live on the
- * Java heap as float arrays (with a TF copy made once per value for feeding graphs);
- * {@link #assign} replaces a variable's values. The AdamW update ({@link #adamW},
- * {@link #sumOfSquares}) therefore runs on the host arrays in place, with no TF operation.
+ * Variables (parameters, the frozen reference, optimiser moments) and gradients live in
+ * TensorFlow's native memory as float32 tensors, fed to graphs as they are; {@link #assign}
+ * overwrites a variable's values in place. The AdamW update ({@link #adamW},
+ * {@link #sumOfSquares}) runs on them in place from Java, chunk by chunk, with no TF operation.
  */
 final class TfEngine implements TensorEngine {
 
     /** Compiled graphs kept (least recently used dropped first): a few buckets per kind of call. */
     static final int CACHE_SIZE = 32;
 
-    /** A persistent variable's host values, and their TF copy for feeding graphs, made on first use. */
+    /**
+     * A persistent variable: its float32 values in TensorFlow's native memory, fed to graphs as
+     * they are and updated in place by the host AdamW (chunk by chunk, {@link NativeFloats}), so
+     * no copy of it lives on the Java heap.
+     */
     static final class Host {
-        private final float[] values;
+        private final TFloat32 tensor;
         private final long[] shape;
-        private TFloat32 tensor;
 
-        Host(float[] values, long[] shape) {
-            this.values = values;
+        Host(TFloat32 tensor, long[] shape) {
+            this.tensor = tensor;
             this.shape = shape;
-        }
-
-        float[] values() {
-            return values;
         }
 
         long[] shape() {
@@ -65,27 +65,29 @@ final class TfEngine implements TensorEngine {
         }
 
         TFloat32 tensor() {
-            if (tensor == null) {
-                tensor = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
-            }
             return tensor;
         }
 
+        long size() {
+            return tensor.shape().size();
+        }
+
         void release() {
-            if (tensor != null) {
-                tensor.close();
-                tensor = null;
-            }
+            tensor.close();
         }
     }
 
     private final Map<String, Host> variables = new LinkedHashMap<>();
-    private final Map<String, float[]> gradients = new HashMap<>();
+    /** Accumulated gradients, in native memory like the variables. */
+    private final Map<String, TFloat32> gradients = new HashMap<>();
     /**
-     * Gradients whose arrays back a tensor handed out by {@link #gradient}: the next change
-     * (accumulation, zeroing) writes to a fresh array, so such a tensor keeps its value.
+     * Gradients whose tensors back a tensor handed out by {@link #gradient}, with the scope it
+     * was handed out in: the next change (accumulation, zeroing) writes to a fresh tensor, so
+     * the handed-out one keeps its value, and is closed with that scope.
      */
-    private final Set<String> gradientsLent = new HashSet<>();
+    private final Map<String, TfContext> gradientsLent = new HashMap<>();
+    /** Reused heap chunks of the host AdamW and the gradient sums (never a whole tensor). */
+    private final float[][] chunks = new float[4][NativeFloats.CHUNK];
     private final Set<String> trainable = new HashSet<>();
     private final Deque<TfContext> contexts = new ArrayDeque<>();
     private final TfContext base;
@@ -250,8 +252,25 @@ final class TfEngine implements TensorEngine {
             return work.get();
         } finally {
             contexts.pop();
+            gradientsLent.values().removeIf(c -> c == scope); // their tensors die with the scope's
             scope.close();
         }
+    }
+
+    /** Whether scope a encloses scope b (the base scope encloses every other). */
+    private boolean isOuter(TfContext a, TfContext b) {
+        if (a == base) {
+            return true;
+        }
+        for (TfContext c : contexts) { // newest first
+            if (c == b) {
+                return true;
+            }
+            if (c == a) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private void requireEager(String what) {
@@ -271,12 +290,54 @@ final class TfEngine implements TensorEngine {
             throw new IllegalArgumentException("variable " + name + ": " + values.length + " values for shape "
                     + Arrays.toString(shape));
         }
-        replace(name, new Host(values.clone(), shape.clone()));
-        gradients.remove(name);
+        define(name, NativeFloats.of(values, shape), shape, trainable);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TensorFlow: the stored bytes are widened chunk by chunk straight into the variable's
+     * native tensor; no copy of the checkpoint reaches the Java heap.
+     */
+    @Override
+    public void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable) {
+        requireEager("create");
+        TFloat32 t;
+        try {
+            t = NativeFloats.fromStored(bytes, dtype, shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("variable " + name + ": " + e.getMessage(), e);
+        }
+        define(name, t, shape, trainable);
+    }
+
+    /** {@inheritDoc} TensorFlow: zeros allocated and cleared in native memory. */
+    @Override
+    public void createZeros(String name, long[] shape, boolean trainable) {
+        requireEager("createZeros");
+        define(name, NativeFloats.zeros(shape), shape, trainable);
+    }
+
+    private void define(String name, TFloat32 values, long[] shape, boolean trainable) {
+        replace(name, new Host(values, shape.clone()));
+        dropGradient(name);
         if (trainable) {
             this.trainable.add(name);
         } else {
             this.trainable.remove(name);
+        }
+    }
+
+    /** Forgets a gradient, closing its tensor unless a handed-out tensor still reads it. */
+    private void dropGradient(String name) {
+        TFloat32 g = gradients.remove(name);
+        TfContext lentIn = gradientsLent.remove(name);
+        if (g != null) {
+            if (lentIn != null) {
+                lentIn.adopt(g);
+            } else {
+                g.close();
+            }
         }
     }
 
@@ -325,36 +386,66 @@ final class TfEngine implements TensorEngine {
     public void assign(String name, Tensor value) {
         requireEager("assign");
         Host target = host(name);
-        float[] values = value.toFloatArray();
-        if (values.length != target.values().length) {
-            throw new IllegalArgumentException("assign " + name + ": " + values.length + " values for shape "
-                    + Arrays.toString(target.shape()));
+        if (!Arrays.equals(value.shape(), target.shape())) {
+            throw new IllegalArgumentException("assign " + name + ": a value of shape " + Arrays.toString(value.shape())
+                    + " for shape " + Arrays.toString(target.shape()));
         }
-        replace(name, new Host(values, target.shape()));
+        // in place: graphs and scopes never keep a variable's tensor beyond a run (constants copy it)
+        if (value instanceof TfTensor t && t.host != null) {
+            NativeFloats.copy(t.host, target.tensor());
+        } else if (value instanceof TfTensor t && t.trace == null && !t.integer) {
+            NativeFloats.copy((TFloat32) TfTensor.f(t.context.tf, t.operand()).asTensor(), target.tensor());
+        } else {
+            try (TFloat32 copy = NativeFloats.of(value.toFloatArray(), target.shape())) {
+                NativeFloats.copy(copy, target.tensor());
+            }
+        }
+        forgetCopies(name);
     }
 
     @Override
     public Tensor gradient(String name) {
         requireEager("gradient");
-        float[] g = gradients.get(name);
+        TFloat32 g = gradients.get(name);
         if (g == null) {
             return null;
         }
-        gradientsLent.add(name);
-        return new TfTensor(this, current(), g, host(name).shape());
+        TfContext c = current();
+        TfContext before = gradientsLent.put(name, c);
+        if (before != null && before != c && isOuter(before, c)) {
+            gradientsLent.put(name, before); // the tensor lives as long as the outer of the two scopes
+        }
+        return new TfTensor(this, c, g, host(name).shape());
+    }
+
+    /**
+     * The gradient's tensor, ready to be changed: a handed-out one is left to its scope (it
+     * keeps its value) and replaced by a copy.
+     */
+    private TFloat32 writableGradient(String name) {
+        TFloat32 g = gradients.get(name);
+        TfContext lentIn = gradientsLent.remove(name);
+        if (g != null && lentIn != null) {
+            TFloat32 copy = NativeFloats.copyOf(g);
+            lentIn.adopt(g);
+            gradients.put(name, copy);
+            return copy;
+        }
+        return g;
     }
 
     @Override
     public void zeroGradients() {
         // as PyTorch: a gradient once computed stays, zeroed (AdamW then still decays its moments)
-        for (Map.Entry<String, float[]> g : gradients.entrySet()) {
-            if (gradientsLent.contains(g.getKey())) {
-                g.setValue(new float[g.getValue().length]);
+        for (Map.Entry<String, TFloat32> g : gradients.entrySet()) {
+            TfContext lentIn = gradientsLent.remove(g.getKey());
+            if (lentIn != null) {
+                lentIn.adopt(g.getValue());
+                g.setValue(NativeFloats.zeros(g.getValue().shape().asArray()));
             } else {
-                Arrays.fill(g.getValue(), 0f);
+                NativeFloats.fill(g.getValue(), 0f);
             }
         }
-        gradientsLent.clear();
     }
 
     /**
@@ -368,17 +459,23 @@ final class TfEngine implements TensorEngine {
         requireEager("sumOfSquares");
         long began = System.nanoTime();
         double total = 0;
+        float[] v = chunks[0];
         for (Tensor t : tensors) {
-            float[] v = hostValues(t);
+            FloatDataBuffer values = hostValues(t);
             double a = 0;
             double b = 0;
-            int i = 0;
-            for (; i + 1 < v.length; i += 2) { // two accumulators: independent adds pipeline
-                a += (double) v[i] * v[i];
-                b += (double) v[i + 1] * v[i + 1];
-            }
-            if (i < v.length) {
-                a += (double) v[i] * v[i];
+            // two accumulators, element i on a when i is even: the sum of the one-pass loop
+            for (long from = 0; from < values.size(); from += v.length) {
+                int n = (int) Math.min(v.length, values.size() - from);
+                values.slice(from, n).read(v, 0, n);
+                int i = 0;
+                for (; i + 1 < n; i += 2) { // independent adds pipeline
+                    a += (double) v[i] * v[i];
+                    b += (double) v[i + 1] * v[i + 1];
+                }
+                if (i < n) {
+                    a += (double) v[i] * v[i];
+                }
             }
             total += a + b;
         }
@@ -399,13 +496,14 @@ final class TfEngine implements TensorEngine {
     public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep s) {
         requireEager("adamW");
         long began = System.nanoTime();
-        float[] p = host(parameter).values();
-        float[] m = host(firstMoment).values();
-        float[] v = host(secondMoment).values();
-        float[] g = hostValues(gradient);
-        if (m.length != p.length || v.length != p.length || g.length != p.length) {
+        FloatDataBuffer pv = NativeFloats.view(host(parameter).tensor());
+        FloatDataBuffer mv = NativeFloats.view(host(firstMoment).tensor());
+        FloatDataBuffer vv = NativeFloats.view(host(secondMoment).tensor());
+        FloatDataBuffer gv = hostValues(gradient);
+        long size = pv.size();
+        if (mv.size() != size || vv.size() != size || gv.size() != size) {
             throw new IllegalArgumentException("adamW " + parameter + ": parameter, moments and gradient differ in size ("
-                    + p.length + ", " + m.length + ", " + v.length + ", " + g.length + ")");
+                    + size + ", " + mv.size() + ", " + vv.size() + ", " + gv.size() + ")");
         }
         // every factor rounded to float32 once, as the reference feeds its scalars
         boolean scaled = s.gradientScale() != 1.0;
@@ -420,28 +518,41 @@ final class TfEngine implements TensorEngine {
         float rate = (float) s.learningRate();
         boolean decays = s.weightDecay() > 0;
         float decay = (float) (1 - s.learningRate() * s.weightDecay());
-        for (int i = 0; i < p.length; i++) {
-            float gi = scaled ? g[i] * scale : g[i];
-            float mi = m[i] * beta1 + gi * keep1;
-            float vi = v[i] * beta2 + gi * gi * keep2;
-            float step = mi * correct1 / ((float) Math.sqrt(vi * correct2) + epsilon) * rate;
-            p[i] = (decays ? p[i] * decay : p[i]) - step;
-            m[i] = mi;
-            v[i] = vi;
+        float[] p = chunks[0];
+        float[] m = chunks[1];
+        float[] v = chunks[2];
+        float[] g = chunks[3];
+        for (long from = 0; from < size; from += p.length) {
+            int n = (int) Math.min(p.length, size - from);
+            pv.slice(from, n).read(p, 0, n);
+            mv.slice(from, n).read(m, 0, n);
+            vv.slice(from, n).read(v, 0, n);
+            gv.slice(from, n).read(g, 0, n);
+            for (int i = 0; i < n; i++) {
+                float gi = scaled ? g[i] * scale : g[i];
+                float mi = m[i] * beta1 + gi * keep1;
+                float vi = v[i] * beta2 + gi * gi * keep2;
+                float step = mi * correct1 / ((float) Math.sqrt(vi * correct2) + epsilon) * rate;
+                p[i] = (decays ? p[i] * decay : p[i]) - step;
+                m[i] = mi;
+                v[i] = vi;
+            }
+            pv.slice(from, n).write(p, 0, n);
+            mv.slice(from, n).write(m, 0, n);
+            vv.slice(from, n).write(v, 0, n);
         }
         for (String name : new String[] {parameter, firstMoment, secondMoment}) {
-            host(name).release();
             forgetCopies(name);
         }
         optimizerNanos += System.nanoTime() - began;
     }
 
-    /** A tensor's float values: a host-backed tensor's own array (not to be changed), else a copy. */
-    private static float[] hostValues(Tensor t) {
+    /** A tensor's float values: a native-backed tensor's own buffer (not to be changed), else a copy. */
+    private static FloatDataBuffer hostValues(Tensor t) {
         if (t instanceof TfTensor tf && tf.host != null) {
-            return tf.host;
+            return NativeFloats.view(tf.host);
         }
-        return t.toFloatArray();
+        return DataBuffers.of(t.toFloatArray(), true, false);
     }
 
     /** Records a computation; returns the trace and its output nodes. */
@@ -493,23 +604,37 @@ final class TfEngine implements TensorEngine {
             }
             for (int k = 0; k < g.gradientOf.size(); k++) {
                 String name = g.gradientOf.get(k);
-                float[] grad = TfTensor.floatsOf(out.get(g.results + k));
-                float[] sum = gradients.get(name);
+                TFloat32 grad = (TFloat32) out.get(g.results + k);
+                TFloat32 sum = writableGradient(name); // a handed-out gradient tensor keeps its value
                 if (sum == null) {
-                    gradients.put(name, grad);
+                    gradients.put(name, NativeFloats.copyOf(grad));
                 } else {
-                    if (gradientsLent.remove(name)) { // a handed-out gradient tensor keeps its value
-                        sum = sum.clone();
-                        gradients.put(name, sum);
-                    }
-                    for (int j = 0; j < grad.length; j++) {
-                        sum[j] += grad[j];
-                    }
+                    accumulate(sum, grad);
                 }
             }
         }
         graphRunNanos += System.nanoTime() - began;
         return values;
+    }
+
+    /** sum += add, element by element in float32, through two heap chunks. */
+    private void accumulate(TFloat32 sum, TFloat32 add) {
+        FloatDataBuffer s = NativeFloats.view(sum);
+        FloatDataBuffer a = NativeFloats.view(add);
+        if (s.size() != a.size()) {
+            throw new IllegalStateException("a gradient of " + a.size() + " values added to one of " + s.size());
+        }
+        float[] x = chunks[0];
+        float[] y = chunks[1];
+        for (long from = 0; from < s.size(); from += x.length) {
+            int n = (int) Math.min(x.length, s.size() - from);
+            s.slice(from, n).read(x, 0, n);
+            a.slice(from, n).read(y, 0, n);
+            for (int j = 0; j < n; j++) {
+                x[j] += y[j];
+            }
+            s.slice(from, n).write(x, 0, n);
+        }
     }
 
     /** Scoring runs as a cached graph, with the same kernels as the training graphs. */
@@ -528,7 +653,7 @@ final class TfEngine implements TensorEngine {
 
     @Override
     public float[] read(String name) {
-        return host(name).values().clone();
+        return NativeFloats.toArray(host(name).tensor());
     }
 
     @Override
@@ -546,6 +671,7 @@ final class TfEngine implements TensorEngine {
         graphs.clear();
         variables.values().forEach(Host::release);
         variables.clear();
+        gradients.values().forEach(TFloat32::close);
         gradients.clear();
         gradientsLent.clear();
     }

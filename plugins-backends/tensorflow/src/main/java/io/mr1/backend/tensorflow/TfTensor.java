@@ -39,11 +39,12 @@ final class TfTensor implements Tensor {
     /** The eager value; null for a traced tensor, and until first needed for a host-backed one. */
     private Operand<?> operand;
     /**
-     * The host values of a host-backed eager tensor (a gradient: {@link TfEngine#gradient}),
-     * never changed while the tensor lives; null otherwise. Read without a TF copy by the
-     * engine's host optimiser, turned into a TF constant only when an operation uses it.
+     * The native values of a natively backed eager tensor (a gradient: {@link TfEngine#gradient}),
+     * owned by the engine and never changed while the tensor lives; null otherwise. Read in
+     * place by the engine's host optimiser, turned into a TF constant only when an operation
+     * uses it.
      */
-    final float[] host;
+    final TFloat32 host;
     /** The trace this tensor is a node of; null for an eager tensor. */
     final Trace trace;
     final int node;
@@ -62,8 +63,8 @@ final class TfTensor implements Tensor {
         this.integer = operand.type() == TInt64.class;
     }
 
-    /** A host-backed eager tensor of float values (the caller never changes them afterwards). */
-    TfTensor(TfEngine engine, TfContext context, float[] host, long[] shape) {
+    /** A natively backed eager tensor of float values (the caller never changes them afterwards). */
+    TfTensor(TfEngine engine, TfContext context, TFloat32 host, long[] shape) {
         this.engine = engine;
         this.context = context;
         this.operand = null;
@@ -77,7 +78,7 @@ final class TfTensor implements Tensor {
     /** The eager value, made from the host values on first use for a host-backed tensor. */
     Operand<?> operand() {
         if (operand == null && host != null) {
-            operand = context.tf.constant(Shape.of(shape), DataBuffers.of(host, true, false));
+            operand = context.tf.constantOf(host);
         }
         return operand;
     }
@@ -605,7 +606,7 @@ final class TfTensor implements Tensor {
     public float[] toFloatArray() {
         requireEager();
         if (host != null) {
-            return host.clone();
+            return NativeFloats.toArray(host);
         }
         return context.read(f(context.tf, operand()), TfTensor::floatsOf);
     }
