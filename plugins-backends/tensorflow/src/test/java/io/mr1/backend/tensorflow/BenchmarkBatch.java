@@ -1,5 +1,7 @@
 package io.mr1.backend.tensorflow;
 
+import io.mr1.api.backend.OptimizerSettings;
+import io.mr1.api.backend.PolicyLoss;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.models.Checkpoints;
@@ -19,6 +21,13 @@ import java.util.Random;
  * named size and 2 prompts of 15 words, G = 8, 64-token completions, seeded advantages.
  */
 record BenchmarkBatch(List<Prompt> rows, List<Completion> completions, double[] advantages) {
+
+    /** The benchmark's GRPO-D loss (beta 0.04, clip 0.2, k3 KL, token mean, 64 tokens). */
+    static final PolicyLoss.Grpo LOSS = new PolicyLoss.Grpo(0.04, 0.2, 0.2, PolicyLoss.KlEstimator.K3,
+            PolicyLoss.Aggregation.TOKEN_MEAN, 64);
+    /** The benchmark's AdamW settings. */
+    static final OptimizerSettings ADAM = new OptimizerSettings(1e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 0,
+            100_000, OptimizerSettings.Decay.CONSTANT);
 
     /** Writes a random model folder: "tiny" (the tests' size), "30m" (the benchmark's) or "100m". */
     static Path model(String size, Path dir) throws IOException {

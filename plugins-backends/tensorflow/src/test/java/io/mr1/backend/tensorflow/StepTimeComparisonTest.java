@@ -30,10 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 @EnabledIfSystemProperty(named = "mr1.stepTime", matches = "true")
 class StepTimeComparisonTest {
 
-    private static final PolicyLoss.Grpo LOSS = new PolicyLoss.Grpo(0.04, 0.2, 0.2, PolicyLoss.KlEstimator.K3,
-            PolicyLoss.Aggregation.TOKEN_MEAN, 64);
-    private static final OptimizerSettings ADAM = new OptimizerSettings(1e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 0,
-            100_000, OptimizerSettings.Decay.CONSTANT);
+    private static final PolicyLoss.Grpo LOSS = BenchmarkBatch.LOSS;
+    private static final OptimizerSettings ADAM = BenchmarkBatch.ADAM;
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny", "30m"})
