@@ -9,7 +9,7 @@
  * storage (plus a {@link io.mr1.policy.TextTokenizer}). Backends export nothing of their
  * own to the trainer; the conformance kit checks each engine against the references.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.mr1.policy;
 
