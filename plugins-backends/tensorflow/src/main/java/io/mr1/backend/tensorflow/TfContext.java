@@ -23,6 +23,13 @@ final class TfContext implements AutoCloseable {
     final Ops tf;
     /** Per-scope constant copies of persistent variables, by name. */
     final Map<String, Operand<TFloat32>> variables = new HashMap<>();
+    /**
+     * Whether operations here are recorded into lazy traces and compiled, run when a value is
+     * read (decoding, {@link TfEngine#drawTokens}); false: eager.
+     */
+    boolean lazy;
+    /** The lazy trace being recorded, or null. */
+    Trace pending;
     /** Native tensors that live as long as this scope (gradients handed out here, since replaced). */
     private final List<org.tensorflow.Tensor> adopted = new ArrayList<>();
 
@@ -67,11 +74,6 @@ final class TfContext implements AutoCloseable {
             variables.put(name, op);
         }
         return op;
-    }
-
-    /** Reads one operand's value to the host. */
-    <R> R read(Operand<?> operand, java.util.function.Function<org.tensorflow.Tensor, R> reader) {
-        return reader.apply(operand.asTensor());
     }
 
     /** Closes the tensor when this scope closes. */

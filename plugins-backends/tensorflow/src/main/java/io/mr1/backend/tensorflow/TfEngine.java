@@ -2,6 +2,7 @@ package io.mr1.backend.tensorflow;
 
 import io.mr1.policy.AdamWStep;
 import io.mr1.policy.TensorEngine;
+import io.mr1.policy.TokenDraw;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.ArrayDeque;
@@ -45,6 +46,16 @@ final class TfEngine implements TensorEngine {
 
     /** Compiled graphs kept (least recently used dropped first): a few buckets per kind of call. */
     static final int CACHE_SIZE = 32;
+    /**
+     * Compiled decoding steps kept: one per batch size and KV-cache length, so a few hundred
+     * cover the lengths a run's sampling meets (prompt buckets times new tokens).
+     */
+    static final int DECODE_CACHE_SIZE = 256;
+    /**
+     * System property: {@code false} runs decoding eagerly, op by op (the reference the
+     * compiled steps are checked against); unset or {@code true}, decoding steps are compiled.
+     */
+    static final String COMPILED_DECODING = "mr1.tensorflow.compiledDecoding";
 
     /**
      * A persistent variable: its float32 values in TensorFlow's native memory, fed to graphs as
@@ -92,16 +103,15 @@ final class TfEngine implements TensorEngine {
     private final Deque<TfContext> contexts = new ArrayDeque<>();
     private final TfContext base;
     private final TensorFactory tensors;
-    private final Map<String, CompiledGraph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CompiledGraph> eldest) {
-            if (size() > CACHE_SIZE) {
-                eldest.getValue().close();
-                return true;
-            }
-            return false;
-        }
-    };
+    private final Map<String, CompiledGraph> graphs = graphCache(CACHE_SIZE);
+    /** Compiled lazy traces (decoding steps), by trace key. */
+    private final Map<String, CompiledGraph> decodeGraphs = graphCache(DECODE_CACHE_SIZE);
+    /**
+     * Nodes of lazy traces that a later trace used, by trace pattern: fetched whenever a trace
+     * of that pattern runs (the KV cache of a decoding step), so the next step finds them.
+     */
+    private final Map<String, java.util.TreeSet<Integer>> kept = new HashMap<>();
+    private long decodeRecomputes;
     /** The computation being traced, or null (eager). */
     private Trace tracing;
     private long graphBuilds;
@@ -109,6 +119,20 @@ final class TfEngine implements TensorEngine {
     private long graphRuns;
     private long graphRunNanos;
     private long optimizerNanos;
+
+    /** A cache of compiled graphs that closes the least recently used one beyond its size. */
+    private static Map<String, CompiledGraph> graphCache(int size) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CompiledGraph> eldest) {
+                if (size() > size) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
 
     TfEngine() {
         this.base = TfContext.eager();
@@ -138,7 +162,9 @@ final class TfEngine implements TensorEngine {
         out.put("graph_runs", (double) graphRuns);
         out.put("graph_run_seconds", graphRunNanos / 1e9);
         out.put("optimizer_seconds", optimizerNanos / 1e9);
-        out.put("graphs_cached", (double) graphs.size());
+        out.put("graphs_cached", (double) (graphs.size() + decodeGraphs.size()));
+        out.put("decode_graphs_cached", (double) decodeGraphs.size());
+        out.put("decode_recomputes", (double) decodeRecomputes);
         return out;
     }
 
@@ -160,15 +186,35 @@ final class TfEngine implements TensorEngine {
         return c == null ? base : c;
     }
 
+    /**
+     * The trace operations are recorded in: the backward or scoring trace being recorded, else
+     * the lazy trace of a decoding scope (made on first use after the previous one ran), else
+     * null (eager).
+     */
+    private Trace recording() {
+        if (tracing != null) {
+            return tracing;
+        }
+        TfContext c = contexts.peek();
+        if (c == null || !c.lazy) {
+            return null;
+        }
+        if (c.pending == null) {
+            c.pending = new Trace(c);
+        }
+        return c.pending;
+    }
+
     /** Adds one operation: runs it in the current eager scope, or records it in the trace. */
     TfTensor apply(String kind, String args, long[] shape, boolean integer, TfTensor.Emitter emitter,
                    TfTensor... inputs) {
-        if (tracing != null) {
+        Trace into = recording();
+        if (into != null) {
             int[] ids = new int[inputs.length];
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = traced(inputs[i]);
+                ids[i] = traced(into, inputs[i]);
             }
-            return new TfTensor(this, tracing, tracing.op(kind, args, ids, shape, integer, emitter), shape, integer);
+            return new TfTensor(this, into, into.op(kind, args, ids, shape, integer, emitter), shape, integer);
         }
         TfContext c = current();
         Operand<?>[] in = new Operand<?>[inputs.length];
@@ -183,15 +229,30 @@ final class TfEngine implements TensorEngine {
         return out;
     }
 
-    /** The tensor's node in the trace being recorded; an eager tensor from outside becomes a feed. */
-    private int traced(TfTensor t) {
-        if (t.trace == tracing) {
+    /**
+     * The tensor's node in a trace being recorded. A tensor from outside becomes a feed of its
+     * TF value as it is (no host copy): an eager value, a native gradient, or the value of an
+     * earlier lazy trace (computed now if it was not fetched).
+     */
+    private int traced(Trace into, TfTensor t) {
+        if (t.trace == into) {
             return t.node;
         }
-        if (t.trace != null) {
+        if (t.trace != null && !t.trace.lazy) {
             throw new IllegalStateException("a tensor of another traced computation used in this one");
         }
-        return t.integer ? tracing.feed(t.toLongArray(), t.shape()) : tracing.feed(t.toFloatArray(), t.shape());
+        return into.feed(tfValue(t), t.shape());
+    }
+
+    /** The TF value of a tensor that is not a node of the trace being recorded (owned elsewhere). */
+    private org.tensorflow.Tensor tfValue(TfTensor t) {
+        if (t.trace != null) {
+            return valueOf(t);
+        }
+        if (t.host != null) {
+            return t.host;
+        }
+        return t.operand().asTensor();
     }
 
     /**
@@ -199,6 +260,9 @@ final class TfEngine implements TensorEngine {
      * constant copy of its value (a tensor made in an outer scope).
      */
     private Operand<?> inCurrent(TfTensor t) {
+        if (t.trace != null && t.trace.lazy) {
+            return current().tf.constantOf((org.tensorflow.types.family.TType) valueOf(t));
+        }
         if (t.trace != null) {
             throw new IllegalStateException("a traced tensor used outside its computation");
         }
@@ -215,8 +279,9 @@ final class TfEngine implements TensorEngine {
 
     /** A constant: a feed of the trace being recorded, else an eager constant. */
     TfTensor constant(float[] values, long[] shape) {
-        if (tracing != null) {
-            return new TfTensor(this, tracing, tracing.feed(values.clone(), shape), shape, false);
+        Trace into = recording();
+        if (into != null) {
+            return new TfTensor(this, into, into.feed(values.clone(), shape), shape, false);
         }
         TfContext c = current();
         return new TfTensor(this, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
@@ -224,8 +289,9 @@ final class TfEngine implements TensorEngine {
 
     /** Integer constant (indices): a feed of the trace being recorded, else an eager constant. */
     TfTensor constant(long[] values, long[] shape) {
-        if (tracing != null) {
-            return new TfTensor(this, tracing, tracing.feed(values.clone(), shape), shape, true);
+        Trace into = recording();
+        if (into != null) {
+            return new TfTensor(this, into, into.feed(values.clone(), shape), shape, true);
         }
         TfContext c = current();
         return new TfTensor(this, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
@@ -374,9 +440,10 @@ final class TfEngine implements TensorEngine {
     @Override
     public Tensor variable(String name) {
         Host h = host(name);
-        if (tracing != null) {
-            int node = tracing.variable(name, h.shape(), trainable.contains(name));
-            return new TfTensor(this, tracing, node, h.shape().clone(), false);
+        Trace into = recording();
+        if (into != null) {
+            int node = into.variable(name, h.shape(), trainable.contains(name));
+            return new TfTensor(this, into, node, h.shape().clone(), false);
         }
         TfContext c = current();
         return new TfTensor(this, c, c.variable(name, h));
@@ -555,6 +622,89 @@ final class TfEngine implements TensorEngine {
         return DataBuffers.of(t.toFloatArray(), true, false);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TensorFlow: the draw is the host's ({@link TokenDraw#onHost}). It also marks the
+     * decoding loop: from the first draw on, the scope's operations (the next decoding steps)
+     * are recorded lazily and compiled, one cached graph per shape, instead of running op by
+     * op (unless {@value #COMPILED_DECODING} is {@code false}).
+     */
+    @Override
+    public TokenDraw drawTokens(Tensor logits, int[] banned, double temperature, int topK, double topP,
+                                double[] uniforms) {
+        TokenDraw draw = TokenDraw.onHost(logits, banned, temperature, topK, topP, uniforms);
+        TfContext c = contexts.peek();
+        if (tracing == null && c != null && !c.lazy
+                && !"false".equalsIgnoreCase(System.getProperty(COMPILED_DECODING, "true").trim())) {
+            c.lazy = true;
+        }
+        return draw;
+    }
+
+    /**
+     * The value of a node of a lazy trace. A trace still being recorded runs now (compiled, or
+     * from the cache), fetching this node and every node a later trace of its pattern used; a
+     * node of a trace that already ran without fetching it is computed by running that trace's
+     * graph again, and is fetched from then on.
+     */
+    org.tensorflow.Tensor valueOf(TfTensor t) {
+        Trace trace = t.trace;
+        org.tensorflow.Tensor v = trace.values.get(t.node);
+        if (v != null) {
+            return v;
+        }
+        java.util.TreeSet<Integer> wanted = new java.util.TreeSet<>();
+        if (trace.ran) {
+            kept.computeIfAbsent(trace.pattern(), k -> new java.util.TreeSet<>()).add(t.node);
+            decodeRecomputes++;
+        } else {
+            if (trace.scope.pending == trace) {
+                trace.scope.pending = null; // later operations start a new trace
+            }
+            trace.ran = true;
+            for (int n : kept.getOrDefault(trace.pattern(), new java.util.TreeSet<>())) {
+                if (n < trace.nodes.size()) {
+                    wanted.add(n);
+                }
+            }
+        }
+        wanted.add(t.node);
+        String key = "decode|" + trace.key();
+        CompiledGraph g = decodeGraphs.get(key);
+        if (g == null) {
+            long began = System.nanoTime();
+            g = new CompiledGraph(trace, null, null);
+            graphBuildNanos += System.nanoTime() - began;
+            graphBuilds++;
+            decodeGraphs.put(key, g);
+        }
+        graphRuns++;
+        long began = System.nanoTime();
+        int[] nodes = wanted.stream().mapToInt(Integer::intValue).toArray();
+        try (Result out = g.runNodes(trace, name -> host(name).tensor(), nodes)) {
+            for (int i = 0; i < nodes.length; i++) {
+                org.tensorflow.Tensor value = copyOf(out.get(i));
+                trace.scope.adopt(value);
+                trace.values.put(nodes[i], value);
+            }
+        } finally {
+            graphRunNanos += System.nanoTime() - began;
+        }
+        return trace.values.get(t.node);
+    }
+
+    /** A native copy of a fetched value (a session's results are closed with them). */
+    private static org.tensorflow.Tensor copyOf(org.tensorflow.Tensor t) {
+        if (t instanceof TFloat32 f) {
+            return NativeFloats.copyOf(f);
+        }
+        org.tensorflow.types.TInt64 l = (org.tensorflow.types.TInt64) t;
+        org.tensorflow.types.TInt64 copy = org.tensorflow.types.TInt64.tensorOf(l.shape());
+        l.asRawTensor().data().copyTo(copy.asRawTensor().data(), l.numBytes());
+        return copy;
+    }
+
     /** Records a computation; returns the trace and its output nodes. */
     private <T> Trace trace(Supplier<T[]> work, int[][] outputs) {
         requireEager("a traced computation");
@@ -567,7 +717,7 @@ final class TfEngine implements TensorEngine {
                 if (!(results[i] instanceof TfTensor r)) {
                     throw new IllegalArgumentException("cannot mix engines: " + results[i]);
                 }
-                ids[i] = traced(r);
+                ids[i] = traced(t, r);
             }
             outputs[0] = ids;
             return t;
@@ -669,6 +819,8 @@ final class TfEngine implements TensorEngine {
         base.close();
         graphs.values().forEach(CompiledGraph::close);
         graphs.clear();
+        decodeGraphs.values().forEach(CompiledGraph::close);
+        decodeGraphs.clear();
         variables.values().forEach(Host::release);
         variables.clear();
         gradients.values().forEach(TFloat32::close);

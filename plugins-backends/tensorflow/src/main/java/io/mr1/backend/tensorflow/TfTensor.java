@@ -572,22 +572,25 @@ final class TfTensor implements Tensor {
         return values[0];
     }
 
-    private void requireEager() {
+    /**
+     * The TF value to read: an eager tensor's, or a lazy (decoding) node's, computed now if it
+     * was not yet; a node of a backward or scoring trace has none.
+     */
+    private org.tensorflow.Tensor value() {
+        if (trace != null && trace.lazy) {
+            return engine.valueOf(this);
+        }
         if (trace != null) {
             throw new IllegalStateException("a value read inside a traced computation (backward or evaluate):"
                     + " traced tensors have values only as the compiled graph's results");
         }
+        return host != null ? host : operand().asTensor();
     }
 
     @Override
     public double[] toDoubleArray() {
-        requireEager();
         if (integer) {
-            long[] l = context.read(operand(), t -> {
-                long[] v = new long[Math.toIntExact(t.shape().size())];
-                ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
-                return v;
-            });
+            long[] l = toLongArray();
             double[] d = new double[l.length];
             for (int i = 0; i < l.length; i++) {
                 d[i] = l[i];
@@ -604,21 +607,36 @@ final class TfTensor implements Tensor {
 
     @Override
     public float[] toFloatArray() {
-        requireEager();
-        if (host != null) {
-            return NativeFloats.toArray(host);
+        org.tensorflow.Tensor t = value();
+        if (t instanceof TFloat32 f) {
+            return NativeFloats.toArray(f);
         }
-        return context.read(f(context.tf, operand()), TfTensor::floatsOf);
+        long[] l = longsOf(t);
+        float[] out = new float[l.length];
+        for (int i = 0; i < l.length; i++) {
+            out[i] = l[i];
+        }
+        return out;
     }
 
-    /** The long values of an eager int64 tensor. */
+    /** The long values of an int64 tensor (a float one's values truncated, as a cast does). */
     long[] toLongArray() {
-        requireEager();
-        return context.read(l(context.tf, operand()), t -> {
-            long[] v = new long[Math.toIntExact(t.shape().size())];
-            ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
-            return v;
-        });
+        org.tensorflow.Tensor t = value();
+        if (t instanceof TInt64) {
+            return longsOf(t);
+        }
+        float[] f = NativeFloats.toArray((TFloat32) t);
+        long[] out = new long[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = (long) f[i];
+        }
+        return out;
+    }
+
+    private static long[] longsOf(org.tensorflow.Tensor t) {
+        long[] v = new long[Math.toIntExact(t.shape().size())];
+        ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
+        return v;
     }
 
     static float[] floatsOf(org.tensorflow.Tensor t) {
