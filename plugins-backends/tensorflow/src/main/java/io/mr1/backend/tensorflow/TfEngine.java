@@ -26,9 +26,11 @@ import org.tensorflow.types.TFloat32;
  * The {@link TensorEngine} on TensorFlow Java (CPU). TF Java computes gradients only in a
  * graph, so the engine has two modes:
  * <ul>
- *   <li>{@link #scoped} work (sampling, the optimiser step around the host AdamW) runs
- *       eagerly in an eager scope that is closed, with everything it made, when the work
- *       returns;</li>
+ *   <li>{@link #scoped} work (the optimiser step around the host AdamW, the prompt's prefill
+ *       when sampling) runs eagerly in an eager scope that is closed, with everything it made,
+ *       when the work returns; from a scope's first {@link #drawTokens} on, its operations
+ *       (the next decoding steps) are recorded lazily and each step runs as a cached compiled
+ *       graph when its logits are read ({@link #valueOf});</li>
  *   <li>{@link #backward} and {@link #evaluate} (scoring) are <em>traced</em>: the tensor
  *       layer records the computation (a {@link Trace}) without running it, and the trace's
  *       key (operations, arguments, shapes) selects a {@link CompiledGraph} from a cache, built
