@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Where the TensorFlow engine keeps a model: Java heap (used, after a full GC) and resident
- * memory after loading a checkpoint and after each of a few GRPO-D steps (parameters, frozen reference,
+ * memory after loading a checkpoint, after each of a few GRPO-D steps and after two sampling
+ * calls (2 prompts, G = 8, 64 new tokens: the compiled decoding graphs) (parameters, frozen reference,
  * AdamW moments, gradients). A measurement, run on request: {@code -Dmr1.tfMemory=true}, with
  * {@code -Dmr1.tfMemory.size=30m|100m|tiny} (default 30m) and {@code -Dmr1.tfMemory.dtype=F32|BF16}
  * (the checkpoint's stored dtype, default BF16). It fails when the heap grows by more than a
@@ -64,6 +65,14 @@ class TfMemoryReportTest {
                 loss = tf.step(batch, LOSS, ADAM, i).loss();
                 last = Memory.now();
                 after.append("; after step ").append(i + 1).append(' ').append(last);
+            }
+            // compiled decoding: one cached graph per KV-cache length
+            List<io.mr1.api.types.Prompt> prompts = data.rows().stream().distinct().toList();
+            for (int call = 0; call < 2; call++) {
+                tf.sample(prompts, new io.mr1.api.backend.SamplingParams(8, 1.0, 1.0, 0, 64, 5 + call));
+                last = Memory.now();
+                after.append("; after sampling call ").append(call + 1).append(' ').append(last).append(" (")
+                        .append(tf.engineStatistics().get("decode_graphs_cached").intValue()).append(" decoding graphs)");
             }
             System.out.printf(Locale.ROOT, "[tf memory] %s, %s checkpoint, %d parameters (float32 %.1f MB); heap used"
                             + " after GC / RSS / peak RSS, MB: before load %s; after load %s%s; load average %s%n",
