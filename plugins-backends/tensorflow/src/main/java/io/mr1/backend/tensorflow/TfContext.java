@@ -30,6 +30,8 @@ final class TfContext implements AutoCloseable {
     boolean lazy;
     /** The lazy trace being recorded, or null. */
     Trace pending;
+    /** Every lazy trace of this scope: their values are released when it closes at the latest. */
+    final List<Trace> traces = new ArrayList<>();
     /** Native tensors that live as long as this scope (gradients handed out here, since replaced). */
     private final List<org.tensorflow.Tensor> adopted = new ArrayList<>();
 
@@ -84,6 +86,8 @@ final class TfContext implements AutoCloseable {
     @Override
     public void close() {
         env.close();
+        traces.forEach(Trace::release);
+        traces.clear();
         adopted.forEach(org.tensorflow.Tensor::close);
         adopted.clear();
     }

@@ -203,6 +203,7 @@ final class TfEngine implements TensorEngine {
         }
         if (c.pending == null) {
             c.pending = new Trace(c);
+            c.traces.add(c.pending);
         }
         return c.pending;
     }
@@ -242,6 +243,9 @@ final class TfEngine implements TensorEngine {
         }
         if (t.trace != null && !t.trace.lazy) {
             throw new IllegalStateException("a tensor of another traced computation used in this one");
+        }
+        if (t.trace != null && into.lazy) {
+            into.inputs.add(t.trace);
         }
         return into.feed(tfValue(t), t.shape());
     }
@@ -656,7 +660,12 @@ final class TfEngine implements TensorEngine {
         if (v != null) {
             return v;
         }
+        if (trace.released || trace.inputs.stream().anyMatch(i -> i.released)) {
+            throw new IllegalStateException("a value of a decoding step read after two later steps ran: its memory"
+                    + " (and what computes it) is released then");
+        }
         java.util.TreeSet<Integer> wanted = new java.util.TreeSet<>();
+        boolean fresh = !trace.ran;
         if (trace.ran) {
             kept.computeIfAbsent(trace.pattern(), k -> new java.util.TreeSet<>()).add(t.node);
             decodeRecomputes++;
@@ -686,12 +695,22 @@ final class TfEngine implements TensorEngine {
         int[] nodes = wanted.stream().mapToInt(Integer::intValue).toArray();
         try (Result out = g.runNodes(trace, name -> host(name).tensor(), nodes)) {
             for (int i = 0; i < nodes.length; i++) {
-                org.tensorflow.Tensor value = copyOf(out.get(i));
-                trace.scope.adopt(value);
-                trace.values.put(nodes[i], value);
+                trace.values.put(nodes[i], copyOf(out.get(i)));
             }
         } finally {
             graphRunNanos += System.nanoTime() - began;
+        }
+        if (fresh) {
+            // Decoding keeps two generations: the values this step was fed (the previous step's,
+            // needed if that step must run again for a node it did not fetch) and its own; the
+            // values those were fed are released, so memory stays linear in the cache length.
+            for (Trace previous : trace.inputs) {
+                for (Trace older : previous.inputs) {
+                    if (!trace.inputs.contains(older)) {
+                        older.release();
+                    }
+                }
+            }
         }
         return trace.values.get(t.node);
     }

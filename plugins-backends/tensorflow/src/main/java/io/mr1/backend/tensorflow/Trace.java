@@ -37,9 +37,14 @@ final class Trace {
     final boolean lazy;
     /** A lazy trace's scope, which owns its values; null otherwise. */
     final TfContext scope;
+    /** A lazy trace's fetched values by node, owned by the trace. */
     final Map<Integer, org.tensorflow.Tensor> values = new java.util.HashMap<>();
+    /** The earlier lazy traces whose values this one is fed. */
+    final java.util.Set<Trace> inputs = new java.util.LinkedHashSet<>();
     /** Whether a lazy trace has run (later operations go to a new trace). */
     boolean ran;
+    /** Whether a lazy trace's values were released (two later steps ran, or its scope closed). */
+    boolean released;
 
     /** A trace of a backward pass or a scoring forward. */
     Trace() {
@@ -79,6 +84,14 @@ final class Trace {
         int id = add(new Node("variable", new int[0], shape, false, null, -1, name), "var " + name + (trainable ? " T" : " F"));
         variables.put(name, id);
         return id;
+    }
+
+    /** Closes a lazy trace's values; its tensors can no longer be read. */
+    void release() {
+        released = true;
+        values.values().forEach(org.tensorflow.Tensor::close);
+        values.clear();
+        feeds.clear();
     }
 
     /** The operation kinds in order, shapes and arguments left out. */

@@ -2,12 +2,14 @@ package io.mr1.backend.tensorflow;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mr1.api.backend.SamplingParams;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.policy.EnginePolicy;
+import io.mr1.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
@@ -81,6 +83,28 @@ class TfCompiledDecodingTest {
             // once; from then on each step fetches it with its logits
             assertTrue(learnt > 0, "recomputes " + learnt);
             assertEquals(learnt, tf.engineStatistics().get("decode_recomputes"), "recomputes after the first call");
+        }
+    }
+
+    /** Step values are released two steps later: memory linear in the steps, a late read is a clear error. */
+    @Test
+    void aStepsValuesAreReleasedTwoStepsLater() {
+        try (TfEngine engine = new TfEngine()) {
+            engine.create("w", new float[] {1, 2}, new long[] {1, 2}, false);
+            engine.scoped(() -> {
+                engine.drawTokens(engine.variable("w"), new int[0], 0, 0, 1, new double[] {0}); // decoding from here
+                Tensor[] steps = new Tensor[4];
+                Tensor x = engine.variable("w");
+                for (int i = 0; i < steps.length; i++) {
+                    x = x.add(1.0); // each step fed the previous step's value
+                    steps[i] = x;
+                    assertArrayEquals(new float[] {2 + i, 3 + i}, x.toFloatArray(), "step " + i);
+                }
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> steps[0].toFloatArray());
+                assertTrue(e.getMessage().contains("released"), e.getMessage());
+                assertArrayEquals(new float[] {4, 5}, steps[2].toFloatArray(), "the previous step's value is kept");
+                return null;
+            });
         }
     }
 }
