@@ -459,9 +459,13 @@ final class TfEngine implements TensorEngine {
     public void assign(String name, Tensor value) {
         requireEager("assign");
         Host target = host(name);
-        if (!Arrays.equals(value.shape(), target.shape())) {
-            throw new IllegalArgumentException("assign " + name + ": a value of shape " + Arrays.toString(value.shape())
-                    + " for shape " + Arrays.toString(target.shape()));
+        long size = 1;
+        for (long d : value.shape()) {
+            size *= d;
+        }
+        if (size != target.size()) {
+            throw new IllegalArgumentException("assign " + name + ": " + size + " values for shape "
+                    + Arrays.toString(target.shape()));
         }
         // in place: graphs and scopes never keep a variable's tensor beyond a run (constants copy it)
         if (value instanceof TfTensor t && t.host != null) {
