@@ -154,7 +154,9 @@ final class TfEngine implements TensorEngine {
      * run), {@code graph_runs} (traced computations run, cache hits included),
      * {@code graph_run_seconds} (running them: feeds, the session run, fetching and summing
      * the gradients), {@code optimizer_seconds} (the host AdamW: {@link #adamW} and
-     * {@link #sumOfSquares}) and {@code graphs_cached}.
+     * {@link #sumOfSquares}), {@code graphs_cached} (training, scoring and decoding graphs),
+     * {@code decode_graphs_cached} (compiled decoding steps) and {@code decode_recomputes}
+     * (decoding graphs run again for a value a later step needed; none once learnt).
      */
     @Override
     public Map<String, Double> statistics() {
