@@ -1,5 +1,6 @@
 package io.mr1.policy;
 
+import java.util.function.Function;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -24,4 +25,33 @@ public interface TextTokenizer extends AutoCloseable {
     /** Releases native resources. */
     @Override
     void close();
+
+    /**
+     * A tokenizer from its three operations, such as a tokenizer library's object that cannot
+     * implement this interface itself (a resident natives bundle wires to no mr1 package).
+     *
+     * @param encode text to ids
+     * @param decode ids to text
+     * @param close releases native resources
+     * @return the tokenizer
+     * @since 1.2
+     */
+    static TextTokenizer of(Function<String, long[]> encode, Function<long[], String> decode, Runnable close) {
+        return new TextTokenizer() {
+            @Override
+            public long[] encode(String text) {
+                return encode.apply(text);
+            }
+
+            @Override
+            public String decode(long[] ids) {
+                return decode.apply(ids);
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
+        };
+    }
 }

@@ -7,7 +7,7 @@
  * initialised PyTorch engine, so backend adapter bundles (which import {@code ai.djl.*} from this
  * bundle and may be hot-swapped) never repeat that set-up.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.mr1.backend.pytorchnatives;
 

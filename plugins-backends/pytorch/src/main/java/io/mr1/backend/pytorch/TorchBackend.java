@@ -8,7 +8,9 @@ import ai.djl.training.GradientCollector;
 import io.mr1.api.backend.BackendInfo;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
+import io.mr1.backend.pytorchnatives.HfTokenizer;
 import io.mr1.policy.EnginePolicy;
+import io.mr1.policy.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,8 +104,10 @@ public final class TorchBackend implements PolicyBackend {
                 Engine engine = Engine.getEngine(ENGINE);
                 NDManager manager = NDManager.newBaseManager(device(device, engine), ENGINE);
                 try {
-                    return EnginePolicy.load(new DjlEngine(manager), DjlTokenizer::open, checkpoint, reference,
-                            dtype, referenceDtype);
+                    return EnginePolicy.load(new DjlEngine(manager), file -> {
+                        HfTokenizer t = HfTokenizer.open(file);
+                        return TextTokenizer.of(t::encode, t::decode, t::close);
+                    }, checkpoint, reference, dtype, referenceDtype);
                 } catch (IOException | RuntimeException e) {
                     manager.close();
                     throw e;

@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.mr1.backend.pytorchnatives.HfTokenizer;
 import io.mr1.models.ChatTemplate;
 import io.mr1.models.ImageProcessor;
 import io.mr1.models.ImageProcessorConfig;
@@ -43,11 +44,11 @@ class QwenChatTokenizerTest {
     private static final String R1V = "{question}  Output the thinking process in <think> </think> and final answer "
             + "(number) in <answer> </answer> tags.";
 
-    private static DjlTokenizer tokenizer;
+    private static HfTokenizer tokenizer;
 
     @BeforeAll
     static void open() {
-        tokenizer = DjlTokenizer.open(TOKENIZER);
+        tokenizer = HfTokenizer.open(TOKENIZER);
     }
 
     @AfterAll

@@ -50,6 +50,8 @@ final class CompiledGraph implements AutoCloseable {
     private final Graph graph;
     private final Session session;
     private final Operand<?>[] feeds;
+    /** Every node's operand, kept for a lazy trace's graph (any node may be fetched); else null. */
+    private final Operand<?>[] nodes;
     private final Map<String, Operand<?>> variables = new HashMap<>();
     private final List<Operand<?>> fetches = new ArrayList<>();
     /** The variable of each gradient fetched (after the results). */
@@ -61,7 +63,8 @@ final class CompiledGraph implements AutoCloseable {
      * the tensor layer computed.
      *
      * @param trace the recorded computation
-     * @param outputs the nodes whose values are returned
+     * @param outputs the nodes whose values are returned, or null: any node, chosen per run
+     *     ({@link #runNodes}; a lazy trace)
      * @param trainable the variables to differentiate the first output by (null: no gradients)
      */
     CompiledGraph(Trace trace, int[] outputs, Set<String> trainable) {
@@ -93,9 +96,10 @@ final class CompiledGraph implements AutoCloseable {
                     }
                 }
             }
-            results = outputs.length;
-            for (int out : outputs) {
-                fetches.add(TfTensor.f(tf, ops[out]));
+            nodes = outputs == null ? ops : null;
+            results = outputs == null ? 0 : outputs.length;
+            for (int i = 0; i < results; i++) {
+                fetches.add(TfTensor.f(tf, ops[outputs[i]]));
             }
             if (trainable != null) {
                 List<String> names = new ArrayList<>();
@@ -131,11 +135,36 @@ final class CompiledGraph implements AutoCloseable {
      * @return the results, then the gradients named by {@link #gradientOf} (the caller closes it)
      */
     Result run(Trace trace, Function<String, TFloat32> variable) {
+        return run(trace, variable, fetches);
+    }
+
+    /**
+     * Runs a lazy trace's graph, fetching the given nodes' values (their own types: int64
+     * indices stay int64).
+     *
+     * @param trace a trace of this graph's key
+     * @param variable the current native tensor of a variable, by name
+     * @param wanted the nodes to fetch
+     * @return their values in order (the caller closes it)
+     */
+    Result runNodes(Trace trace, Function<String, TFloat32> variable, int[] wanted) {
+        List<Operand<?>> out = new ArrayList<>();
+        for (int n : wanted) {
+            out.add(nodes[n]);
+        }
+        return run(trace, variable, out);
+    }
+
+    private Result run(Trace trace, Function<String, TFloat32> variable, List<Operand<?>> fetches) {
         Session.Runner runner = session.runner();
         List<org.tensorflow.Tensor> made = new ArrayList<>();
         try {
             for (int i = 0; i < feeds.length; i++) {
                 Object values = trace.feeds.get(i);
+                if (values instanceof org.tensorflow.Tensor owned) { // fed as it is, owned elsewhere
+                    runner.feed(feeds[i], owned);
+                    continue;
+                }
                 Shape shape = feeds[i].shape();
                 org.tensorflow.Tensor t = values instanceof long[] l
                         ? TInt64.tensorOf(shape, DataBuffers.of(l, true, false))

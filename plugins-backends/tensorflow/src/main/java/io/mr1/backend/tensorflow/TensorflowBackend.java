@@ -3,7 +3,9 @@ package io.mr1.backend.tensorflow;
 import io.mr1.api.backend.BackendInfo;
 import io.mr1.api.backend.Policy;
 import io.mr1.api.backend.PolicyBackend;
+import io.mr1.backend.pytorchnatives.HfTokenizer;
 import io.mr1.policy.EnginePolicy;
+import io.mr1.policy.TextTokenizer;
 import io.mr1.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -59,7 +61,10 @@ public final class TensorflowBackend implements PolicyBackend {
             throw new IOException("cannot start the TensorFlow engine: " + e, e);
         }
         try {
-            return EnginePolicy.load(engine, HfTokenizer::open, checkpoint, reference);
+            return EnginePolicy.load(engine, file -> {
+                HfTokenizer t = HfTokenizer.open(file);
+                return TextTokenizer.of(t::encode, t::decode, t::close);
+            }, checkpoint, reference);
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw e;

@@ -1,6 +1,8 @@
 package io.mr1.backend.tensorflow;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.EagerSession;
 import org.tensorflow.Operand;
@@ -21,6 +23,17 @@ final class TfContext implements AutoCloseable {
     final Ops tf;
     /** Per-scope constant copies of persistent variables, by name. */
     final Map<String, Operand<TFloat32>> variables = new HashMap<>();
+    /**
+     * Whether operations here are recorded into lazy traces and compiled, run when a value is
+     * read (decoding, {@link TfEngine#drawTokens}); false: eager.
+     */
+    boolean lazy;
+    /** The lazy trace being recorded, or null. */
+    Trace pending;
+    /** Every lazy trace of this scope: their values are released when it closes at the latest. */
+    final List<Trace> traces = new ArrayList<>();
+    /** Native tensors that live as long as this scope (gradients handed out here, since replaced). */
+    private final List<org.tensorflow.Tensor> adopted = new ArrayList<>();
 
     private TfContext(EagerSession env) {
         this.env = env;
@@ -59,19 +72,23 @@ final class TfContext implements AutoCloseable {
     Operand<TFloat32> variable(String name, TfEngine.Host host) {
         Operand<TFloat32> op = variables.get(name);
         if (op == null) {
-            op = tf.constant(Shape.of(host.shape()), DataBuffers.of(host.values(), true, false));
+            op = tf.constantOf(host.tensor());
             variables.put(name, op);
         }
         return op;
     }
 
-    /** Reads one operand's value to the host. */
-    <R> R read(Operand<?> operand, java.util.function.Function<org.tensorflow.Tensor, R> reader) {
-        return reader.apply(operand.asTensor());
+    /** Closes the tensor when this scope closes. */
+    void adopt(org.tensorflow.Tensor tensor) {
+        adopted.add(tensor);
     }
 
     @Override
     public void close() {
         env.close();
+        traces.forEach(Trace::release);
+        traces.clear();
+        adopted.forEach(org.tensorflow.Tensor::close);
+        adopted.clear();
     }
 }

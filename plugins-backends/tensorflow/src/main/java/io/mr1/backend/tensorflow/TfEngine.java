@@ -2,6 +2,7 @@ package io.mr1.backend.tensorflow;
 
 import io.mr1.policy.AdamWStep;
 import io.mr1.policy.TensorEngine;
+import io.mr1.policy.TokenDraw;
 import io.mr1.tensor.Tensor;
 import io.mr1.tensor.TensorFactory;
 import java.util.ArrayDeque;
@@ -18,15 +19,18 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 
 /**
  * The {@link TensorEngine} on TensorFlow Java (CPU). TF Java computes gradients only in a
  * graph, so the engine has two modes:
  * <ul>
- *   <li>{@link #scoped} work (sampling, the optimiser step around the host AdamW) runs
- *       eagerly in an eager scope that is closed, with everything it made, when the work
- *       returns;</li>
+ *   <li>{@link #scoped} work (the optimiser step around the host AdamW, the prompt's prefill
+ *       when sampling) runs eagerly in an eager scope that is closed, with everything it made,
+ *       when the work returns; from a scope's first {@link #drawTokens} on, its operations
+ *       (the next decoding steps) are recorded lazily and each step runs as a cached compiled
+ *       graph when its logits are read ({@link #valueOf});</li>
  *   <li>{@link #backward} and {@link #evaluate} (scoring) are <em>traced</em>: the tensor
  *       layer records the computation (a {@link Trace}) without running it, and the trace's
  *       key (operations, arguments, shapes) selects a {@link CompiledGraph} from a cache, built
@@ -35,29 +39,38 @@ import org.tensorflow.types.TFloat32;
  *       run builds no graphs. Scoring and training run the same graph kernels, so log-probs
  *       scored for the reference agree bit for bit with the ones the loss recomputes.</li>
  * </ul>
- * Variables (parameters, the frozen reference, optimiser moments) and gradients live on the
- * Java heap as float arrays (with a TF copy made once per value for feeding graphs);
- * {@link #assign} replaces a variable's values. The AdamW update ({@link #adamW},
- * {@link #sumOfSquares}) therefore runs on the host arrays in place, with no TF operation.
+ * Variables (parameters, the frozen reference, optimiser moments) and gradients live in
+ * TensorFlow's native memory as float32 tensors, fed to graphs as they are; {@link #assign}
+ * overwrites a variable's values in place. The AdamW update ({@link #adamW},
+ * {@link #sumOfSquares}) runs on them in place from Java, chunk by chunk, with no TF operation.
  */
 final class TfEngine implements TensorEngine {
 
     /** Compiled graphs kept (least recently used dropped first): a few buckets per kind of call. */
     static final int CACHE_SIZE = 32;
+    /**
+     * Compiled decoding steps kept: one per batch size and KV-cache length, so a few hundred
+     * cover the lengths a run's sampling meets (prompt buckets times new tokens).
+     */
+    static final int DECODE_CACHE_SIZE = 256;
+    /**
+     * System property: {@code false} runs decoding eagerly, op by op (the reference the
+     * compiled steps are checked against); unset or {@code true}, decoding steps are compiled.
+     */
+    static final String COMPILED_DECODING = "mr1.tensorflow.compiledDecoding";
 
-    /** A persistent variable's host values, and their TF copy for feeding graphs, made on first use. */
+    /**
+     * A persistent variable: its float32 values in TensorFlow's native memory, fed to graphs as
+     * they are and updated in place by the host AdamW (chunk by chunk, {@link NativeFloats}), so
+     * no copy of it lives on the Java heap.
+     */
     static final class Host {
-        private final float[] values;
+        private final TFloat32 tensor;
         private final long[] shape;
-        private TFloat32 tensor;
 
-        Host(float[] values, long[] shape) {
-            this.values = values;
+        Host(TFloat32 tensor, long[] shape) {
+            this.tensor = tensor;
             this.shape = shape;
-        }
-
-        float[] values() {
-            return values;
         }
 
         long[] shape() {
@@ -65,41 +78,42 @@ final class TfEngine implements TensorEngine {
         }
 
         TFloat32 tensor() {
-            if (tensor == null) {
-                tensor = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
-            }
             return tensor;
         }
 
+        long size() {
+            return tensor.shape().size();
+        }
+
         void release() {
-            if (tensor != null) {
-                tensor.close();
-                tensor = null;
-            }
+            tensor.close();
         }
     }
 
     private final Map<String, Host> variables = new LinkedHashMap<>();
-    private final Map<String, float[]> gradients = new HashMap<>();
+    /** Accumulated gradients, in native memory like the variables. */
+    private final Map<String, TFloat32> gradients = new HashMap<>();
     /**
-     * Gradients whose arrays back a tensor handed out by {@link #gradient}: the next change
-     * (accumulation, zeroing) writes to a fresh array, so such a tensor keeps its value.
+     * Gradients whose tensors back a tensor handed out by {@link #gradient}, with the scope it
+     * was handed out in: the next change (accumulation, zeroing) writes to a fresh tensor, so
+     * the handed-out one keeps its value, and is closed with that scope.
      */
-    private final Set<String> gradientsLent = new HashSet<>();
+    private final Map<String, TfContext> gradientsLent = new HashMap<>();
+    /** Reused heap chunks of the host AdamW and the gradient sums (never a whole tensor). */
+    private final float[][] chunks = new float[4][NativeFloats.CHUNK];
     private final Set<String> trainable = new HashSet<>();
     private final Deque<TfContext> contexts = new ArrayDeque<>();
     private final TfContext base;
     private final TensorFactory tensors;
-    private final Map<String, CompiledGraph> graphs = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CompiledGraph> eldest) {
-            if (size() > CACHE_SIZE) {
-                eldest.getValue().close();
-                return true;
-            }
-            return false;
-        }
-    };
+    private final Map<String, CompiledGraph> graphs = graphCache(CACHE_SIZE);
+    /** Compiled lazy traces (decoding steps), by trace key. */
+    private final Map<String, CompiledGraph> decodeGraphs = graphCache(DECODE_CACHE_SIZE);
+    /**
+     * Nodes of lazy traces that a later trace used, by trace pattern: fetched whenever a trace
+     * of that pattern runs (the KV cache of a decoding step), so the next step finds them.
+     */
+    private final Map<String, java.util.TreeSet<Integer>> kept = new HashMap<>();
+    private long decodeRecomputes;
     /** The computation being traced, or null (eager). */
     private Trace tracing;
     private long graphBuilds;
@@ -107,6 +121,20 @@ final class TfEngine implements TensorEngine {
     private long graphRuns;
     private long graphRunNanos;
     private long optimizerNanos;
+
+    /** A cache of compiled graphs that closes the least recently used one beyond its size. */
+    private static Map<String, CompiledGraph> graphCache(int size) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CompiledGraph> eldest) {
+                if (size() > size) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
 
     TfEngine() {
         this.base = TfContext.eager();
@@ -126,7 +154,9 @@ final class TfEngine implements TensorEngine {
      * run), {@code graph_runs} (traced computations run, cache hits included),
      * {@code graph_run_seconds} (running them: feeds, the session run, fetching and summing
      * the gradients), {@code optimizer_seconds} (the host AdamW: {@link #adamW} and
-     * {@link #sumOfSquares}) and {@code graphs_cached}.
+     * {@link #sumOfSquares}), {@code graphs_cached} (training, scoring and decoding graphs),
+     * {@code decode_graphs_cached} (compiled decoding steps) and {@code decode_recomputes}
+     * (decoding graphs run again for a value a later step needed; none once learnt).
      */
     @Override
     public Map<String, Double> statistics() {
@@ -136,7 +166,9 @@ final class TfEngine implements TensorEngine {
         out.put("graph_runs", (double) graphRuns);
         out.put("graph_run_seconds", graphRunNanos / 1e9);
         out.put("optimizer_seconds", optimizerNanos / 1e9);
-        out.put("graphs_cached", (double) graphs.size());
+        out.put("graphs_cached", (double) (graphs.size() + decodeGraphs.size()));
+        out.put("decode_graphs_cached", (double) decodeGraphs.size());
+        out.put("decode_recomputes", (double) decodeRecomputes);
         return out;
     }
 
@@ -158,15 +190,36 @@ final class TfEngine implements TensorEngine {
         return c == null ? base : c;
     }
 
+    /**
+     * The trace operations are recorded in: the backward or scoring trace being recorded, else
+     * the lazy trace of a decoding scope (made on first use after the previous one ran), else
+     * null (eager).
+     */
+    private Trace recording() {
+        if (tracing != null) {
+            return tracing;
+        }
+        TfContext c = contexts.peek();
+        if (c == null || !c.lazy) {
+            return null;
+        }
+        if (c.pending == null) {
+            c.pending = new Trace(c);
+            c.traces.add(c.pending);
+        }
+        return c.pending;
+    }
+
     /** Adds one operation: runs it in the current eager scope, or records it in the trace. */
     TfTensor apply(String kind, String args, long[] shape, boolean integer, TfTensor.Emitter emitter,
                    TfTensor... inputs) {
-        if (tracing != null) {
+        Trace into = recording();
+        if (into != null) {
             int[] ids = new int[inputs.length];
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = traced(inputs[i]);
+                ids[i] = traced(into, inputs[i]);
             }
-            return new TfTensor(this, tracing, tracing.op(kind, args, ids, shape, integer, emitter), shape, integer);
+            return new TfTensor(this, into, into.op(kind, args, ids, shape, integer, emitter), shape, integer);
         }
         TfContext c = current();
         Operand<?>[] in = new Operand<?>[inputs.length];
@@ -181,15 +234,33 @@ final class TfEngine implements TensorEngine {
         return out;
     }
 
-    /** The tensor's node in the trace being recorded; an eager tensor from outside becomes a feed. */
-    private int traced(TfTensor t) {
-        if (t.trace == tracing) {
+    /**
+     * The tensor's node in a trace being recorded. A tensor from outside becomes a feed of its
+     * TF value as it is (no host copy): an eager value, a native gradient, or the value of an
+     * earlier lazy trace (computed now if it was not fetched).
+     */
+    private int traced(Trace into, TfTensor t) {
+        if (t.trace == into) {
             return t.node;
         }
-        if (t.trace != null) {
+        if (t.trace != null && !t.trace.lazy) {
             throw new IllegalStateException("a tensor of another traced computation used in this one");
         }
-        return t.integer ? tracing.feed(t.toLongArray(), t.shape()) : tracing.feed(t.toFloatArray(), t.shape());
+        if (t.trace != null && into.lazy) {
+            into.inputs.add(t.trace);
+        }
+        return into.feed(tfValue(t), t.shape());
+    }
+
+    /** The TF value of a tensor that is not a node of the trace being recorded (owned elsewhere). */
+    private org.tensorflow.Tensor tfValue(TfTensor t) {
+        if (t.trace != null) {
+            return valueOf(t);
+        }
+        if (t.host != null) {
+            return t.host;
+        }
+        return t.operand().asTensor();
     }
 
     /**
@@ -197,6 +268,9 @@ final class TfEngine implements TensorEngine {
      * constant copy of its value (a tensor made in an outer scope).
      */
     private Operand<?> inCurrent(TfTensor t) {
+        if (t.trace != null && t.trace.lazy) {
+            return current().tf.constantOf((org.tensorflow.types.family.TType) valueOf(t));
+        }
         if (t.trace != null) {
             throw new IllegalStateException("a traced tensor used outside its computation");
         }
@@ -213,8 +287,9 @@ final class TfEngine implements TensorEngine {
 
     /** A constant: a feed of the trace being recorded, else an eager constant. */
     TfTensor constant(float[] values, long[] shape) {
-        if (tracing != null) {
-            return new TfTensor(this, tracing, tracing.feed(values.clone(), shape), shape, false);
+        Trace into = recording();
+        if (into != null) {
+            return new TfTensor(this, into, into.feed(values.clone(), shape), shape, false);
         }
         TfContext c = current();
         return new TfTensor(this, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
@@ -222,8 +297,9 @@ final class TfEngine implements TensorEngine {
 
     /** Integer constant (indices): a feed of the trace being recorded, else an eager constant. */
     TfTensor constant(long[] values, long[] shape) {
-        if (tracing != null) {
-            return new TfTensor(this, tracing, tracing.feed(values.clone(), shape), shape, true);
+        Trace into = recording();
+        if (into != null) {
+            return new TfTensor(this, into, into.feed(values.clone(), shape), shape, true);
         }
         TfContext c = current();
         return new TfTensor(this, c, c.tf.constant(Shape.of(shape), DataBuffers.of(values, true, false)));
@@ -250,8 +326,25 @@ final class TfEngine implements TensorEngine {
             return work.get();
         } finally {
             contexts.pop();
+            gradientsLent.values().removeIf(c -> c == scope); // their tensors die with the scope's
             scope.close();
         }
+    }
+
+    /** Whether scope a encloses scope b (the base scope encloses every other). */
+    private boolean isOuter(TfContext a, TfContext b) {
+        if (a == base) {
+            return true;
+        }
+        for (TfContext c : contexts) { // newest first
+            if (c == b) {
+                return true;
+            }
+            if (c == a) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private void requireEager(String what) {
@@ -271,12 +364,54 @@ final class TfEngine implements TensorEngine {
             throw new IllegalArgumentException("variable " + name + ": " + values.length + " values for shape "
                     + Arrays.toString(shape));
         }
-        replace(name, new Host(values.clone(), shape.clone()));
-        gradients.remove(name);
+        define(name, NativeFloats.of(values, shape), shape, trainable);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TensorFlow: the stored bytes are widened chunk by chunk straight into the variable's
+     * native tensor; no copy of the checkpoint reaches the Java heap.
+     */
+    @Override
+    public void create(String name, java.nio.ByteBuffer bytes, String dtype, long[] shape, boolean trainable) {
+        requireEager("create");
+        TFloat32 t;
+        try {
+            t = NativeFloats.fromStored(bytes, dtype, shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("variable " + name + ": " + e.getMessage(), e);
+        }
+        define(name, t, shape, trainable);
+    }
+
+    /** {@inheritDoc} TensorFlow: zeros allocated and cleared in native memory. */
+    @Override
+    public void createZeros(String name, long[] shape, boolean trainable) {
+        requireEager("createZeros");
+        define(name, NativeFloats.zeros(shape), shape, trainable);
+    }
+
+    private void define(String name, TFloat32 values, long[] shape, boolean trainable) {
+        replace(name, new Host(values, shape.clone()));
+        dropGradient(name);
         if (trainable) {
             this.trainable.add(name);
         } else {
             this.trainable.remove(name);
+        }
+    }
+
+    /** Forgets a gradient, closing its tensor unless a handed-out tensor still reads it. */
+    private void dropGradient(String name) {
+        TFloat32 g = gradients.remove(name);
+        TfContext lentIn = gradientsLent.remove(name);
+        if (g != null) {
+            if (lentIn != null) {
+                lentIn.adopt(g);
+            } else {
+                g.close();
+            }
         }
     }
 
@@ -313,9 +448,10 @@ final class TfEngine implements TensorEngine {
     @Override
     public Tensor variable(String name) {
         Host h = host(name);
-        if (tracing != null) {
-            int node = tracing.variable(name, h.shape(), trainable.contains(name));
-            return new TfTensor(this, tracing, node, h.shape().clone(), false);
+        Trace into = recording();
+        if (into != null) {
+            int node = into.variable(name, h.shape(), trainable.contains(name));
+            return new TfTensor(this, into, node, h.shape().clone(), false);
         }
         TfContext c = current();
         return new TfTensor(this, c, c.variable(name, h));
@@ -325,36 +461,70 @@ final class TfEngine implements TensorEngine {
     public void assign(String name, Tensor value) {
         requireEager("assign");
         Host target = host(name);
-        float[] values = value.toFloatArray();
-        if (values.length != target.values().length) {
-            throw new IllegalArgumentException("assign " + name + ": " + values.length + " values for shape "
+        long size = 1;
+        for (long d : value.shape()) {
+            size *= d;
+        }
+        if (size != target.size()) {
+            throw new IllegalArgumentException("assign " + name + ": " + size + " values for shape "
                     + Arrays.toString(target.shape()));
         }
-        replace(name, new Host(values, target.shape()));
+        // in place: graphs and scopes never keep a variable's tensor beyond a run (constants copy it)
+        if (value instanceof TfTensor t && t.host != null) {
+            NativeFloats.copy(t.host, target.tensor());
+        } else if (value instanceof TfTensor t && t.trace == null && !t.integer) {
+            NativeFloats.copy((TFloat32) TfTensor.f(t.context.tf, t.operand()).asTensor(), target.tensor());
+        } else {
+            try (TFloat32 copy = NativeFloats.of(value.toFloatArray(), target.shape())) {
+                NativeFloats.copy(copy, target.tensor());
+            }
+        }
+        forgetCopies(name);
     }
 
     @Override
     public Tensor gradient(String name) {
         requireEager("gradient");
-        float[] g = gradients.get(name);
+        TFloat32 g = gradients.get(name);
         if (g == null) {
             return null;
         }
-        gradientsLent.add(name);
-        return new TfTensor(this, current(), g, host(name).shape());
+        TfContext c = current();
+        TfContext before = gradientsLent.put(name, c);
+        if (before != null && before != c && isOuter(before, c)) {
+            gradientsLent.put(name, before); // the tensor lives as long as the outer of the two scopes
+        }
+        return new TfTensor(this, c, g, host(name).shape());
+    }
+
+    /**
+     * The gradient's tensor, ready to be changed: a handed-out one is left to its scope (it
+     * keeps its value) and replaced by a copy.
+     */
+    private TFloat32 writableGradient(String name) {
+        TFloat32 g = gradients.get(name);
+        TfContext lentIn = gradientsLent.remove(name);
+        if (g != null && lentIn != null) {
+            TFloat32 copy = NativeFloats.copyOf(g);
+            lentIn.adopt(g);
+            gradients.put(name, copy);
+            return copy;
+        }
+        return g;
     }
 
     @Override
     public void zeroGradients() {
         // as PyTorch: a gradient once computed stays, zeroed (AdamW then still decays its moments)
-        for (Map.Entry<String, float[]> g : gradients.entrySet()) {
-            if (gradientsLent.contains(g.getKey())) {
-                g.setValue(new float[g.getValue().length]);
+        for (Map.Entry<String, TFloat32> g : gradients.entrySet()) {
+            TfContext lentIn = gradientsLent.remove(g.getKey());
+            if (lentIn != null) {
+                lentIn.adopt(g.getValue());
+                g.setValue(NativeFloats.zeros(g.getValue().shape().asArray()));
             } else {
-                Arrays.fill(g.getValue(), 0f);
+                NativeFloats.fill(g.getValue(), 0f);
             }
         }
-        gradientsLent.clear();
     }
 
     /**
@@ -368,17 +538,23 @@ final class TfEngine implements TensorEngine {
         requireEager("sumOfSquares");
         long began = System.nanoTime();
         double total = 0;
+        float[] v = chunks[0];
         for (Tensor t : tensors) {
-            float[] v = hostValues(t);
+            FloatDataBuffer values = hostValues(t);
             double a = 0;
             double b = 0;
-            int i = 0;
-            for (; i + 1 < v.length; i += 2) { // two accumulators: independent adds pipeline
-                a += (double) v[i] * v[i];
-                b += (double) v[i + 1] * v[i + 1];
-            }
-            if (i < v.length) {
-                a += (double) v[i] * v[i];
+            // two accumulators, element i on a when i is even: the sum of the one-pass loop
+            for (long from = 0; from < values.size(); from += v.length) {
+                int n = (int) Math.min(v.length, values.size() - from);
+                values.slice(from, n).read(v, 0, n);
+                int i = 0;
+                for (; i + 1 < n; i += 2) { // independent adds pipeline
+                    a += (double) v[i] * v[i];
+                    b += (double) v[i + 1] * v[i + 1];
+                }
+                if (i < n) {
+                    a += (double) v[i] * v[i];
+                }
             }
             total += a + b;
         }
@@ -399,13 +575,14 @@ final class TfEngine implements TensorEngine {
     public void adamW(String parameter, String firstMoment, String secondMoment, Tensor gradient, AdamWStep s) {
         requireEager("adamW");
         long began = System.nanoTime();
-        float[] p = host(parameter).values();
-        float[] m = host(firstMoment).values();
-        float[] v = host(secondMoment).values();
-        float[] g = hostValues(gradient);
-        if (m.length != p.length || v.length != p.length || g.length != p.length) {
+        FloatDataBuffer pv = NativeFloats.view(host(parameter).tensor());
+        FloatDataBuffer mv = NativeFloats.view(host(firstMoment).tensor());
+        FloatDataBuffer vv = NativeFloats.view(host(secondMoment).tensor());
+        FloatDataBuffer gv = hostValues(gradient);
+        long size = pv.size();
+        if (mv.size() != size || vv.size() != size || gv.size() != size) {
             throw new IllegalArgumentException("adamW " + parameter + ": parameter, moments and gradient differ in size ("
-                    + p.length + ", " + m.length + ", " + v.length + ", " + g.length + ")");
+                    + size + ", " + mv.size() + ", " + vv.size() + ", " + gv.size() + ")");
         }
         // every factor rounded to float32 once, as the reference feeds its scalars
         boolean scaled = s.gradientScale() != 1.0;
@@ -420,28 +597,139 @@ final class TfEngine implements TensorEngine {
         float rate = (float) s.learningRate();
         boolean decays = s.weightDecay() > 0;
         float decay = (float) (1 - s.learningRate() * s.weightDecay());
-        for (int i = 0; i < p.length; i++) {
-            float gi = scaled ? g[i] * scale : g[i];
-            float mi = m[i] * beta1 + gi * keep1;
-            float vi = v[i] * beta2 + gi * gi * keep2;
-            float step = mi * correct1 / ((float) Math.sqrt(vi * correct2) + epsilon) * rate;
-            p[i] = (decays ? p[i] * decay : p[i]) - step;
-            m[i] = mi;
-            v[i] = vi;
+        float[] p = chunks[0];
+        float[] m = chunks[1];
+        float[] v = chunks[2];
+        float[] g = chunks[3];
+        for (long from = 0; from < size; from += p.length) {
+            int n = (int) Math.min(p.length, size - from);
+            pv.slice(from, n).read(p, 0, n);
+            mv.slice(from, n).read(m, 0, n);
+            vv.slice(from, n).read(v, 0, n);
+            gv.slice(from, n).read(g, 0, n);
+            for (int i = 0; i < n; i++) {
+                float gi = scaled ? g[i] * scale : g[i];
+                float mi = m[i] * beta1 + gi * keep1;
+                float vi = v[i] * beta2 + gi * gi * keep2;
+                float step = mi * correct1 / ((float) Math.sqrt(vi * correct2) + epsilon) * rate;
+                p[i] = (decays ? p[i] * decay : p[i]) - step;
+                m[i] = mi;
+                v[i] = vi;
+            }
+            pv.slice(from, n).write(p, 0, n);
+            mv.slice(from, n).write(m, 0, n);
+            vv.slice(from, n).write(v, 0, n);
         }
         for (String name : new String[] {parameter, firstMoment, secondMoment}) {
-            host(name).release();
             forgetCopies(name);
         }
         optimizerNanos += System.nanoTime() - began;
     }
 
-    /** A tensor's float values: a host-backed tensor's own array (not to be changed), else a copy. */
-    private static float[] hostValues(Tensor t) {
+    /** A tensor's float values: a native-backed tensor's own buffer (not to be changed), else a copy. */
+    private static FloatDataBuffer hostValues(Tensor t) {
         if (t instanceof TfTensor tf && tf.host != null) {
-            return tf.host;
+            return NativeFloats.view(tf.host);
         }
-        return t.toFloatArray();
+        return DataBuffers.of(t.toFloatArray(), true, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>TensorFlow: the draw is the host's ({@link TokenDraw#onHost}). It also marks the
+     * decoding loop: from the first draw on, the scope's operations (the next decoding steps)
+     * are recorded lazily and compiled, one cached graph per shape, instead of running op by
+     * op (unless {@value #COMPILED_DECODING} is {@code false}).
+     */
+    @Override
+    public TokenDraw drawTokens(Tensor logits, int[] banned, double temperature, int topK, double topP,
+                                double[] uniforms) {
+        TokenDraw draw = TokenDraw.onHost(logits, banned, temperature, topK, topP, uniforms);
+        TfContext c = contexts.peek();
+        if (tracing == null && c != null && !c.lazy
+                && !"false".equalsIgnoreCase(System.getProperty(COMPILED_DECODING, "true").trim())) {
+            c.lazy = true;
+        }
+        return draw;
+    }
+
+    /**
+     * The value of a node of a lazy trace. A trace still being recorded runs now (compiled, or
+     * from the cache), fetching this node and every node a later trace of its pattern used; a
+     * node of a trace that already ran without fetching it is computed by running that trace's
+     * graph again, and is fetched from then on.
+     */
+    org.tensorflow.Tensor valueOf(TfTensor t) {
+        Trace trace = t.trace;
+        org.tensorflow.Tensor v = trace.values.get(t.node);
+        if (v != null) {
+            return v;
+        }
+        if (trace.released || trace.inputs.stream().anyMatch(i -> i.released)) {
+            throw new IllegalStateException("a value of a decoding step read after two later steps ran: its memory"
+                    + " (and what computes it) is released then");
+        }
+        java.util.TreeSet<Integer> wanted = new java.util.TreeSet<>();
+        boolean fresh = !trace.ran;
+        if (trace.ran) {
+            kept.computeIfAbsent(trace.pattern(), k -> new java.util.TreeSet<>()).add(t.node);
+            decodeRecomputes++;
+        } else {
+            if (trace.scope.pending == trace) {
+                trace.scope.pending = null; // later operations start a new trace
+            }
+            trace.ran = true;
+            for (int n : kept.getOrDefault(trace.pattern(), new java.util.TreeSet<>())) {
+                if (n < trace.nodes.size()) {
+                    wanted.add(n);
+                }
+            }
+        }
+        wanted.add(t.node);
+        String key = "decode|" + trace.key();
+        CompiledGraph g = decodeGraphs.get(key);
+        if (g == null) {
+            long began = System.nanoTime();
+            g = new CompiledGraph(trace, null, null);
+            graphBuildNanos += System.nanoTime() - began;
+            graphBuilds++;
+            decodeGraphs.put(key, g);
+        }
+        graphRuns++;
+        long began = System.nanoTime();
+        int[] nodes = wanted.stream().mapToInt(Integer::intValue).toArray();
+        try (Result out = g.runNodes(trace, name -> host(name).tensor(), nodes)) {
+            for (int i = 0; i < nodes.length; i++) {
+                trace.values.put(nodes[i], copyOf(out.get(i)));
+            }
+        } finally {
+            graphRunNanos += System.nanoTime() - began;
+        }
+        if (fresh) {
+            // Decoding keeps two generations: the values this step was fed (the previous step's,
+            // needed if that step must run again for a node it did not fetch) and its own; the
+            // values those were fed are released, so memory stays linear in the cache length.
+            for (Trace previous : trace.inputs) {
+                for (Trace older : previous.inputs) {
+                    if (!trace.inputs.contains(older)) {
+                        older.release();
+                    }
+                }
+            }
+        }
+        return trace.values.get(t.node);
+    }
+
+    /** A native copy of a fetched value (a session's results are closed with them). */
+    private static org.tensorflow.Tensor copyOf(org.tensorflow.Tensor t) {
+        if (t instanceof TFloat32 f) {
+            return NativeFloats.copyOf(f);
+        }
+        org.tensorflow.types.TInt64 l = (org.tensorflow.types.TInt64) t;
+        org.tensorflow.types.TInt64 copy = org.tensorflow.types.TInt64.tensorOf(l.shape());
+        l.asRawTensor().data().copyTo(copy.asRawTensor().data(), l.numBytes());
+        return copy;
     }
 
     /** Records a computation; returns the trace and its output nodes. */
@@ -456,7 +744,7 @@ final class TfEngine implements TensorEngine {
                 if (!(results[i] instanceof TfTensor r)) {
                     throw new IllegalArgumentException("cannot mix engines: " + results[i]);
                 }
-                ids[i] = traced(r);
+                ids[i] = traced(t, r);
             }
             outputs[0] = ids;
             return t;
@@ -493,23 +781,37 @@ final class TfEngine implements TensorEngine {
             }
             for (int k = 0; k < g.gradientOf.size(); k++) {
                 String name = g.gradientOf.get(k);
-                float[] grad = TfTensor.floatsOf(out.get(g.results + k));
-                float[] sum = gradients.get(name);
+                TFloat32 grad = (TFloat32) out.get(g.results + k);
+                TFloat32 sum = writableGradient(name); // a handed-out gradient tensor keeps its value
                 if (sum == null) {
-                    gradients.put(name, grad);
+                    gradients.put(name, NativeFloats.copyOf(grad));
                 } else {
-                    if (gradientsLent.remove(name)) { // a handed-out gradient tensor keeps its value
-                        sum = sum.clone();
-                        gradients.put(name, sum);
-                    }
-                    for (int j = 0; j < grad.length; j++) {
-                        sum[j] += grad[j];
-                    }
+                    accumulate(sum, grad);
                 }
             }
         }
         graphRunNanos += System.nanoTime() - began;
         return values;
+    }
+
+    /** sum += add, element by element in float32, through two heap chunks. */
+    private void accumulate(TFloat32 sum, TFloat32 add) {
+        FloatDataBuffer s = NativeFloats.view(sum);
+        FloatDataBuffer a = NativeFloats.view(add);
+        if (s.size() != a.size()) {
+            throw new IllegalStateException("a gradient of " + a.size() + " values added to one of " + s.size());
+        }
+        float[] x = chunks[0];
+        float[] y = chunks[1];
+        for (long from = 0; from < s.size(); from += x.length) {
+            int n = (int) Math.min(x.length, s.size() - from);
+            s.slice(from, n).read(x, 0, n);
+            a.slice(from, n).read(y, 0, n);
+            for (int j = 0; j < n; j++) {
+                x[j] += y[j];
+            }
+            s.slice(from, n).write(x, 0, n);
+        }
     }
 
     /** Scoring runs as a cached graph, with the same kernels as the training graphs. */
@@ -528,7 +830,7 @@ final class TfEngine implements TensorEngine {
 
     @Override
     public float[] read(String name) {
-        return host(name).values().clone();
+        return NativeFloats.toArray(host(name).tensor());
     }
 
     @Override
@@ -544,8 +846,11 @@ final class TfEngine implements TensorEngine {
         base.close();
         graphs.values().forEach(CompiledGraph::close);
         graphs.clear();
+        decodeGraphs.values().forEach(CompiledGraph::close);
+        decodeGraphs.clear();
         variables.values().forEach(Host::release);
         variables.clear();
+        gradients.values().forEach(TFloat32::close);
         gradients.clear();
         gradientsLent.clear();
     }

@@ -39,11 +39,12 @@ final class TfTensor implements Tensor {
     /** The eager value; null for a traced tensor, and until first needed for a host-backed one. */
     private Operand<?> operand;
     /**
-     * The host values of a host-backed eager tensor (a gradient: {@link TfEngine#gradient}),
-     * never changed while the tensor lives; null otherwise. Read without a TF copy by the
-     * engine's host optimiser, turned into a TF constant only when an operation uses it.
+     * The native values of a natively backed eager tensor (a gradient: {@link TfEngine#gradient}),
+     * owned by the engine and never changed while the tensor lives; null otherwise. Read in
+     * place by the engine's host optimiser, turned into a TF constant only when an operation
+     * uses it.
      */
-    final float[] host;
+    final TFloat32 host;
     /** The trace this tensor is a node of; null for an eager tensor. */
     final Trace trace;
     final int node;
@@ -62,8 +63,8 @@ final class TfTensor implements Tensor {
         this.integer = operand.type() == TInt64.class;
     }
 
-    /** A host-backed eager tensor of float values (the caller never changes them afterwards). */
-    TfTensor(TfEngine engine, TfContext context, float[] host, long[] shape) {
+    /** A natively backed eager tensor of float values (the caller never changes them afterwards). */
+    TfTensor(TfEngine engine, TfContext context, TFloat32 host, long[] shape) {
         this.engine = engine;
         this.context = context;
         this.operand = null;
@@ -77,7 +78,7 @@ final class TfTensor implements Tensor {
     /** The eager value, made from the host values on first use for a host-backed tensor. */
     Operand<?> operand() {
         if (operand == null && host != null) {
-            operand = context.tf.constant(Shape.of(shape), DataBuffers.of(host, true, false));
+            operand = context.tf.constantOf(host);
         }
         return operand;
     }
@@ -571,22 +572,25 @@ final class TfTensor implements Tensor {
         return values[0];
     }
 
-    private void requireEager() {
+    /**
+     * The TF value to read: an eager tensor's, or a lazy (decoding) node's, computed now if it
+     * was not yet; a node of a backward or scoring trace has none.
+     */
+    private org.tensorflow.Tensor value() {
+        if (trace != null && trace.lazy) {
+            return engine.valueOf(this);
+        }
         if (trace != null) {
             throw new IllegalStateException("a value read inside a traced computation (backward or evaluate):"
                     + " traced tensors have values only as the compiled graph's results");
         }
+        return host != null ? host : operand().asTensor();
     }
 
     @Override
     public double[] toDoubleArray() {
-        requireEager();
         if (integer) {
-            long[] l = context.read(operand(), t -> {
-                long[] v = new long[Math.toIntExact(t.shape().size())];
-                ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
-                return v;
-            });
+            long[] l = toLongArray();
             double[] d = new double[l.length];
             for (int i = 0; i < l.length; i++) {
                 d[i] = l[i];
@@ -603,21 +607,36 @@ final class TfTensor implements Tensor {
 
     @Override
     public float[] toFloatArray() {
-        requireEager();
-        if (host != null) {
-            return host.clone();
+        org.tensorflow.Tensor t = value();
+        if (t instanceof TFloat32 f) {
+            return NativeFloats.toArray(f);
         }
-        return context.read(f(context.tf, operand()), TfTensor::floatsOf);
+        long[] l = longsOf(t);
+        float[] out = new float[l.length];
+        for (int i = 0; i < l.length; i++) {
+            out[i] = l[i];
+        }
+        return out;
     }
 
-    /** The long values of an eager int64 tensor. */
+    /** The long values of an int64 tensor (a float one's values truncated, as a cast does). */
     long[] toLongArray() {
-        requireEager();
-        return context.read(l(context.tf, operand()), t -> {
-            long[] v = new long[Math.toIntExact(t.shape().size())];
-            ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
-            return v;
-        });
+        org.tensorflow.Tensor t = value();
+        if (t instanceof TInt64) {
+            return longsOf(t);
+        }
+        float[] f = NativeFloats.toArray((TFloat32) t);
+        long[] out = new long[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = (long) f[i];
+        }
+        return out;
+    }
+
+    private static long[] longsOf(org.tensorflow.Tensor t) {
+        long[] v = new long[Math.toIntExact(t.shape().size())];
+        ((TInt64) t).copyTo(DataBuffers.of(v, false, false));
+        return v;
     }
 
     static float[] floatsOf(org.tensorflow.Tensor t) {

@@ -10,18 +10,10 @@ import io.mr1.api.backend.TrainingBatch;
 import io.mr1.api.types.Completion;
 import io.mr1.api.types.Prompt;
 import io.mr1.backend.pytorch.TorchBackend;
-import io.mr1.models.Checkpoints;
-import io.mr1.models.ImageProcessorConfig;
-import io.mr1.models.ModelConfig;
-import io.mr1.models.WordLevelTokenizerJson;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Random;
-import java.util.function.Function;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,54 +30,17 @@ import org.junit.jupiter.api.io.TempDir;
 @EnabledIfSystemProperty(named = "mr1.stepTime", matches = "true")
 class StepTimeComparisonTest {
 
-    private static final PolicyLoss.Grpo LOSS = new PolicyLoss.Grpo(0.04, 0.2, 0.2, PolicyLoss.KlEstimator.K3,
-            PolicyLoss.Aggregation.TOKEN_MEAN, 64);
-    private static final OptimizerSettings ADAM = new OptimizerSettings(1e-5, 0.01, 0.9, 0.999, 1e-8, 1.0, 0,
-            100_000, OptimizerSettings.Decay.CONSTANT);
-
-    private static Map<String, Integer> vocabulary(int size) {
-        List<String> words = new ArrayList<>(List.of("user", "assistant"));
-        for (int i = 0; words.size() + WordLevelTokenizerJson.SPECIAL.size() < size; i++) {
-            words.add("w" + i);
-        }
-        return WordLevelTokenizerJson.vocabulary(words);
-    }
+    private static final PolicyLoss.Grpo LOSS = BenchmarkBatch.LOSS;
+    private static final OptimizerSettings ADAM = BenchmarkBatch.ADAM;
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny", "30m"})
     void steadyStateStepTime(String size, @TempDir Path tmp) throws Exception {
-        int vocabularySize = size.equals("tiny") ? 2000 + WordLevelTokenizerJson.SPECIAL.size() : 8000;
-        Function<Map<String, Integer>, ModelConfig> spec = size.equals("tiny") ? ModelConfig::tiny
-                : v -> ModelConfig.tiny(v).withDecoder(512, 1376, 8, 8, 4)
-                        .withVision(new ModelConfig.VisionConfig(2, 128, 4, 2, 14, 2, 2, 3));
-        Map<String, Integer> vocab = vocabulary(vocabularySize);
-        ModelConfig config = spec.apply(vocab);
-        Path model = tmp.resolve(size);
-        Checkpoints.createRandom(model, config, ImageProcessorConfig.of(config.visionConfig(),
-                ImageProcessorConfig.DEFAULT_MIN_PIXELS, ImageProcessorConfig.DEFAULT_MAX_PIXELS), vocab, 3);
-        Random random = new Random(11);
-        int first = WordLevelTokenizerJson.SPECIAL.size();
-        List<Prompt> rows = new ArrayList<>();
-        List<Completion> completions = new ArrayList<>();
-        for (int p = 0; p < 2; p++) {
-            StringBuilder text = new StringBuilder();
-            for (int w = 0; w < 15; w++) {
-                text.append(w == 0 ? "" : " ").append('w').append(random.nextInt(vocabularySize - first - 2));
-            }
-            Prompt prompt = Prompt.text("p" + p, text.toString());
-            for (int j = 0; j < 8; j++) {
-                int[] tokens = new int[64];
-                for (int k = 0; k < tokens.length; k++) {
-                    tokens[k] = first + random.nextInt(vocabularySize - first);
-                }
-                rows.add(prompt);
-                completions.add(new Completion(prompt.id(), j, "", tokens, new float[tokens.length], false));
-            }
-        }
-        double[] advantages = new double[rows.size()];
-        for (int r = 0; r < advantages.length; r++) {
-            advantages[r] = random.nextGaussian();
-        }
+        Path model = BenchmarkBatch.model(size, tmp);
+        BenchmarkBatch data = BenchmarkBatch.of(size);
+        List<Prompt> rows = data.rows();
+        List<Completion> completions = data.completions();
+        double[] advantages = data.advantages();
         int warmup = 2;
         int timed = Integer.getInteger("mr1.stepTime.steps", size.equals("tiny") ? 8 : 4);
         String loadBefore = loadAverage();

@@ -1,4 +1,4 @@
-package io.mr1.backend.tensorflow;
+package io.mr1.backend.pytorchnatives;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
-/** The TensorFlow backend's tokenizer on the real Qwen tokenizer (../shared/fixtures/qwen-tokenizer). */
+/** The backends' shared tokenizer on the real Qwen tokenizer (../shared/fixtures/qwen-tokenizer). */
 class HfTokenizerTest {
 
     private static final Path TOKENIZER = Path.of("../../../shared/fixtures/qwen-tokenizer/tokenizer.json");
