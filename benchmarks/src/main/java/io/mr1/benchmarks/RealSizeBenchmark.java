@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * Qwen2-VL-2B-Instruct's exact configuration ({@link KnownConfigs#QWEN2_VL_2B_INSTRUCT}) as two
  * BF16 shards with an index, beside the real Qwen tokenizer and R1-V's image settings (max_pixels
  * 401408); then, in a fresh JVM so that its peak resident memory is its own, loads it through the
- * PyTorch backend (the policy and its frozen reference, float32), and measures: load time, RSS
+ * PyTorch backend (the policy and its frozen reference, float32 or with {@code --dtype bfloat16}), and measures: load time, RSS
  * after the load and the peak (VmHWM), one forward pass of a 640x480 image plus a 64-token
  * question, greedy decoding tokens/s with the KV cache, and {@code mr1 doctor}'s prediction beside
  * the measured memory, pass by pass: the peak RSS each pass adds (VmHWM reset before it, glibc's
@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Usage: {@code RealSizeBenchmark [--dir DIR] [--keep] [--set k=v]... [--decode-tokens 32]
  * [--generations 1] [--score-rows 2] [--score-length 64] [--prompt-tokens 64] [--max-pixels 401408]
- * [--train] [--train-length 256] [--force] [--out FILE]}
+ * [--train] [--train-length 256] [--dtype float32|bfloat16] [--force] [--out FILE]}
  */
 public final class RealSizeBenchmark {
 
@@ -81,10 +81,11 @@ public final class RealSizeBenchmark {
      * @param generations rows decoded (greedy) from the prompt
      * @param scoreRows completions of the measured scoring pass
      * @param scoreLength tokens of each of them
+     * @param dtype the dtype the policy and its reference are held and computed in (float32 or bfloat16)
      */
     record Options(Path dir, boolean keep, Map<String, String> overrides, int decodeTokens, int promptTokens,
                    boolean train, int trainLength, Path out, Path tokenizer, Path image, int maxPixels,
-                   boolean force, int generations, int scoreRows, int scoreLength) {
+                   boolean force, int generations, int scoreRows, int scoreLength, String dtype) {
 
         static Options parse(String... args) {
             Path dir = Path.of("target/qwen2vl-2b-random");
@@ -102,6 +103,7 @@ public final class RealSizeBenchmark {
             int generations = 1;
             int scoreRows = 2;
             int scoreLength = 64;
+            String dtype = "float32";
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -119,6 +121,7 @@ public final class RealSizeBenchmark {
                     case "--generations" -> generations = Integer.parseInt(args[++i]);
                     case "--score-rows" -> scoreRows = Integer.parseInt(args[++i]);
                     case "--score-length" -> scoreLength = Integer.parseInt(args[++i]);
+                    case "--dtype" -> dtype = args[++i];
                     case "--set" -> {
                         String kv = args[++i];
                         int eq = kv.indexOf('=');
@@ -131,7 +134,7 @@ public final class RealSizeBenchmark {
                 }
             }
             return new Options(dir, keep, overrides, decode, prompt, train, trainLength, out, tokenizer, image,
-                    maxPixels, force, generations, scoreRows, scoreLength);
+                    maxPixels, force, generations, scoreRows, scoreLength, dtype);
         }
 
         /** The arguments that reproduce these options, for the measuring JVM. */
@@ -140,7 +143,7 @@ public final class RealSizeBenchmark {
                     tokenizer.toString(), "--image", image.toString(), "--decode-tokens", "" + decodeTokens,
                     "--prompt-tokens", "" + promptTokens, "--train-length", "" + trainLength,
                     "--max-pixels", "" + maxPixels, "--generations", "" + generations, "--score-rows", "" + scoreRows,
-                    "--score-length", "" + scoreLength));
+                    "--score-length", "" + scoreLength, "--dtype", dtype));
             overrides.forEach((k, v) -> a.addAll(List.of("--set", k + "=" + v)));
             if (train) {
                 a.add("--train");
@@ -323,6 +326,7 @@ public final class RealSizeBenchmark {
         r.put("checkpoint", o.dir().toAbsolutePath().normalize().toString());
         r.put("files", summary.files());
         r.put("parameters", summary.parameters());
+        r.put("dtype", o.dtype());
         r.put("bytesOnDisk", summary.tensors().values().stream().mapToLong(SafeTensors.TensorInfo::bytes).sum());
         r.put("config", Map.of("layers", c.numHiddenLayers(), "hidden", c.hiddenSize(), "vocab", c.vocabSize(),
                 "visionDepth", c.visionConfig().depth(), "visionWidth", c.visionConfig().embedDim()));
@@ -332,9 +336,12 @@ public final class RealSizeBenchmark {
                 imageSettings.maxPixels());
         int patchCount = (size[0] / imageSettings.patchSize()) * (size[1] / imageSettings.patchSize());
         int expectedPrompt = o.promptTokens() + patchCount / 4 + 30;
-        MemoryEstimate predicted = MemoryEstimate.of(c, summary.parameters(), 4, 1, o.generations(), o.generations(),
+        // Weights and reference in the run's dtype; the passes' activations are counted in float32,
+        // which bounds a bfloat16 pass (MemoryEstimate).
+        int weightBytes = MemoryEstimate.bytesPerWeight(o.dtype());
+        MemoryEstimate predicted = MemoryEstimate.of(c, summary.parameters(), weightBytes, 1, o.generations(), o.generations(),
                 expectedPrompt, o.decodeTokens(), patchCount);
-        long largestPass = Math.max(predicted.sampling(), MemoryEstimate.of(c, summary.parameters(), 4, 1, o.scoreRows(),
+        long largestPass = Math.max(predicted.sampling(), MemoryEstimate.of(c, summary.parameters(), weightBytes, 1, o.scoreRows(),
                 o.scoreRows(), expectedPrompt, o.scoreLength(), patchCount).scoring());
         long need = predicted.weights() + predicted.reference() + largestPass;
         String available = Host.procField("/proc/meminfo", "MemAvailable");
@@ -356,7 +363,7 @@ public final class RealSizeBenchmark {
         long baseline = status("VmRSS");
         r.put("rssBeforeLoadBytes", baseline);
         long t0 = System.nanoTime();
-        try (Policy policy = backend.load(o.dir(), "cpu")) {
+        try (Policy policy = backend.load(o.dir(), o.dir(), "cpu", o.dtype(), o.dtype())) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             long afterLoad = status("VmRSS");
             long hwmLoad = status("VmHWM");
@@ -384,7 +391,7 @@ public final class RealSizeBenchmark {
             r.put("forwardSeconds", forwardSeconds);
             System.out.printf("forward: %.2f s%n", forwardSeconds);
             Map<String, Object> passes = new LinkedHashMap<>();
-            passes.put("forward", forward.report(MemoryEstimate.of(c, params, 4, 1, 1, 1, promptTokens,
+            passes.put("forward", forward.report(MemoryEstimate.of(c, params, weightBytes, 1, 1, 1, promptTokens,
                     answer.length(), patches).scoring()));
 
             // Decoding one token and N tokens: both include the same prefill, so their difference is
@@ -404,7 +411,7 @@ public final class RealSizeBenchmark {
             r.put("decodeTokensPerSecond", g / perToken);
             r.put("rssAfterDecodeBytes", status("VmRSS"));
             System.out.printf("decoded %d x %d tokens in %.2f s%n", g, greedy[0].length(), decodeSeconds);
-            passes.put("decode", decode.report(MemoryEstimate.of(c, params, 4, 1, g, g, promptTokens,
+            passes.put("decode", decode.report(MemoryEstimate.of(c, params, weightBytes, 1, g, g, promptTokens,
                     o.decodeTokens(), patches).sampling()));
 
             // Scoring R completions of C tokens (pi_old or the reference in a GRPO-D step).
@@ -420,13 +427,13 @@ public final class RealSizeBenchmark {
             }
             Pass scoring = Pass.measure(() -> policy.referenceLogProbs(scoredPrompts, scored));
             r.put("scoringSeconds", scoring.seconds());
-            passes.put("scoring", scoring.report(MemoryEstimate.of(c, params, 4, 1, o.scoreRows(), o.scoreRows(),
+            passes.put("scoring", scoring.report(MemoryEstimate.of(c, params, weightBytes, 1, o.scoreRows(), o.scoreRows(),
                     promptTokens, o.scoreLength(), patches).scoring()));
             r.put("passes", passes);
             System.out.printf("scored %d x %d tokens in %.2f s%n", o.scoreRows(), o.scoreLength(), scoring.seconds());
 
             int length = promptTokens + o.decodeTokens();
-            MemoryEstimate inference = MemoryEstimate.of(c, params, 4, 1, g, g, promptTokens, o.decodeTokens(),
+            MemoryEstimate inference = MemoryEstimate.of(c, params, weightBytes, 1, g, g, promptTokens, o.decodeTokens(),
                     patches);
             Map<String, Object> doctor = new LinkedHashMap<>();
             doctor.put("weightsBytes", inference.weights());
@@ -449,7 +456,7 @@ public final class RealSizeBenchmark {
                     / (double) (inference.weights() + inference.reference() + doctorPassPeak));
 
             if (o.train()) {
-                r.put("train", trainStep(policy, prompt, c, summary.parameters(), patches, o.trainLength()));
+                r.put("train", trainStep(policy, prompt, c, summary.parameters(), patches, o.trainLength(), o.dtype()));
             }
             r.put("peakRssBytes", status("VmHWM"));
         }
@@ -502,7 +509,7 @@ public final class RealSizeBenchmark {
      * adds (peak minus before) against doctor's gradients + AdamW moments + training activations.
      */
     private static Map<String, Object> trainStep(Policy policy, Prompt prompt, ModelConfig c, long parameters,
-                                                 int patches, int length) {
+                                                 int patches, int length, String dtype) {
         int[] ids = new int[length];
         for (int i = 0; i < length; i++) {
             ids[i] = 1000 + (i * 37) % 50_000;
@@ -535,13 +542,16 @@ public final class RealSizeBenchmark {
         sampler.interrupt();
         peak[0] = Math.max(peak[0], status("VmRSS"));
         int promptTokens = patches / 4 + 100;
-        MemoryEstimate m = MemoryEstimate.of(c, parameters, 4, 1, 2, 2, promptTokens, length, patches);
+        MemoryEstimate m = MemoryEstimate.of(c, parameters, MemoryEstimate.bytesPerWeight(dtype), 1, 2, 2, promptTokens,
+                length, patches);
+        // Gradients and optimiser state as the dtype holds them (bfloat16: float32 masters beside the moments).
+        MemoryEstimate held = MemoryEstimate.of(c, parameters, dtype, dtype, 1, 2, 2, promptTokens + length, patches);
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("completionTokens", length);
         t.put("rows", 2);
         t.put("stepSeconds", seconds);
         t.put("measuredGrowthBytes", peak[0] - before);
-        t.put("doctorGradientsPlusMomentsBytes", m.gradients() + m.adamMoments());
+        t.put("doctorGradientsPlusMomentsBytes", held.gradients() + held.adamMoments());
         t.put("doctorActivationsBytes", m.training());
         t.put("measuredActivationBytes", peak[0] - before - m.gradients() - m.adamMoments());
         t.put("activationsMeasuredOverDoctor",
@@ -560,7 +570,7 @@ public final class RealSizeBenchmark {
                         + " peak during load %.2f GiB%n", (Double) r.get("loadSeconds"),
                 (Long) r.get("rssBeforeLoadBytes") / GIB, (Long) r.get("rssAfterLoadBytes") / GIB,
                 (Long) r.get("measuredLoadGrowthBytes") / GIB, (Long) r.get("peakRssDuringLoadBytes") / GIB));
-        s.append(String.format("doctor predicts     %.2f GiB for the float32 weights + frozen reference"
+        s.append(String.format("doctor predicts     %.2f GiB for the " + r.getOrDefault("dtype", "float32") + " weights + frozen reference"
                         + " (measured growth / predicted = %.3f)%n", (Long) d.get("weightsPlusReferenceBytes") / GIB,
                 (Double) r.get("loadGrowthOverDoctor")));
         s.append(String.format("forward             %.2f s for one 640x480 image (%d image tokens) + %d question tokens%n",

@@ -175,6 +175,16 @@ class RealTokenizerTrainingIT {
         Checkpoints.describeWeights(halfSaved).forEach((name, info) -> assertEquals("BF16", info.dtype(), name));
         assertTrue(SafeTensors.read(halfRun.resolve("checkpoints/step-1/policy/" + Checkpoints.OPTIMIZER)).keySet()
                 .stream().anyMatch(k -> k.startsWith("master.")), "float32 masters in the optimiser state");
+        // mr1 eval computes in bfloat16 when asked, and a backend that holds float32 only refuses it by name.
+        Path halfEval = tmp.resolve("eval-bf16.json");
+        var halfEvaluated = mr1(tmp, "eval", "--checkpoint", halfSaved.toString(), "--task", "visual-counting",
+                "--data", eval.toString(), "--max-new-tokens", "4", "--dtype", "bfloat16", "--out", halfEval.toString());
+        assertEquals(0, halfEvaluated.status(), halfEvaluated.out() + halfEvaluated.err());
+        assertTrue(Files.isRegularFile(halfEval));
+        var tfEval = mr1(tmp, "eval", "--checkpoint", halfSaved.toString(), "--task", "visual-counting", "--data",
+                eval.toString(), "--backend", "tensorflow", "--dtype", "bfloat16");
+        assertEquals(2, tfEval.status(), tfEval.out() + tfEval.err());
+        assertTrue(tfEval.err().contains("--dtype") && tfEval.err().contains("tensorflow"), tfEval.err());
 
         // A dtype a backend cannot hold (TensorFlow: float32 only) is refused before the run starts, naming the key.
         Files.writeString(config, plain.replace("model: {checkpoint: " + model + "}",

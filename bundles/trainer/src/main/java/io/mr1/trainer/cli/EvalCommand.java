@@ -60,7 +60,7 @@ public final class EvalCommand extends BaseCommand {
     public String usage() {
         return """
                 Usage: mr1 eval --checkpoint DIR --task T [--data FILE.jsonl] [--out FILE.json]
-                                [--backend pytorch] [--device cpu] [--max-new-tokens 32]
+                                [--backend pytorch] [--device cpu] [--dtype D] [--max-new-tokens 32]
                                 [--limit N] [--generate N] [--seed S] [--skip-bad]
                                 [--samples K [--temperature T]]
 
@@ -72,6 +72,8 @@ public final class EvalCommand extends BaseCommand {
                 T (default 1, GRPO's sampling temperature), the fraction strictly correct.
                 DIR is a checkpoint folder (e.g. RUN/checkpoints/step-N/policy). Cross-task
                 evaluation: train on one task, evaluate here with the other --task.
+                --dtype float32|bfloat16 is the dtype the weights are held and computed in, as
+                model.dtype: float32 on cpu, bfloat16 on cuda:N by default (whatever the files hold).
                 """;
     }
 
@@ -82,7 +84,7 @@ public final class EvalCommand extends BaseCommand {
 
     @Override
     protected Set<String> valuedOptions() {
-        return Set.of("--checkpoint", "--task", "--data", "--out", "--backend", "--device", "--max-new-tokens",
+        return Set.of("--checkpoint", "--task", "--data", "--out", "--backend", "--device", "--dtype", "--max-new-tokens",
                 "--limit", "--generate", "--seed", "--samples", "--temperature");
     }
 
@@ -94,6 +96,13 @@ public final class EvalCommand extends BaseCommand {
         Path checkpoint = Path.of(line.require("--checkpoint")).toAbsolutePath();
         String taskName = line.require("--task");
         String backendName = line.value("--backend") == null ? "pytorch" : line.value("--backend");
+        String device = line.value("--device") == null ? "cpu" : line.value("--device");
+        // As model.dtype's default: float32 on the CPU, bfloat16 on a GPU.
+        String dtype = line.value("--dtype") == null ? (device.startsWith("cuda") ? "bfloat16" : "float32")
+                : line.value("--dtype");
+        if (!dtype.equals("float32") && !dtype.equals("bfloat16")) {
+            throw new UsageException("--dtype must be float32 or bfloat16, got '" + dtype + "'");
+        }
         Task task;
         PolicyBackend backend;
         try {
@@ -142,7 +151,12 @@ public final class EvalCommand extends BaseCommand {
             throw new UsageException("--temperature needs --samples K");
         }
         Evaluator.Result result;
-        try (Policy policy = backend.load(checkpoint, line.value("--device") == null ? "cpu" : line.value("--device"))) {
+        if (!backend.weightDtypes().contains(dtype)) {
+            err.println("mr1 eval: --dtype: backend '" + backendName + "' cannot hold weights in " + dtype
+                    + "; it holds " + new java.util.TreeSet<>(backend.weightDtypes()));
+            return 2;
+        }
+        try (Policy policy = backend.load(checkpoint, checkpoint, device, dtype, dtype)) {
             int total = samples.size();
             result = Evaluator.evaluate(policy, task, samples, (int) line.longValue("--max-new-tokens", 32),
                     sampledPass, done -> err.printf("\reval %d/%d", done, total));
