@@ -98,7 +98,7 @@ public final class EvalCommand extends BaseCommand {
         String backendName = line.value("--backend") == null ? "pytorch" : line.value("--backend");
         String device = line.value("--device") == null ? "cpu" : line.value("--device");
         // As model.dtype's default: float32 on the CPU, bfloat16 on a GPU.
-        String dtype = line.value("--dtype") == null ? (device.startsWith("cuda") ? "bfloat16" : "float32")
+        String dtype = line.value("--dtype") == null ? io.mr1.trainer.run.RunConfig.Model.defaultDtype(device)
                 : line.value("--dtype");
         if (!dtype.equals("float32") && !dtype.equals("bfloat16")) {
             throw new UsageException("--dtype must be float32 or bfloat16, got '" + dtype + "'");

@@ -122,7 +122,8 @@ public final class ExperimentRunner {
             if (!Files.exists(file)) {
                 checkStop();
                 out.println("evaluating the base on " + t.id() + " (" + tests.get(t.id()).size() + " items) ...");
-                Evaluator.Result r = evaluate(spec, base, device, tasks.get(t.id()), tests.get(t.id()));
+                Evaluator.Result r = evaluate(spec, base, device, evaluationDtype(spec.run()), tasks.get(t.id()),
+                        tests.get(t.id()));
                 writeResult(file, line(spec, "base", "base", null, Double.NaN, null, null, t.id(), r, 0, Double.NaN,
                         base));
             }
@@ -151,7 +152,8 @@ public final class ExperimentRunner {
                 }
                 checkStop();
                 out.println("  evaluating on " + t.id() + " (" + tests.get(t.id()).size() + " items) ...");
-                Evaluator.Result r = evaluate(spec, trained.checkpoint(), device, tasks.get(t.id()), tests.get(t.id()));
+                Evaluator.Result r = evaluate(spec, trained.checkpoint(), device, trained.dtype(), tasks.get(t.id()),
+                        tests.get(t.id()));
                 writeResult(file, line(spec, run.arm().name(), run.arm().group(), run.arm().sweepKey(),
                         run.arm().sweepValue(), run.seed(), run.trainTask(), t.id(), r, trained.steps(),
                         trained.seconds(), trained.checkpoint()));
@@ -174,7 +176,7 @@ public final class ExperimentRunner {
     }
 
     /** What a finished training run gives the evaluation. */
-    private record Trained(Path checkpoint, long steps, double seconds) {
+    private record Trained(Path checkpoint, long steps, double seconds, String dtype) {
     }
 
     private static String minutes(double seconds) {
@@ -249,8 +251,9 @@ public final class ExperimentRunner {
             RunFolder.writeJson(done, facts);
         }
         JsonObject o = JsonParser.parseString(Files.readString(done, StandardCharsets.UTF_8)).getAsJsonObject();
+        // Evaluated in the dtype it trained in (model.dtype: bfloat16 by default on cuda:N), as mr1 train's final evaluation.
         return new Trained(Path.of(o.get("checkpoint").getAsString()), o.get("steps").getAsLong(),
-                o.get("train_seconds").getAsDouble());
+                o.get("train_seconds").getAsDouble(), new RunFolder(folder).readRunConfig().model().dtype());
     }
 
     /** Training time of a run, resumes included: the sum of its logged step times. */
@@ -264,14 +267,14 @@ public final class ExperimentRunner {
         return Math.round(sum * 10) / 10.0;
     }
 
-    private Evaluator.Result evaluate(ExperimentSpec spec, Path checkpoint, String device, Task task,
+    private Evaluator.Result evaluate(ExperimentSpec spec, Path checkpoint, String device, String dtype, Task task,
                                       List<Sample> items) throws TrainingSession.SetupException, IOException, Stopped {
         String backendName = spec.run().getOrDefault("backend", "pytorch").toString();
         var backend = TrainingSession.plugin(registry, spec.source() + ": run.backend", PluginKind.BACKEND, "backend",
                 backendName, io.mr1.api.backend.PolicyBackend.class);
         Evaluator.SampledPass sampled = spec.eval().samples() == 0 ? null
                 : new Evaluator.SampledPass(spec.eval().samples(), spec.eval().temperature(), spec.eval().seed());
-        try (Policy policy = backend.load(checkpoint, device)) {
+        try (Policy policy = backend.load(checkpoint, checkpoint, device, dtype, dtype)) {
             int total = items.size();
             Evaluator.Result r;
             try {
@@ -288,6 +291,18 @@ public final class ExperimentRunner {
             }
             return r;
         }
+    }
+
+    /**
+     * The dtype the base is evaluated in: the file's {@code run.model.dtype}, else RunConfig's
+     * default for the run's device (bfloat16 on cuda:N), as its arms train.
+     */
+    static String evaluationDtype(Map<String, Object> run) {
+        String device = run.getOrDefault("device", "cpu").toString();
+        if (run.get("model") instanceof Map<?, ?> model && model.get("dtype") != null) {
+            return model.get("dtype").toString();
+        }
+        return RunConfig.Model.defaultDtype(device);
     }
 
     private static String runDevice(ExperimentSpec spec) {

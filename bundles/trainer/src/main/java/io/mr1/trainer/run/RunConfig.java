@@ -83,6 +83,17 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         public static final List<String> DTYPES = List.of("float32", "bfloat16");
 
         /**
+         * The default {@code model.dtype} on a device: float32 on the CPU, bfloat16 on cuda:N
+         * (docs/CONFIG.md), for every command that loads a policy without one.
+         *
+         * @param device {@code cpu} or {@code cuda:N}
+         * @return the dtype
+         */
+        public static String defaultDtype(String device) {
+            return device.startsWith("cuda") ? "bfloat16" : "float32";
+        }
+
+        /**
          * A model in float32.
          *
          * @param checkpoint a checkpoint folder, or null to create a tiny one
@@ -294,7 +305,7 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         ConfigSection m = root.section("model");
         Path checkpoint = m.has("checkpoint") ? base.resolve(m.require("checkpoint")) : null;
         // The rule (docs/CONFIG.md): float32 on the CPU, bfloat16 on a GPU, where a 7B model fits only in bfloat16.
-        String dtype = m.choice("dtype", device.startsWith("cuda") ? "bfloat16" : "float32", Model.DTYPES);
+        String dtype = m.choice("dtype", Model.defaultDtype(device), Model.DTYPES);
         Model model = new Model(checkpoint, m.integer("seed", seed, 0), m.integerInt("hidden_size", 128, 8, 16384),
                 m.integerInt("layers", 4, 1, 1024), m.integerInt("image_size", 112, 28, 8192), dtype,
                 m.choice("reference_dtype", dtype, Model.DTYPES));
