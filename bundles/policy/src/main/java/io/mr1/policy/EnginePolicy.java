@@ -150,7 +150,9 @@ public final class EnginePolicy implements Policy {
                     engine.create(REFERENCE + name, bytes, info.dtype(), info.shape(), false, referenceDtype));
         }
         List<String> names = new ArrayList<>(model.parameters().keySet());
-        long updates = readOptimizerState(engine, checkpoint, names, dtype);
+        // Training continues from another folder than its reference (a resume): float32 parameters take their
+        // exact values from the optimiser state; a folder loaded as its own reference is evaluated as stored.
+        long updates = readOptimizerState(engine, checkpoint, names, !sameReference);
         ImageProcessorConfig images = config.visionConfig() == null ? null
                 : ImageProcessorConfig.read(checkpoint, config.visionConfig());
         TextTokenizer tokenizer = tokenizers.apply(tokenizerFile);
@@ -172,8 +174,8 @@ public final class EnginePolicy implements Policy {
         return Files.isRegularFile(index) ? index : folder.resolve(Checkpoints.WEIGHTS);
     }
 
-    private static long readOptimizerState(TensorEngine engine, Path checkpoint, List<String> names, String dtype)
-            throws IOException {
+    private static long readOptimizerState(TensorEngine engine, Path checkpoint, List<String> names,
+                                           boolean exactValues) throws IOException {
         Path optimizer = checkpoint.resolve(Checkpoints.OPTIMIZER);
         if (!Files.isRegularFile(optimizer)) {
             return 0;
@@ -182,17 +184,30 @@ public final class EnginePolicy implements Policy {
         for (String name : names) {
             wanted.add(AdamW.FIRST + name);
             wanted.add(AdamW.SECOND + name);
-            if (!dtype.equals(FLOAT32)) {
-                // The float32 masters of a narrower run: the resumed run continues from them, bit for bit.
-                wanted.add(AdamW.MASTER + name);
-            }
+            // The exact float32 values of parameters the model folder holds narrower: the resumed run continues
+            // from them, bit for bit.
+            wanted.add(AdamW.MASTER + name);
         }
         Set<String> loaded = new java.util.HashSet<>();
         SafeTensors.stream(optimizer, (name, info, bytes) -> {
-            if (wanted.contains(name)) {
-                engine.create(name, bytes, info.dtype(), info.shape(), false);
-                loaded.add(name);
+            if (!wanted.contains(name)) {
+                return;
             }
+            String parameter = name.substring(name.indexOf('.') + 1);
+            if (name.startsWith(AdamW.MASTER) && engine.dtype(parameter).equals(FLOAT32)) {
+                // A float32 parameter saved as BF16/F16 (or a narrower run resumed in float32): its master is its value.
+                if (!exactValues) {
+                    return;
+                }
+                if (!Arrays.equals(info.shape(), engine.shape(parameter))) {
+                    throw new IOException(optimizer + ": tensor " + name + " has shape " + Arrays.toString(info.shape())
+                            + ", its parameter " + Arrays.toString(engine.shape(parameter)));
+                }
+                engine.create(parameter, bytes, info.dtype(), info.shape(), true);
+            } else {
+                engine.create(name, bytes, info.dtype(), info.shape(), false);
+            }
+            loaded.add(name);
         });
         for (String name : names) {
             // A parameter that took part in no step yet has neither moment; one without the other is damage.
@@ -420,17 +435,28 @@ public final class EnginePolicy implements Policy {
             Map<String, SafeTensors.TensorInfo> moments = new LinkedHashMap<>();
             for (String prefix : List.of(AdamW.FIRST, AdamW.SECOND, AdamW.MASTER)) {
                 for (String name : names) {
-                    if (engine.contains(prefix + name)) {
-                        moments.put(prefix + name, new SafeTensors.TensorInfo("F32", engine.shape(prefix + name)));
+                    if (engine.contains(prefix + name) || prefix.equals(AdamW.MASTER) && narrowedOnDisk(name)) {
+                        moments.put(prefix + name, new SafeTensors.TensorInfo("F32", engine.shape(name)));
                     }
                 }
             }
-            SafeTensors.write(staging.resolve(Checkpoints.OPTIMIZER), moments,
-                    (name, info, out) -> engine.write(name, info.dtype(), out));
+            // A master with no variable of its own is a float32 parameter's exact value.
+            SafeTensors.write(staging.resolve(Checkpoints.OPTIMIZER), moments, (name, info, out) -> engine.write(
+                    engine.contains(name) ? name : name.substring(AdamW.MASTER.length()), info.dtype(), out));
             Files.writeString(staging.resolve(Checkpoints.OPTIMIZER_STATE), "{\"step\": " + optimizer.updates() + "}\n",
                     StandardCharsets.UTF_8);
         }
         Checkpoints.commit(staging, dir);
+    }
+
+    /**
+     * Whether a trained parameter is held in float32 but stored narrower (a BF16 model folder
+     * trained in float32): the model folder rounds it, so the optimiser state keeps its exact
+     * value as its master, and a resumed run continues bit for bit.
+     */
+    private boolean narrowedOnDisk(String name) {
+        return engine.contains(AdamW.FIRST + name) && !engine.contains(AdamW.MASTER + name)
+                && engine.dtype(name).equals(FLOAT32) && !storedDtypes.getOrDefault(name, "F32").equals("F32");
     }
 
     /** The engine's running counters (see {@link TensorEngine#statistics}). */

@@ -105,6 +105,43 @@ class TorchCheckpointDtypeTest {
         }
     }
 
+    /**
+     * A float32 run from a BF16 folder: its checkpoints store the weights as BF16 (rounded), so
+     * without their exact values in the optimiser state a resumed run restarted from rounded
+     * weights, losing every update below bfloat16's spacing (at lr 1e-6, nearly all of them).
+     */
+    @Test
+    void aFloat32RunFromABf16FolderResumesBitForBit(@TempDir Path tmp) throws Exception {
+        Path bf16 = convert(TinyFixture.create(tmp.resolve("f32"), 8), tmp.resolve("bf16"), "BF16",
+                Checkpoints.MAX_SHARD_BYTES);
+        Path saved = tmp.resolve("saved");
+        TorchBackend backend = new TorchBackend();
+        Map<String, float[]> straight;
+        try (Policy policy = backend.load(bf16, bf16, "cpu", "float32", "float32")) {
+            TorchBfloat16TrainingTest.step(policy, 0);
+            TorchBfloat16TrainingTest.step(policy, 1);
+            policy.save(saved, true);
+            TorchBfloat16TrainingTest.step(policy, 2);
+            straight = TorchBfloat16TrainingTest.parameters(policy, "");
+        }
+        Checkpoints.describeWeights(saved).forEach((name, info) -> assertEquals("BF16", info.dtype(), name));
+        try (Policy resumed = backend.load(saved, bf16, "cpu", "float32", "float32")) {
+            TorchBfloat16TrainingTest.step(resumed, 2);
+            Map<String, float[]> continued = TorchBfloat16TrainingTest.parameters(resumed, "");
+            for (String name : straight.keySet()) {
+                assertArrayEquals(straight.get(name), continued.get(name), 0f, name + ": resumed weights");
+            }
+        }
+        // Loaded as its own reference (mr1 eval), the folder is what it stores: BF16 values.
+        try (Policy evaluated = backend.load(saved, "cpu")) {
+            for (float[] values : TorchBfloat16TrainingTest.parameters(evaluated, "").values()) {
+                for (float v : values) {
+                    assertEquals(0, Float.floatToRawIntBits(v) & 0xffff, "a BF16 value: " + v);
+                }
+            }
+        }
+    }
+
     private static Map<String, Integer> diffOf(Map<String, SafeTensors.Entry> a, Map<String, SafeTensors.Entry> b) {
         Map<String, Integer> changed = new LinkedHashMap<>();
         a.forEach((name, e) -> {
