@@ -29,7 +29,7 @@ public final class HfTokenizer implements AutoCloseable {
      *
      * @param file a {@code tokenizer.json}
      * @return the tokenizer (close it to free its native memory)
-     * @throws UncheckedIOException naming the file when it cannot be read or parsed
+     * @throws UncheckedIOException naming the file when it cannot be read or parsed (a parse error too)
      */
     public static HfTokenizer open(Path file) {
         Thread thread = Thread.currentThread();
@@ -41,6 +41,10 @@ public final class HfTokenizer implements AutoCloseable {
                     Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // The library reports a file it cannot parse by the parser's words alone ("invalid type ... at line 1").
+            String message = "cannot read tokenizer " + file + ": " + e.getMessage();
+            throw new UncheckedIOException(message, new IOException(message, e));
         } finally {
             thread.setContextClassLoader(previous);
         }

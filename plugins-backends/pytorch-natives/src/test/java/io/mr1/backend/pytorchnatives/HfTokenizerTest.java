@@ -1,10 +1,13 @@
 package io.mr1.backend.pytorchnatives;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The backends' shared tokenizer on the real Qwen tokenizer (../shared/fixtures/qwen-tokenizer). */
 class HfTokenizerTest {
@@ -22,5 +25,12 @@ class HfTokenizerTest {
             assertTrue(ids.length > 512, "ids: " + ids.length);
             assertTrue(ids.length >= 299 * one, "ids: " + ids.length + " for 300 sentences of " + one);
         }
+    }
+
+    @Test
+    void aTokenizerFileTheLibraryCannotParseIsAnErrorNamingIt(@TempDir Path tmp) throws Exception {
+        Path broken = Files.writeString(tmp.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": 3}}");
+        RuntimeException e = assertThrows(RuntimeException.class, () -> HfTokenizer.open(broken).close());
+        assertTrue(e.getMessage().contains(broken.toString()), e.getMessage());
     }
 }
