@@ -833,6 +833,33 @@ final class TfEngine implements TensorEngine {
         return NativeFloats.toArray(host(name).tensor());
     }
 
+    /**
+     * Streams a variable from native memory in {@link NativeFloats#CHUNK} values at a time,
+     * converted to the stored dtype (BF16 rounded to nearest even): no {@code float[]} of the
+     * tensor on the Java heap, as loading.
+     */
+    @Override
+    public void write(String name, String storedDtype, java.io.OutputStream out) throws java.io.IOException {
+        int width = switch (storedDtype) {
+            case "F32" -> 4;
+            case "BF16", "F16" -> 2;
+            default -> throw new java.io.IOException("variable " + name + ": cannot store " + storedDtype
+                    + "; valid: F32, BF16, F16");
+        };
+        FloatDataBuffer values = NativeFloats.view(host(name).tensor());
+        long size = values.size();
+        float[] chunk = chunks[0];
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(width * chunk.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long from = 0; from < size; from += chunk.length) {
+            int n = (int) Math.min(chunk.length, size - from);
+            values.slice(from, n).read(chunk, 0, n);
+            bytes.clear();
+            io.mr1.models.SafeTensors.encode(chunk, 0, n, storedDtype, bytes);
+            out.write(bytes.array(), 0, bytes.position());
+        }
+    }
+
     @Override
     public long[] shape(String name) {
         return host(name).shape().clone();

@@ -56,6 +56,27 @@ class TfNativeVariablesTest {
         }
     }
 
+    /** Saving streams from native memory by chunks: the bytes equal the whole-tensor conversion in every dtype. */
+    @Test
+    void aVariableStreamsInEachStoredDtypeAsTheWholeTensorConversion() throws Exception {
+        Random random = new Random(4);
+        try (TfEngine engine = new TfEngine()) {
+            engine.create("w", stored("F32", random), "F32", new long[] {SIZE}, true);
+            for (String dtype : new String[] {"F32", "BF16", "F16"}) {
+                var info = new SafeTensors.TensorInfo(dtype, new long[] {SIZE});
+                var expected = new java.io.ByteArrayOutputStream();
+                SafeTensors.fromFloats(engine::read).write("w", info, expected);
+                var actual = new java.io.ByteArrayOutputStream();
+                engine.write("w", dtype, actual);
+                assertEquals(info.bytes(), actual.size(), dtype);
+                assertArrayEquals(expected.toByteArray(), actual.toByteArray(), dtype);
+            }
+            var e = assertThrows(java.io.IOException.class,
+                    () -> engine.write("w", "F64", new java.io.ByteArrayOutputStream()));
+            assertTrue(e.getMessage().contains("w") && e.getMessage().contains("F64"), e.getMessage());
+        }
+    }
+
     @Test
     void zerosAndErrors() {
         try (TfEngine engine = new TfEngine()) {
