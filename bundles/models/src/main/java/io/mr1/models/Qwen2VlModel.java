@@ -271,7 +271,8 @@ public final class Qwen2VlModel {
             throw new IllegalArgumentException(total + " patch rows given, the grids need " + expected);
         }
         // The whole tower is one block scope (only the merged tokens outlive it) and each vision block
-        // a nested one: encoding holds one block's intermediates and the residual stream at a time.
+        // a nested one that also releases its input (the previous block's output): encoding holds one
+        // block's intermediates, its input and its output at a time, not every block's output.
         return f.keepOnly(() -> {
             Tensor kernel = p.get("visual.patch_embed.proj.weight").reshape(e, v.patchValues());
             Tensor x = pixels.matmul(kernel.transpose(1, 0)); // [R, E]
@@ -283,7 +284,7 @@ public final class Qwen2VlModel {
             for (int i = 0; i < v.depth(); i++) {
                 Tensor input = x;
                 int block = i;
-                x = f.keepOnly(() -> new Tensor[] {visionBlock(p, f, block, input, runs, ropes)})[0];
+                x = f.keepOnlyReleasing(input, () -> new Tensor[] {visionBlock(p, f, block, input, runs, ropes)})[0];
             }
             int window = v.mergeWindow();
             Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(total / window, (long) e * window);
@@ -457,13 +458,14 @@ public final class Qwen2VlModel {
                     config.headDim());
         }
         // The layers run in one block scope (the normalised output and the cache outlive it, not the
-        // residual stream between layers), each layer in a nested one.
+        // residual stream between layers), each layer in a nested one that releases the previous
+        // layer's output once it has used it.
         Tensor[] kept = f.keepOnly(() -> {
             Tensor x = embed(p, f, ids, imageFeatures);
             for (int i = 0; i < config.numHiddenLayers(); i++) {
                 Tensor input = x;
                 int layer = i;
-                Tensor[] out = f.keepOnly(() -> decoderLayer(p, f, layer, input, rope, attnBias, cache));
+                Tensor[] out = f.keepOnlyReleasing(input, () -> decoderLayer(p, f, layer, input, rope, attnBias, cache));
                 x = out[0];
                 if (cache != null) {
                     cache.set(i, out[1], out[2]);
