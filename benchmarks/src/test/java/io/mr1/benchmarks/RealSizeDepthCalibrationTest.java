@@ -46,6 +46,8 @@ class RealSizeDepthCalibrationTest {
                 JsonObject pass = passes.getAsJsonObject(name);
                 assertTrue(pass.get("peakReset").getAsBoolean(), "VmHWM could not be reset: the peaks are not per pass");
                 double ratio = pass.get("measuredOverDoctor").getAsDouble();
+                System.out.printf("%s %s: measured %d bytes, doctor %d, ratio %.3f%n", dtype, name,
+                        pass.get("peakGrowthBytes").getAsLong(), pass.get("doctorBytes").getAsLong(), ratio);
                 assertTrue(ratio >= RealSizeCalibrationTest.LOW && ratio <= RealSizeCalibrationTest.HIGH,
                         dtype + " " + name + " pass: measured " + pass.get("peakGrowthBytes") + " bytes, doctor "
                                 + pass.get("doctorBytes") + " (ratio " + ratio + ", band [" + RealSizeCalibrationTest.LOW

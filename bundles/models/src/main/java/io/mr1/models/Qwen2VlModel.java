@@ -28,7 +28,8 @@ import java.util.Map;
  * logits ({@link #hiddenStates}, then {@link #logits} on a slice).
  *
  * <p>Memory: each vision block and decoder layer runs in a {@link TensorFactory#keepOnly} block
- * scope, so a pass without gradient holds one block's intermediates at a time. Under autograd
+ * scope that also releases its input ({@link TensorFactory#keepOnlyReleasing}), so a pass without
+ * gradient holds one block's intermediates, input and output at a time, whatever the depth. Under autograd
  * the engine keeps every activation backward needs anyway; gradient checkpointing (not
  * implemented) would drop those too and recompute each block's forward during backward: about
  * one more forward pass of compute for holding only the blocks' inputs.
