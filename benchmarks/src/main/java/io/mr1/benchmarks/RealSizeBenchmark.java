@@ -336,8 +336,8 @@ public final class RealSizeBenchmark {
                 imageSettings.maxPixels());
         int patchCount = (size[0] / imageSettings.patchSize()) * (size[1] / imageSettings.patchSize());
         int expectedPrompt = o.promptTokens() + patchCount / 4 + 30;
-        // Weights and reference in the run's dtype; the passes' activations are counted in float32,
-        // which bounds a bfloat16 pass (MemoryEstimate).
+        // Weights, reference and the passes' activations in the run's dtype (MemoryEstimate: bfloat16
+        // activations at 2 B, its float32 softmax and log-softmax copies at 4 B).
         int weightBytes = MemoryEstimate.bytesPerWeight(o.dtype());
         MemoryEstimate predicted = MemoryEstimate.of(c, summary.parameters(), weightBytes, 1, o.generations(), o.generations(),
                 expectedPrompt, o.decodeTokens(), patchCount);

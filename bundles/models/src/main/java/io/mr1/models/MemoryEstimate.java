@@ -27,9 +27,22 @@ package io.mr1.models;
  * <p>The per-token and per-patch counts are calibrated on the PyTorch engine against the peak
  * RSS of each pass ({@code RealSizeBenchmark}, {@code RealSizeCalibrationTest}); the vision
  * block's (26 x E values plus 4 x heads x patches per patch) against Qwen2-VL-2B's vision width
- * at 1564 patches (0.81 GB measured per block, 0.83 GB estimated). Activations are counted in
- * float32. These are estimates from the shapes: they ignore allocator slack and the engine's
- * workspace, so keep a margin.
+ * at 1564 patches (0.81 GB measured per block, 0.83 GB estimated).
+ *
+ * <p>Dtypes: passes without gradient (image encoding, sampling, scoring) are counted in the
+ * weights' dtype ({@code weightBytes}), because mr1 computes in it: in bfloat16 an activation
+ * takes 2 B, except at the precision points, which run in float32 as transformers does. Of those
+ * only the softmax is score-sized: the attention scores and probabilities are counted at 4 B in
+ * both dtypes (a bfloat16 softmax widens the scores, takes the softmax in float32 and rounds it
+ * back, and closes each copy once the next exists, so it holds two float32 copies at its peak,
+ * 8 B a score, as a float32 softmax holds scores and probabilities), and the head's logits at
+ * 10 B in bfloat16 (the logits, the float32 copy log-softmax widens and its float32 result)
+ * against 8 B in float32. The RMSNorm/LayerNorm statistics and the rotary run in float32 on
+ * row-sized tensors, within the count's slack. Measured on the 2B vision width at 1564 patches:
+ * 0.414 GiB in bfloat16 against 0.581 GiB in float32 (estimates 0.447 and 0.604 GiB). Training
+ * activations stay counted in float32 (not measured in bfloat16; they bound it from above).
+ * These are estimates from the shapes: they ignore allocator slack and the engine's workspace,
+ * so keep a margin.
  *
  * @param weights the trained weights
  * @param gradients their gradients as held: in the weights' dtype, plus float32 sums of bfloat16
@@ -60,7 +73,8 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
      *
      * @param c the model
      * @param parameters the exact parameter count
-     * @param weightBytes bytes per weight as the engine holds them (4 for float32, 2 for bfloat16)
+     * @param weightBytes bytes per weight as the engine holds them and computes in (4 for float32,
+     *     2 for bfloat16): the activations of passes without gradient are counted in it
      * @param prompts B, prompts per step
      * @param generations G, completions per prompt
      * @param microBatch completions per training pass (B x G for one pass)
@@ -80,7 +94,8 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
      *
      * @param c the model
      * @param parameters the exact parameter count
-     * @param weightBytes bytes per weight as the engine holds them (4 for float32, 2 for bfloat16)
+     * @param weightBytes bytes per weight as the engine holds them and computes in (4 for float32,
+     *     2 for bfloat16): the activations of passes without gradient are counted in it
      * @param prompts B, prompts per step
      * @param generations G, completions per prompt
      * @param microBatch completions per training pass (B x G for one pass)
@@ -93,11 +108,14 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
                                     int microBatch, int promptTokens, int completionTokens, int imagePatches) {
         long rows = (long) prompts * generations;
         long length = (long) promptTokens + completionTokens;
-        long kvPerToken = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * FLOAT;
+        // A pass without gradient computes in the weights' dtype: its activations take 2 B in bfloat16,
+        // except at the precision points, which run in float32 (see the class javadoc).
+        long act = Math.min(FLOAT, weightBytes);
+        long kvPerToken = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * act;
         long kv = rows * length * kvPerToken + (generations > 1 ? prompts * promptTokens * kvPerToken : 0);
         long stepLogits = rows * c.vocabSize() * FLOAT;
-        long prefill = decoderPass(c, prompts, promptTokens, promptTokens) + prompts * c.vocabSize() * FLOAT;
-        long step = decoderPass(c, rows, 1, length);
+        long prefill = decoderPass(c, prompts, promptTokens, promptTokens, act) + prompts * c.vocabSize() * FLOAT;
+        long step = decoderPass(c, rows, 1, length, act);
         long decoding = Math.max(prefill, step) + stepLogits;
 
         long perImage = 0;
@@ -113,21 +131,29 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
             // Without gradient, one block's tensors at a time (its scores and probabilities, 2 x heads x
             // patches, and about 22 x E plus 4 x the MLP width, as libtorch runs it), the block's input
             // and output, the patch embedding and the patch rows; the merger runs after the blocks.
-            long encodingBlock = 2L * v.numHeads() * imagePatches + 22L * e + 4L * v.mlpRatio() * e;
-            perImageEncoding = imagePatches * (Math.max(encodingBlock, merger) + 3L * e + v.patchValues()) * FLOAT;
+            // Each block releases its input when it returns (keepOnlyReleasing), so this holds whatever
+            // the depth. The scores and probabilities are counted at 4 B in both dtypes: a bfloat16
+            // softmax runs in float32 and holds two float32 copies at its peak.
+            long scores = 2L * v.numHeads() * imagePatches * FLOAT;
+            long encodingBlock = scores + (22L * e + 4L * v.mlpRatio() * e) * act;
+            perImageEncoding = imagePatches * (Math.max(encodingBlock, merger * act)
+                    + (3L * e + v.patchValues()) * act);
         }
         long promptVision = prompts * perImageEncoding;
 
         // Scoring: the prefix pass over the prompts, then the completions' pass against the repeated cache.
-        long scoringPrefix = decoderPass(c, prompts, promptTokens, promptTokens)
+        long scoringPrefix = decoderPass(c, prompts, promptTokens, promptTokens, act)
                 + prompts * promptTokens * kvPerToken;
         long chunkRows = Math.max(1, Math.min(rows,
                 Qwen2VlModel.LOGITS_CHUNK_VALUES / ((long) completionTokens * c.vocabSize())));
-        // The layers' intermediates are gone when the head runs: the larger of the two counts.
-        long head = 2 * chunkRows * completionTokens * c.vocabSize() * FLOAT
-                + rows * completionTokens * c.hiddenSize() * FLOAT;
+        // The layers' intermediates are gone when the head runs: the larger of the two counts. The
+        // head's output and its float32 log-softmax (in bfloat16 also the float32 copy the
+        // log-softmax widens from the bfloat16 logits).
+        long perLogit = 2 * FLOAT + (act < FLOAT ? act : 0);
+        long head = chunkRows * completionTokens * c.vocabSize() * perLogit
+                + rows * completionTokens * c.hiddenSize() * act;
         long scoringCompletions = rows * promptTokens * kvPerToken + rows * (length + 1) * kvPerToken
-                + Math.max(decoderPass(c, rows, completionTokens + 1, length + 1), head);
+                + Math.max(decoderPass(c, rows, completionTokens + 1, length + 1, act), head);
         long scoring = Math.max(promptVision, Math.max(scoringPrefix, scoringCompletions));
 
         long tokens = (long) microBatch * length;
@@ -151,17 +177,19 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
      * {@code rows} rows attending to {@code keys} positions: one layer's intermediates (its block
      * scope; per token about 14 x H, 7 x the key/value width, 3 x the MLP width, the attention's
      * scores and probabilities and its bias), the keys and values broadcast over the query heads
-     * of a group (grouped-query attention), and every layer's output so far with the embeddings
-     * (the layers' enclosing scope releases them when the pass ends).
+     * of a group (grouped-query attention), and three residual streams: the embeddings, the
+     * layer's input and its output (each layer releases its input when it returns,
+     * {@code keepOnlyReleasing}; before that every layer's output stayed until the pass ended).
+     * Activations take {@code act} bytes; the scores, probabilities and bias 4 B (float32 softmax).
      */
-    private static long decoderPass(ModelConfig c, long rows, long newTokens, long keys) {
+    private static long decoderPass(ModelConfig c, long rows, long newTokens, long keys, long act) {
         long h = c.hiddenSize();
         long kvd = (long) c.numKeyValueHeads() * c.headDim();
         long positions = rows * newTokens;
-        long perToken = 14L * h + 7L * kvd + 3L * c.intermediateSize() + 2L * c.numAttentionHeads() * keys + keys
-                + (c.numHiddenLayers() + 1L) * h;
-        long grouped = c.numAttentionHeads() > c.numKeyValueHeads() ? 2L * rows * h * keys : 0;
-        return (positions * perToken + grouped) * FLOAT;
+        long perToken = (14L * h + 7L * kvd + 3L * c.intermediateSize() + 3L * h) * act
+                + (2L * c.numAttentionHeads() * keys + keys) * FLOAT;
+        long grouped = c.numAttentionHeads() > c.numKeyValueHeads() ? 2L * rows * h * keys * act : 0;
+        return positions * perToken + grouped;
     }
 
     /**
@@ -169,11 +197,10 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
      * reference in {@code referenceDtype}: per parameter, weights 4 B (float32) or 2 B (bfloat16);
      * gradients as held (4 B, or 2 B plus 4 B of float32 sums when the step has several
      * micro-batches); AdamW's two float32 moments 8 B plus, for bfloat16 weights, the float32
-     * master copy 4 B; the reference 4 B or 2 B. The sampling and training terms are those of
-     * {@link #of(ModelConfig, long, int, int, int, int, int, int)}, counted in float32: they bound
-     * a bfloat16 run's (its activations are half, except the attention softmax, whose float32
-     * probabilities and their bfloat16 copy are as large as the float32 terms' scores and
-     * probabilities).
+     * master copy 4 B; the reference 4 B or 2 B. The sampling, scoring and training terms are
+     * those of {@link #of(ModelConfig, long, int, int, int, int, int, int)} for the policy's
+     * dtype: passes without gradient counted dtype by dtype (see the class javadoc), training
+     * activations in float32.
      *
      * @param c the model
      * @param parameters the exact parameter count
@@ -188,7 +215,8 @@ public record MemoryEstimate(long weights, long gradients, long adamMoments, lon
      */
     public static MemoryEstimate of(ModelConfig c, long parameters, String dtype, String referenceDtype, int prompts,
                                     int generations, int microBatch, int maxLength, int imagePatches) {
-        MemoryEstimate f = of(c, parameters, 4, prompts, generations, microBatch, maxLength, imagePatches);
+        MemoryEstimate f = of(c, parameters, bytesPerWeight(dtype), prompts, generations, microBatch, maxLength,
+                imagePatches);
         boolean narrow = bytesPerWeight(dtype) < FLOAT;
         boolean micro = microBatch < (long) prompts * generations;
         long gradients = parameters * bytesPerWeight(dtype) + (narrow && micro ? parameters * FLOAT : 0);

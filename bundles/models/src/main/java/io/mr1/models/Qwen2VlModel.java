@@ -28,7 +28,8 @@ import java.util.Map;
  * logits ({@link #hiddenStates}, then {@link #logits} on a slice).
  *
  * <p>Memory: each vision block and decoder layer runs in a {@link TensorFactory#keepOnly} block
- * scope, so a pass without gradient holds one block's intermediates at a time. Under autograd
+ * scope that also releases its input ({@link TensorFactory#keepOnlyReleasing}), so a pass without
+ * gradient holds one block's intermediates, input and output at a time, whatever the depth. Under autograd
  * the engine keeps every activation backward needs anyway; gradient checkpointing (not
  * implemented) would drop those too and recompute each block's forward during backward: about
  * one more forward pass of compute for holding only the blocks' inputs.
@@ -271,7 +272,8 @@ public final class Qwen2VlModel {
             throw new IllegalArgumentException(total + " patch rows given, the grids need " + expected);
         }
         // The whole tower is one block scope (only the merged tokens outlive it) and each vision block
-        // a nested one: encoding holds one block's intermediates and the residual stream at a time.
+        // a nested one that also releases its input (the previous block's output): encoding holds one
+        // block's intermediates, its input and its output at a time, not every block's output.
         return f.keepOnly(() -> {
             Tensor kernel = p.get("visual.patch_embed.proj.weight").reshape(e, v.patchValues());
             Tensor x = pixels.matmul(kernel.transpose(1, 0)); // [R, E]
@@ -283,7 +285,7 @@ public final class Qwen2VlModel {
             for (int i = 0; i < v.depth(); i++) {
                 Tensor input = x;
                 int block = i;
-                x = f.keepOnly(() -> new Tensor[] {visionBlock(p, f, block, input, runs, ropes)})[0];
+                x = f.keepOnlyReleasing(input, () -> new Tensor[] {visionBlock(p, f, block, input, runs, ropes)})[0];
             }
             int window = v.mergeWindow();
             Tensor grouped = layerNorm(p, "visual.merger.ln_q", x).reshape(total / window, (long) e * window);
@@ -413,7 +415,21 @@ public final class Qwen2VlModel {
      */
     public Tensor logits(Parameters p, Tensor hidden, Tensor bias) {
         Tensor head = p.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-        return hidden.linear(head, bias);
+        long[] shape = hidden.shape();
+        if (shape.length <= 2) {
+            return hidden.linear(head, bias);
+        }
+        // As one [rows, H] matrix: a sliced [N, C, H] batch is not contiguous, and libtorch's matmul
+        // may broadcast the head over the N rows for a batched matmul, in bfloat16 a copy of the head
+        // per row (measured: a bfloat16 scoring pass of 2 x 64 tokens against a 1536 x 151936 head
+        // peaked at +0.925 GiB this way, +0.403 GiB as one matrix; float32 was not affected).
+        long positions = 1;
+        for (int i = 0; i < shape.length - 1; i++) {
+            positions *= shape[i];
+        }
+        long[] out = shape.clone();
+        out[out.length - 1] = head.shape()[0];
+        return hidden.reshape(positions, shape[shape.length - 1]).linear(head, bias).reshape(out);
     }
 
     /**
@@ -457,13 +473,14 @@ public final class Qwen2VlModel {
                     config.headDim());
         }
         // The layers run in one block scope (the normalised output and the cache outlive it, not the
-        // residual stream between layers), each layer in a nested one.
+        // residual stream between layers), each layer in a nested one that releases the previous
+        // layer's output once it has used it.
         Tensor[] kept = f.keepOnly(() -> {
             Tensor x = embed(p, f, ids, imageFeatures);
             for (int i = 0; i < config.numHiddenLayers(); i++) {
                 Tensor input = x;
                 int layer = i;
-                Tensor[] out = f.keepOnly(() -> decoderLayer(p, f, layer, input, rope, attnBias, cache));
+                Tensor[] out = f.keepOnlyReleasing(input, () -> decoderLayer(p, f, layer, input, rope, attnBias, cache));
                 x = out[0];
                 if (cache != null) {
                     cache.set(i, out[1], out[2]);

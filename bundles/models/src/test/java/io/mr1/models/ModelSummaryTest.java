@@ -79,6 +79,32 @@ class ModelSummaryTest {
     }
 
     @Test
+    void bfloat16PassesCountTwoByteActivationsBesideFloat32ScoresAndHoldAtAnyDepth(@TempDir Path tmp)
+            throws Exception {
+        ModelConfig c = ModelConfig.read(KnownConfigs.write(tmp, KnownConfigs.QWEN2_VL_2B_INSTRUCT));
+        ModelConfig.VisionConfig v = c.visionConfig();
+        MemoryEstimate f32 = MemoryEstimate.of(c, 1000, "float32", "float32", 1, 1, 1, 1564 / 4 + 128, 1564);
+        MemoryEstimate bf16 = MemoryEstimate.of(c, 1000, "bfloat16", "bfloat16", 1, 1, 1, 1564 / 4 + 128, 1564);
+        // Encoding a 1564-patch image: the scores and probabilities at 4 B in both dtypes (float32 softmax),
+        // the rest of a block, its input and output, the patch embedding and the patch rows at 4 B or 2 B.
+        long e = v.embedDim();
+        long scores = 2L * v.numHeads() * 1564 * 1564 * 4;
+        long rest = 1564L * ((22 + 4L * v.mlpRatio()) * e + 3 * e + v.patchValues());
+        assertEquals(scores + 4 * rest, f32.promptVision());
+        assertEquals(scores + 2 * rest, bf16.promptVision());
+        assertEquals(0.604, f32.promptVision() / 1073741824.0, 0.001); // measured 0.581 (RealSizeBenchmark)
+        assertEquals(0.447, bf16.promptVision() / 1073741824.0, 0.001); // measured 0.414
+        // The KV cache in the keys' dtype; training activations stay counted in float32.
+        assertEquals(f32.kvCache(), 2 * bf16.kvCache());
+        assertEquals(f32.activations(), bf16.activations());
+        // Blocks and layers release their inputs: no pass without gradient grows with depth.
+        ModelConfig deep = c.withVision(new ModelConfig.VisionConfig(64, v.embedDim(), v.numHeads(), v.mlpRatio(),
+                v.patchSize(), v.temporalPatchSize(), v.spatialMergeSize(), v.inChannels()));
+        assertEquals(bf16.promptVision(),
+                MemoryEstimate.of(deep, 1000, "bfloat16", "bfloat16", 1, 1, 1, 1564 / 4 + 128, 1564).promptVision());
+    }
+
+    @Test
     void torchDtypeNamesMapBothWays() {
         for (String[] pair : new String[][] {{"F32", "float32"}, {"BF16", "bfloat16"}, {"F16", "float16"}}) {
             assertEquals(pair[1], ModelConfig.torchDtype(pair[0]));

@@ -105,6 +105,23 @@ public interface TensorFactory {
     }
 
     /**
+     * {@link #keepOnly} for a chain of blocks (a tower's blocks, a decoder's layers): the block's
+     * input, when it is what an earlier {@code keepOnly} block returned, is released together with
+     * the block's intermediates, so that a pass over N blocks holds the residual stream of one
+     * block, not N outputs until the enclosing scope ends. The caller must not use {@code input}
+     * after the block; an input made otherwise (a variable, a tensor of the enclosing scope) is
+     * left alone. The default runs {@link #keepOnly}.
+     *
+     * @param input the block's input, not used after it
+     * @param block computes the block and returns the tensors that outlive it
+     * @return what the block returned, usable in the enclosing scope
+     * @since 2.3
+     */
+    default Tensor[] keepOnlyReleasing(Tensor input, Supplier<Tensor[]> block) {
+        return keepOnly(block);
+    }
+
+    /**
      * Whether tensors of this engine support {@link Tensor#writeInPlace}, so that a caller can
      * decide before preallocating a buffer for in-place writes (a KV cache of the final length).
      * The default is false (callers concatenate); an engine answering true may still decline a

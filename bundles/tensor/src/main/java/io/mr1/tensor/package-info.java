@@ -8,7 +8,7 @@
  * LayerNorm, SwiGLU gating, attention) are default methods composed by
  * {@link io.mr1.tensor.ComposedOps}; an engine overrides one where it has a fused kernel.
  */
-@Version("2.2.0")
+@Version("2.3.0")
 @Export
 package io.mr1.tensor;
 

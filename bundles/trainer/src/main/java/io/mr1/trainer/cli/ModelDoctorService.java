@@ -26,8 +26,10 @@ import org.osgi.service.component.annotations.Component;
  * ignored config keys and tensor check, and the memory a GRPO-D run needs on one device
  * ({@link MemoryEstimate}) against that device's memory, with what to change when it does not
  * fit. The weights are counted in {@code --dtype} (as {@code model.dtype}: float32 on the CPU,
- * bfloat16 on a GPU), whatever the dtype on disk; AdamW's moments and the master copies of
- * bfloat16 weights in float32. A folder with only {@code config.json} is sized from the tensors
+ * bfloat16 on a GPU), whatever the dtype on disk, and so are the passes without gradient (KV
+ * cache, prefill and decoding, prompt images, scoring: bfloat16 activations at 2 B beside its
+ * float32 softmax and log-softmax copies); AdamW's moments, the master copies of bfloat16 weights
+ * and the training activations in float32. A folder with only {@code config.json} is sized from the tensors
  * the config implies.
  */
 @Component(service = ModelDoctor.class)

@@ -38,14 +38,24 @@ final class DjlTensor implements Tensor {
     final NDArray array;
     /** A factory constant (or made of constants only): it adopts the dtype of what it meets. */
     final boolean weak;
+    /**
+     * A handle {@code keepOnly} made for a block's result in the enclosing scope: nothing else
+     * holds it, so {@code keepOnlyReleasing} may close it once the next block has used it.
+     */
+    final boolean blockOutput;
 
     DjlTensor(NDArray array) {
         this(array, false);
     }
 
     DjlTensor(NDArray array, boolean weak) {
+        this(array, weak, false);
+    }
+
+    private DjlTensor(NDArray array, boolean weak, boolean blockOutput) {
         this.array = array;
         this.weak = weak;
+        this.blockOutput = blockOutput;
     }
 
     private static DjlTensor cast(Tensor t) {
@@ -188,9 +198,27 @@ final class DjlTensor implements Tensor {
                 for (int i = 0; i < kept.length; i++) {
                     NDScope.register(kept[i]);
                     // A kept factory constant stays weakly typed (it still takes the dtype it meets).
-                    result[i] = new DjlTensor(kept[i], weak[i]);
+                    result[i] = new DjlTensor(kept[i], weak[i], true);
                 }
                 return result;
+            }
+
+            /**
+             * Moves a block output's handle out of the enclosing scope and closes it when the block
+             * returns: its storage is freed then unless the autograd graph saved it for backward.
+             */
+            @Override
+            public Tensor[] keepOnlyReleasing(Tensor input, java.util.function.Supplier<Tensor[]> block) {
+                DjlTensor in = cast(input);
+                if (!in.blockOutput) {
+                    return keepOnly(block);
+                }
+                NDScope.unregister(in.array);
+                try {
+                    return keepOnly(block);
+                } finally {
+                    in.array.close();
+                }
             }
 
             @Override
@@ -348,7 +376,26 @@ final class DjlTensor implements Tensor {
     public Tensor softmax(int axis) {
         // DJL passes the input's dtype to libtorch's softmax, which it cannot name for bfloat16.
         int a = axis(array, axis);
-        return derived(Bfloat16.is(array) ? Bfloat16.narrow(Bfloat16.widen(array).softmax(a)) : array.softmax(a));
+        return derived(Bfloat16.is(array) ? softmaxInFloat32(array, a, false) : array.softmax(a));
+    }
+
+    /**
+     * Softmax of a bfloat16 array in float32, rounded back to bfloat16, as transformers computes
+     * it. The float32 copies are closed as soon as the next one exists (and the input too when
+     * the caller hands it over), so the step holds at most two score-sized float32 arrays (8 B an
+     * element, as a float32 softmax does) instead of every copy until the scope ends (12 B).
+     * Under autograd libtorch keeps what backward saved (the float32 probabilities).
+     */
+    private static NDArray softmaxInFloat32(NDArray bf16, int axis, boolean closeInput) {
+        NDArray wide = Bfloat16.widen(bf16);
+        if (closeInput) {
+            bf16.close();
+        }
+        NDArray probs = wide.softmax(axis);
+        wide.close();
+        NDArray narrow = Bfloat16.narrow(probs);
+        probs.close();
+        return narrow;
     }
 
     @Override
@@ -522,7 +569,7 @@ final class DjlTensor implements Tensor {
         if (bias != null) {
             scores.addi(like(of(bias), scores));
         }
-        NDArray probs = Bfloat16.is(scores) ? Bfloat16.narrow(Bfloat16.widen(scores).softmax(-1)) : scores.softmax(-1);
+        NDArray probs = Bfloat16.is(scores) ? softmaxInFloat32(scores, -1, true) : scores.softmax(-1);
         return new DjlTensor(probs.matMul(v), weak && kt.weak);
     }
 
