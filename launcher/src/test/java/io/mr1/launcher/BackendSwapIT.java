@@ -35,12 +35,18 @@ class BackendSwapIT {
             task: visual-counting
             seed: 3
             model: {hidden_size: 64, layers: 2, image_size: 56}
-            data: {train_generate: 16, eval_generate: 0}
-            batch_size: 2
+            data: {train_generate: 64, eval_generate: 0}
+            batch_size: 16
             steps: 30
             optimizer: {learning_rate: 0.002}
             checkpoint_every: 0
             """;
+    /**
+     * Steps of the run. A .cfg edit reaches the run after FileInstall's poll (500 ms, and a second
+     * poll to see the file stable), so a step must not be much faster than that or the run ends
+     * before the second switch lands (at batch 2 an idle machine ran 22 steps in that time): 16
+     * rows per step keep the switches mid-run.
+     */
     private static final int STEPS = 30;
 
     private Path config;
