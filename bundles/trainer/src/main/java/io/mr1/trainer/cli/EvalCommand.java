@@ -97,11 +97,12 @@ public final class EvalCommand extends BaseCommand {
         String taskName = line.require("--task");
         String backendName = line.value("--backend") == null ? "pytorch" : line.value("--backend");
         String device = line.value("--device") == null ? "cpu" : line.value("--device");
-        // As model.dtype's default: float32 on the CPU, bfloat16 on a GPU.
-        String dtype = line.value("--dtype") == null ? io.mr1.trainer.run.RunConfig.Model.defaultDtype(device)
-                : line.value("--dtype");
-        if (!dtype.equals("float32") && !dtype.equals("bfloat16")) {
-            throw new UsageException("--dtype must be float32 or bfloat16, got '" + dtype + "'");
+        // As model.dtype: float32 on the CPU, bfloat16 on a GPU (the reference follows it).
+        String dtype;
+        try {
+            dtype = io.mr1.trainer.run.RunConfig.Model.dtypeOption(line.value("--dtype"), device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
         Task task;
         PolicyBackend backend;

@@ -52,10 +52,11 @@ public final class ModelDoctorService implements ModelDoctor {
         int maxLength = positive(line, "--max-length", 1024);
         int micro = positive(line, "--micro-batch", batch * generations);
         // As model.dtype: float32 on the CPU, bfloat16 on a GPU (the reference follows it).
-        String dtype = line.value("--dtype") == null ? (device.startsWith("cuda") ? "bfloat16" : "float32")
-                : line.value("--dtype");
-        if (!dtype.equals("float32") && !dtype.equals("bfloat16")) {
-            throw new UsageException("--dtype must be float32 or bfloat16, got '" + dtype + "'");
+        String dtype;
+        try {
+            dtype = io.mr1.trainer.run.RunConfig.Model.dtypeOption(line.value("--dtype"), device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
         ModelSummary summary;
         ImageProcessorConfig images = null;

@@ -94,6 +94,25 @@ public record RunConfig(String source, String algorithm, long seed, String backe
         }
 
         /**
+         * A command's {@code --dtype} option: the given value when it is one of {@link #DTYPES},
+         * the device's {@link #defaultDtype} when absent.
+         *
+         * @param given the option's value, or null
+         * @param device {@code cpu} or {@code cuda:N}
+         * @return the dtype
+         * @throws IllegalArgumentException for another value, naming the option and the choices
+         */
+        public static String dtypeOption(String given, String device) {
+            if (given == null) {
+                return defaultDtype(device);
+            }
+            if (!DTYPES.contains(given)) {
+                throw new IllegalArgumentException("--dtype must be float32 or bfloat16, got '" + given + "'");
+            }
+            return given;
+        }
+
+        /**
          * A model in float32.
          *
          * @param checkpoint a checkpoint folder, or null to create a tiny one
